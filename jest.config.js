@@ -14,6 +14,8 @@ const transform = {
   '^.+\\.(t|j)s$': [
     '@swc/jest',
     {
+      swcrc: false, // .swcrc is the build config (it excludes spec files)
+      sourceMaps: 'inline',
       jsc: {
         target: 'es2022',
         parser: { syntax: 'typescript', decorators: true },

@@ -1,0 +1,29 @@
+# syntax=docker/dockerfile:1
+# One image, three commands (gateway, token-broker, workers) plus the one-shot migrate.
+
+FROM node:22-bookworm-slim AS build
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --no-audit --no-fund
+COPY tsconfig.json .swcrc nest-cli.json ./
+COPY apps ./apps
+COPY libs ./libs
+COPY bench ./bench
+RUN npm run build
+
+FROM node:22-bookworm-slim AS prod-deps
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --omit=dev --no-audit --no-fund
+
+FROM node:22-bookworm-slim AS runtime
+ENV NODE_ENV=production
+WORKDIR /app
+COPY --from=prod-deps --chown=root:root /app/node_modules ./node_modules
+COPY --from=build --chown=root:root /app/dist ./dist
+COPY --chown=root:root package.json ./
+COPY --chown=root:root scripts ./scripts
+# The code is owned by root and read-only to the app user.
+USER node
+EXPOSE 8080 8081 8082 8083
+CMD ["node", "dist/apps/gateway/src/main.js"]

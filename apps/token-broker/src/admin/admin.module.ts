@@ -1,0 +1,37 @@
+import { type DynamicModule, Module } from '@nestjs/common';
+import { APP_FILTER } from '@nestjs/core';
+import type { Logger } from 'pino';
+import { APP_CONFIG, type TokenBrokerConfig } from '@app/config';
+import { MetricsService, ObservabilityModule } from '@app/observability';
+import { PersistenceModule } from '@app/persistence';
+import { PolicyCacheModule } from '@app/policy-cache';
+import { RedisModule } from '@app/redis';
+import { AuditController } from './audit/audit.controller';
+import { AdminTokenGuard } from './http/admin-token.guard';
+import { ProblemDetailsFilter } from './http/problem-details.filter';
+import { PoliciesController } from './policies/policies.controller';
+import { PolicyAdminService } from './policies/policy-admin.service';
+import { PolicyRevisionsController } from './policies/policy-revisions.controller';
+
+/** The admin REST API (its own listener): policies, revisions, audit. */
+@Module({})
+export class AdminModule {
+  static forRoot(config: TokenBrokerConfig, logger: Logger, metrics: MetricsService): DynamicModule {
+    return {
+      module: AdminModule,
+      imports: [
+        ObservabilityModule.forRoot({ app: 'token-broker-admin', logger, metrics }),
+        RedisModule.forRoot({ url: config.REDIS_URL, keyPrefix: config.REDIS_KEY_PREFIX, app: 'token-broker-admin' }),
+        PersistenceModule.forRoot({ databaseUrl: config.DATABASE_URL, app: 'token-broker-admin', poolSize: 5 }),
+        PolicyCacheModule.forRoot({ pollIntervalMs: config.POLICY_POLL_INTERVAL_MS, defaultDecision: config.POLICY_DEFAULT }),
+      ],
+      controllers: [PolicyRevisionsController, PoliciesController, AuditController],
+      providers: [
+        { provide: APP_CONFIG, useValue: config },
+        { provide: APP_FILTER, useClass: ProblemDetailsFilter },
+        AdminTokenGuard,
+        PolicyAdminService,
+      ],
+    };
+  }
+}

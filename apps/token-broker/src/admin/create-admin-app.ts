@@ -1,0 +1,41 @@
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import type { Logger } from 'pino';
+import type { TokenBrokerConfig } from '@app/config';
+import { createHttpApp, type MetricsService } from '@app/observability';
+import { AdminModule } from './admin.module';
+
+/** Builds (does not listen) the admin API app: parsers for YAML and merge-patch bodies, OpenAPI. */
+export async function createAdminApp(
+  config: TokenBrokerConfig,
+  logger: Logger,
+  metrics: MetricsService,
+): Promise<NestFastifyApplication> {
+  const app = await createHttpApp(AdminModule.forRoot(config, logger, metrics), {
+    logger,
+    metrics,
+    bodyLimit: config.ADMIN_BODY_LIMIT_BYTES,
+  });
+  const fastify = app.getHttpAdapter().getInstance();
+  fastify.addContentTypeParser(
+    ['application/yaml', 'application/x-yaml', 'text/yaml'],
+    { parseAs: 'string' },
+    (_request, body, done) => done(null, body),
+  );
+  fastify.addContentTypeParser(
+    'application/merge-patch+json',
+    { parseAs: 'string' },
+    fastify.getDefaultJsonParser('error', 'error'),
+  );
+  const document = SwaggerModule.createDocument(
+    app,
+    new DocumentBuilder()
+      .setTitle('MCP auth gateway: admin API')
+      .setDescription('Policies, revisions and audit. Errors are application/problem+json (RFC 9457).')
+      .setVersion('v1')
+      .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'ADMIN_TOKEN' })
+      .build(),
+  );
+  SwaggerModule.setup('admin/docs', app, document, { jsonDocumentUrl: 'admin/docs/openapi.json' });
+  return app;
+}

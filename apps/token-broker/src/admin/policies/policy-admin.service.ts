@@ -1,0 +1,133 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type { Logger } from 'pino';
+import {
+  type Policy,
+  type Resolution,
+  parsePolicyDocument,
+  serializePolicyDocument,
+  validatePolicy,
+} from '@app/policy-engine';
+import { LOGGER } from '@app/observability';
+import {
+  type ChangeContext,
+  type PolicySetDiff,
+  PolicyRepository,
+  type StoredPolicy,
+  type WriteResult,
+} from '@app/persistence';
+import { PolicyCache, PolicyChangePublisher } from '@app/policy-cache';
+import { AdminApiError } from '../http/admin-api.error';
+import { mergePatch } from './merge-patch';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const MAX_TOOL_NAME = 512;
+
+function assertId(id: string): void {
+  if (!UUID.test(id)) {
+    throw new AdminApiError('not_found', `policy ${id} does not exist`);
+  }
+}
+
+function validOrThrow(input: unknown): Policy {
+  const result = validatePolicy(input);
+  if (!result.ok) {
+    throw new AdminApiError('validation_failed', 'the policy is invalid', result.errors);
+  }
+  return result.value;
+}
+
+/** Policy use cases behind the admin API: validate, write through the store, announce. */
+@Injectable()
+export class PolicyAdminService {
+  constructor(
+    private readonly repository: PolicyRepository,
+    private readonly cache: PolicyCache,
+    private readonly publisher: PolicyChangePublisher,
+    @Inject(LOGGER) private readonly logger: Logger,
+  ) {}
+
+  async list(): Promise<{ policies: StoredPolicy[]; version: number }> {
+    const [policies, version] = await Promise.all([this.repository.list(), this.repository.currentVersion()]);
+    return { policies, version };
+  }
+
+  async exportYaml(): Promise<{ yaml: string; version: number }> {
+    const { version, policies } = await this.repository.loadSet();
+    return { yaml: serializePolicyDocument(policies), version };
+  }
+
+  async get(id: string): Promise<StoredPolicy> {
+    assertId(id);
+    const policy = await this.repository.findById(id);
+    if (!policy) {
+      throw new AdminApiError('not_found', `policy ${id} does not exist`);
+    }
+    return policy;
+  }
+
+  async create(body: unknown, ctx: ChangeContext): Promise<WriteResult<StoredPolicy>> {
+    return this.announce(await this.repository.create(validOrThrow(body), ctx));
+  }
+
+  async replace(id: string, body: unknown, expected: number | undefined, ctx: ChangeContext): Promise<WriteResult<StoredPolicy>> {
+    assertId(id);
+    return this.announce(await this.repository.update(id, validOrThrow(body), expected, ctx));
+  }
+
+  async patch(id: string, body: unknown, expected: number | undefined, ctx: ChangeContext): Promise<WriteResult<StoredPolicy>> {
+    if (body === null || typeof body !== 'object' || Array.isArray(body)) {
+      throw new AdminApiError('validation_failed', 'a merge patch must be a JSON object', [{ field: 'body', message: 'must be an object' }]);
+    }
+    const current = await this.get(id);
+    const { id: _id, row_version: _rv, created_at: _c, updated_at: _u, ...editable } = current;
+    const merged = mergePatch(editable, body);
+    return this.announce(await this.repository.update(id, validOrThrow(merged), expected ?? current.row_version, ctx));
+  }
+
+  async remove(id: string, expected: number | undefined, ctx: ChangeContext): Promise<WriteResult<null>> {
+    assertId(id);
+    return this.announce(await this.repository.delete(id, expected, ctx));
+  }
+
+  /** Declarative replace of the whole set from a YAML or JSON document. */
+  async replaceSet(
+    text: string,
+    format: 'yaml' | 'json',
+    opts: { dryRun: boolean; expectedVersion?: number },
+    ctx: ChangeContext,
+  ): Promise<WriteResult<PolicySetDiff>> {
+    const parsed = parsePolicyDocument(text, format);
+    if (!parsed.ok) {
+      throw new AdminApiError('validation_failed', 'the policy document is invalid', parsed.errors);
+    }
+    return this.announce(await this.repository.replaceAll(parsed.value, opts, ctx));
+  }
+
+  async restore(version: number, ctx: ChangeContext): Promise<WriteResult<PolicySetDiff>> {
+    const revision = await this.repository.getRevision(version);
+    const policies = revision.snapshot.map(({ id: _id, ...rest }) => rest);
+    return this.announce(await this.repository.replaceAll(policies, { reason: `restore:${version}` }, ctx));
+  }
+
+  async resolve(tool: unknown): Promise<Resolution> {
+    if (typeof tool !== 'string' || tool.length === 0 || tool.length > MAX_TOOL_NAME) {
+      throw new AdminApiError('validation_failed', 'tool is required', [
+        { field: 'tool', message: `must be a qualified tool name (<upstream>.<tool>) of 1-${MAX_TOOL_NAME} characters` },
+      ]);
+    }
+    await this.cache.ensureVersion(await this.repository.currentVersion());
+    return this.cache.resolve(tool);
+  }
+
+  /** After a commit: bring our own cache up to date and tell every other cache. */
+  private async announce<T>(result: WriteResult<T>): Promise<WriteResult<T>> {
+    if (result.changed) {
+      const published = await this.publisher.publish(result.version);
+      if (!published) {
+        this.logger.warn({ version: result.version }, 'policy change not published (Redis unreachable); caches will catch up by polling');
+      }
+      await this.cache.ensureVersion(result.version);
+    }
+    return result;
+  }
+}

@@ -1,0 +1,23 @@
+import 'reflect-metadata';
+import { loadConfigOrExit, tokenBrokerSchema } from '@app/config';
+import { createHttpApp, createLogger, MetricsService, runUntilSignal } from '@app/observability';
+import { createAdminApp } from './admin/create-admin-app';
+import { PublicModule } from './public/public.module';
+
+/** Token broker: public listener (BROKER_PORT) and the admin API on its own listener (ADMIN_PORT). */
+async function bootstrap(): Promise<void> {
+  const config = loadConfigOrExit(tokenBrokerSchema, 'token-broker');
+  const logger = createLogger('token-broker', config.LOG_LEVEL);
+  const metrics = new MetricsService('token-broker');
+  const publicApp = await createHttpApp(PublicModule.forRoot(config, logger, metrics), { logger, metrics });
+  const adminApp = await createAdminApp(config, logger.child({ listener: 'admin' }), metrics);
+  await publicApp.listen(config.BROKER_PORT, config.BROKER_HOST);
+  await adminApp.listen(config.ADMIN_PORT, config.ADMIN_HOST);
+  logger.info({ port: config.BROKER_PORT, admin_port: config.ADMIN_PORT }, 'token-broker listening');
+  runUntilSignal([adminApp, publicApp], logger, config.SHUTDOWN_TIMEOUT_MS);
+}
+
+bootstrap().catch((error: unknown) => {
+  process.stderr.write(`token-broker: failed to start: ${(error as Error).message}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,64 @@
+import { z } from 'zod';
+
+const port = (fallback: number) => z.coerce.number().int().min(1).max(65535).default(fallback);
+const url = (protocols: string[], fallback?: string) => {
+  const base = z.string().refine(
+    (value) => {
+      try {
+        return protocols.includes(new URL(value).protocol);
+      } catch {
+        return false;
+      }
+    },
+    { message: `must be a URL with scheme ${protocols.map((p) => p.replace(':', '')).join(' or ')}` },
+  );
+  return fallback === undefined ? base : base.default(fallback);
+};
+const secret = (minLength: number) =>
+  z.string().min(minLength, { message: `must be at least ${minLength} characters` });
+
+/** Variables every app reads. */
+export const commonSchema = z.object({
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  DATABASE_URL: url(['postgres:', 'postgresql:'], 'postgres://postgres@127.0.0.1:5432/mcp_gateway'),
+  REDIS_URL: url(['redis:', 'rediss:'], 'redis://127.0.0.1:6379'),
+  /** Namespace for every Redis key and channel, so several deployments (or test runs) can share a Redis. */
+  REDIS_KEY_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9:_-]{1,64}$/, { message: 'must be 1-64 characters of A-Z a-z 0-9 : _ -' })
+    .default('mcpgw:'),
+  POLICY_DEFAULT: z.enum(['deny', 'allow']).default('deny'),
+  /** How often a policy cache compares its version with the database, in case a message was missed. */
+  POLICY_POLL_INTERVAL_MS: z.coerce.number().int().min(100).max(600_000).default(5000),
+  SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).max(120_000).default(10_000),
+});
+
+export const gatewaySchema = commonSchema.extend({
+  GATEWAY_PORT: port(8080),
+  GATEWAY_HOST: z.string().default('0.0.0.0'),
+  GATEWAY_PUBLIC_URL: url(['http:', 'https:'], 'http://127.0.0.1:8080'),
+});
+
+export const tokenBrokerSchema = commonSchema.extend({
+  BROKER_PORT: port(8081),
+  BROKER_HOST: z.string().default('0.0.0.0'),
+  BROKER_PUBLIC_URL: url(['http:', 'https:'], 'http://127.0.0.1:8081'),
+  ADMIN_PORT: port(8082),
+  ADMIN_HOST: z.string().default('0.0.0.0'),
+  ADMIN_TOKEN: secret(24),
+  /** Largest admin request body accepted, in bytes; larger bodies get 413. */
+  ADMIN_BODY_LIMIT_BYTES: z.coerce.number().int().min(1024).max(64 * 1024 * 1024).default(1024 * 1024),
+});
+
+export const workersSchema = commonSchema.extend({
+  WORKERS_PORT: port(8083),
+  WORKERS_HOST: z.string().default('0.0.0.0'),
+});
+
+export const migrateSchema = commonSchema;
+
+export type CommonConfig = z.infer<typeof commonSchema>;
+export type GatewayConfig = z.infer<typeof gatewaySchema>;
+export type TokenBrokerConfig = z.infer<typeof tokenBrokerSchema>;
+export type WorkersConfig = z.infer<typeof workersSchema>;

@@ -1,0 +1,41 @@
+import { ConfigError, loadConfig, tokenBrokerSchema } from '@app/config';
+
+describe('config validation', () => {
+  const valid = { ADMIN_TOKEN: 'x'.repeat(32) };
+
+  it('fills defaults that point at the local Postgres and Redis', () => {
+    const config = loadConfig(tokenBrokerSchema, valid);
+    expect(config.DATABASE_URL).toBe('postgres://postgres@127.0.0.1:5432/mcp_gateway');
+    expect(config.REDIS_URL).toBe('redis://127.0.0.1:6379');
+    expect(config.ADMIN_PORT).toBe(8082);
+    expect(config.POLICY_DEFAULT).toBe('deny');
+  });
+
+  it('names a missing required variable', () => {
+    expect(() => loadConfig(tokenBrokerSchema, {})).toThrow(/ADMIN_TOKEN: is required/);
+  });
+
+  it('names a bad variable and never echoes its value', () => {
+    const secretLooking = 'short-secret-value';
+    let caught: unknown;
+    try {
+      loadConfig(tokenBrokerSchema, { ADMIN_TOKEN: secretLooking, REDIS_URL: 'http://secret-host' });
+    } catch (error) {
+      caught = error;
+    }
+    expect(caught).toBeInstanceOf(ConfigError);
+    const message = (caught as ConfigError).message;
+    expect(message).toMatch(/ADMIN_TOKEN/);
+    expect(message).toMatch(/REDIS_URL/);
+    expect(message).not.toContain(secretLooking);
+    expect(message).not.toContain('secret-host');
+  });
+
+  it('rejects a port that is not a port', () => {
+    expect(() => loadConfig(tokenBrokerSchema, { ...valid, ADMIN_PORT: '99999' })).toThrow(/ADMIN_PORT/);
+  });
+
+  it('treats an empty value as unset', () => {
+    expect(loadConfig(tokenBrokerSchema, { ...valid, POLICY_DEFAULT: '' }).POLICY_DEFAULT).toBe('deny');
+  });
+});

@@ -1,0 +1,30 @@
+import type { DataSourceOptions } from 'typeorm';
+import { AuditEventEntity } from './entities/audit-event.entity';
+import { PolicyRevisionEntity } from './entities/policy-revision.entity';
+import { PolicyEntity } from './entities/policy.entity';
+import { CreatePolicyTables1764300000000 } from './migrations/1764300000000-CreatePolicyTables';
+
+export const ENTITIES = [PolicyEntity, PolicyRevisionEntity, AuditEventEntity];
+export const MIGRATIONS = [CreatePolicyTables1764300000000];
+
+/** The one data-source definition shared by the apps, the migrate CLI and the tests. */
+export function buildDataSourceOptions(
+  databaseUrl: string,
+  overrides: { poolSize?: number; applicationName?: string } = {},
+): DataSourceOptions {
+  return {
+    type: 'postgres',
+    url: databaseUrl,
+    entities: ENTITIES,
+    migrations: MIGRATIONS,
+    migrationsTableName: 'typeorm_migrations',
+    synchronize: false,
+    migrationsRun: false,
+    logging: false,
+    poolSize: overrides.poolSize ?? 10,
+    applicationName: overrides.applicationName ?? 'mcp-auth-gateway',
+    // Fail fast instead of hanging when the database is unreachable; readiness reports it.
+    connectTimeoutMS: 5000,
+    extra: { connectionTimeoutMillis: 5000, query_timeout: 30_000 },
+  };
+}

@@ -1,0 +1,14 @@
+export { buildDataSourceOptions, ENTITIES, MIGRATIONS } from './data-source.options';
+export { AuditEventEntity } from './entities/audit-event.entity';
+export { PolicyEntity } from './entities/policy.entity';
+export { PolicyRevisionEntity } from './entities/policy-revision.entity';
+export { PolicyStoreError, type PolicyStoreErrorCode } from './errors/policy-store.error';
+export { diffPolicySets, isEmptyDiff, type PolicyChange, type PolicySetDiff } from './policy-set.diff';
+export {
+  PolicyRepository,
+  toPolicy,
+  type ChangeContext,
+  type StoredPolicy,
+  type WriteResult,
+} from './repositories/policy.repository';
+export { PersistenceModule } from './persistence.module';

@@ -1,0 +1,64 @@
+import type { FieldError } from './policy.types';
+
+/** A JSON/YAML object as parsed: unknown values under string keys. */
+export type JsonObject = Record<string, unknown>;
+
+export function isJsonObject(value: unknown): value is JsonObject {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** An own property only: inherited names such as `constructor` are never fields. */
+export function own(obj: JsonObject, key: string): unknown {
+  return Object.hasOwn(obj, key) ? obj[key] : undefined;
+}
+
+/** `prefix.key`, or `key` at the top level. */
+export function fieldPath(prefix: string, key: string): string {
+  return prefix ? `${prefix}.${key}` : key;
+}
+
+/** Normalizes a caller-supplied prefix such as `auth_policies[3].` to `auth_policies[3]`. */
+export function trimPrefix(prefix: string | undefined): string {
+  return (prefix ?? '').replace(/\.+$/, '');
+}
+
+/** Reports every key of `obj` not in `allowed`, in the object's key order. */
+export function rejectUnknownFields(
+  obj: JsonObject,
+  allowed: ReadonlySet<string>,
+  prefix: string,
+  errors: FieldError[],
+): void {
+  for (const key of Object.keys(obj)) {
+    if (!allowed.has(key)) errors.push({ field: fieldPath(prefix, key), message: 'unknown field' });
+  }
+}
+
+export interface StringRule {
+  required: boolean;
+  maxLength: number;
+}
+
+/**
+ * Checks a string field that, when present, must be non-blank and bounded.
+ * @returns the string when it is valid, otherwise undefined (errors recorded).
+ */
+export function checkString(value: unknown, field: string, rule: StringRule, errors: FieldError[]): string | undefined {
+  if (value === undefined) {
+    if (rule.required) errors.push({ field, message: 'is required' });
+    return undefined;
+  }
+  if (typeof value !== 'string') {
+    errors.push({ field, message: 'must be a string' });
+    return undefined;
+  }
+  if (value.trim() === '') {
+    errors.push({ field, message: 'must not be empty' });
+    return undefined;
+  }
+  if (value.length > rule.maxLength) {
+    errors.push({ field, message: `must be at most ${rule.maxLength} characters` });
+    return undefined;
+  }
+  return value;
+}

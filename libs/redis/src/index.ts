@@ -1,0 +1,1 @@
+export { createRedisClient, REDIS, REDIS_OPTIONS, RedisModule, type RedisModuleOptions } from './redis.module';

@@ -1,0 +1,56 @@
+import { type DynamicModule, Global, Inject, Module, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
+import Redis from 'ioredis';
+import { ReadinessService } from '@app/observability';
+
+export const REDIS = Symbol('REDIS');
+export const REDIS_OPTIONS = Symbol('REDIS_OPTIONS');
+
+export interface RedisModuleOptions {
+  url: string;
+  keyPrefix: string;
+}
+
+/**
+ * Builds an ioredis client. Commands fail fast while Redis is down (no unbounded offline queue on
+ * request paths); the client keeps reconnecting in the background.
+ */
+export function createRedisClient(url: string, name: string): Redis {
+  return new Redis(url, {
+    connectionName: name,
+    maxRetriesPerRequest: 1,
+    enableOfflineQueue: true,
+    connectTimeout: 5000,
+    retryStrategy: (attempt) => Math.min(attempt * 200, 2000),
+  });
+}
+
+/** One shared command connection per app (subscribers take their own via `duplicate()`). */
+@Global()
+@Module({})
+export class RedisModule implements OnModuleInit, OnApplicationShutdown {
+  constructor(
+    @Inject(REDIS) private readonly redis: Redis,
+    private readonly readiness: ReadinessService,
+  ) {}
+
+  onModuleInit(): void {
+    this.readiness.register('redis', async () => {
+      await this.redis.ping();
+    });
+  }
+
+  static forRoot(options: RedisModuleOptions & { app: string }): DynamicModule {
+    return {
+      module: RedisModule,
+      providers: [
+        { provide: REDIS_OPTIONS, useValue: options },
+        { provide: REDIS, useFactory: () => createRedisClient(options.url, options.app) },
+      ],
+      exports: [REDIS, REDIS_OPTIONS],
+    };
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.redis.quit().catch(() => this.redis.disconnect());
+  }
+}
