@@ -26,11 +26,31 @@ const transform = {
     },
   ],
 };
+// Packages that ship ESM only (Nest 12, jose 6, openid-client 6, oidc-provider 9 and some of their
+// dependencies). Node 20 loads them at run time (require(esm)); Jest 30 on Node 20 cannot, so SWC
+// turns them into CommonJS for the tests.
+const ESM_ONLY = [
+  '@nestjs',
+  'jose',
+  'openid-client',
+  'oauth4webapi',
+  'oidc-provider',
+  'content-disposition',
+  'cookie',
+  'file-type',
+  'strtok3',
+  'token-types',
+  '@tokenizer',
+  '@borewit',
+  'uint8array-extras',
+  '@sec-ant',
+];
+
 const common = {
   rootDir: __dirname,
   moduleFileExtensions: ['ts', 'js', 'json'],
   transform,
-  transformIgnorePatterns: ['/node_modules/(?!(jose|openid-client|oauth4webapi|oidc-provider)/)'],
+  transformIgnorePatterns: [`/node_modules/(?!(${ESM_ONLY.join('|')})/)`],
   moduleNameMapper,
   testEnvironment: 'node',
 };

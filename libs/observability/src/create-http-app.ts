@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import { LogController } from 'fastify';
 import type { Logger } from 'pino';
 import type { MetricsService } from './metrics.service';
 import { PinoNestLogger } from './pino-nest.logger';
@@ -29,7 +30,7 @@ export async function createHttpApp(module: unknown, options: HttpAppOptions): P
       const incoming = req.headers['x-request-id'];
       return typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : randomUUID();
     },
-    requestIdLogLabel: 'correlation_id',
+    logController: new LogController({ requestIdLogLabel: 'correlation_id' }),
     trustProxy: false,
   });
   const fastify = adapter.getInstance();

@@ -54,7 +54,7 @@ describe('policy cache propagation (real Postgres and Redis)', () => {
   const ctx = { actor: 'test' };
 
   const newCache = async (pollIntervalMs: number, source: PolicySetSource = repository) => {
-    const subscriber = new Redis(redisUrl);
+    const subscriber = new Redis(redisUrl, { enableReadyCheck: false });
     clients.push(subscriber);
     const cache = new PolicyCache(source, subscriber, {
       channel: policyChannel(prefix),

@@ -25,7 +25,7 @@ export class PolicyCacheModule implements OnModuleInit, OnApplicationShutdown {
       providers: [
         {
           provide: SUBSCRIBER,
-          useFactory: (redis: Redis) => redis.duplicate({ connectionName: 'policy-cache-subscriber' }),
+          useFactory: (redis: Redis) => redis.duplicate({ connectionName: 'policy-cache-subscriber', enableReadyCheck: false }),
           inject: [REDIS],
         },
         {

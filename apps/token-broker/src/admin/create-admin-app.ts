@@ -17,6 +17,8 @@ export async function createAdminApp(
     bodyLimit: config.ADMIN_BODY_LIMIT_BYTES,
   });
   const fastify = app.getHttpAdapter().getInstance();
+  // JSON, YAML and merge-patch only: anything else is a 415, not a string body to misread.
+  fastify.removeContentTypeParser('text/plain');
   fastify.addContentTypeParser(
     ['application/yaml', 'application/x-yaml', 'text/yaml'],
     { parseAs: 'string' },
