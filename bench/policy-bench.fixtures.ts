@@ -25,7 +25,10 @@ const METHODS: AuthMethod[] = [
 const pick = <T>(rnd: () => number, list: readonly T[]): T => list[Math.floor(rnd() * list.length)];
 
 /** Per-upstream policies in realistic proportions, plus three unanchored catch-alls. */
-export function makePolicies(count: number, seed: number): { policies: Policy[]; upstreams: number } {
+export function makePolicies(
+  count: number,
+  seed: number,
+): { policies: Policy[]; upstreams: number } {
   const rnd = seededRandom(seed);
   const catchAlls = ['*', '*.admin_*', '*_internal'];
   const upstreams = Math.max(1, Math.ceil((count - catchAlls.length) / 5));
@@ -33,23 +36,27 @@ export function makePolicies(count: number, seed: number): { policies: Policy[];
   for (let u = 0; patterns.length < count; u++) {
     const up = `upstream${u % upstreams}`;
     const kind = Math.floor(u / upstreams) % 5;
-    if (kind === 0) patterns.push(`${up}.*`);
-    else if (kind === 1) patterns.push(`${up}.${pick(rnd, VERBS)}_*`);
-    else if (kind === 2) patterns.push(`${up}.{${pick(rnd, VERBS)},${pick(rnd, VERBS)}}_*`);
-    else if (kind === 3) patterns.push(`${up}.${pick(rnd, VERBS)}_${pick(rnd, NOUNS)}`);
-    else patterns.push(`${up}.${pick(rnd, VERBS)}_${pick(rnd, NOUNS)}*`);
+    if (kind === 0) {
+      patterns.push(`${up}.*`);
+    } else if (kind === 1) {
+      patterns.push(`${up}.${pick(rnd, VERBS)}_*`);
+    } else if (kind === 2) {
+      patterns.push(`${up}.{${pick(rnd, VERBS)},${pick(rnd, VERBS)}}_*`);
+    } else if (kind === 3) {
+      patterns.push(`${up}.${pick(rnd, VERBS)}_${pick(rnd, NOUNS)}`);
+    } else {
+      patterns.push(`${up}.${pick(rnd, VERBS)}_${pick(rnd, NOUNS)}*`);
+    }
   }
-  const policies = patterns.slice(0, count).map(
-    (match_pattern, i): Policy => ({
-      name: `policy ${i}`,
-      match_pattern,
-      // catch-alls lowest; otherwise the later (more specific kinds) higher
-      priority: i < catchAlls.length ? -1000 + i : i,
-      enabled: rnd() > 0.05,
-      description: '',
-      auth_method: pick(rnd, METHODS),
-    }),
-  );
+  const policies = patterns.slice(0, count).map((match_pattern, i): Policy => ({
+    name: `policy ${i}`,
+    match_pattern,
+    // catch-alls lowest; otherwise the later (more specific kinds) higher
+    priority: i < catchAlls.length ? -1000 + i : i,
+    enabled: rnd() > 0.05,
+    description: '',
+    auth_method: pick(rnd, METHODS),
+  }));
   return { policies, upstreams };
 }
 
@@ -62,7 +69,9 @@ export function makeToolNames(n: number, upstreams: number, hit: boolean, seed: 
   const rnd = seededRandom(seed);
   const names = new Set<string>();
   for (let i = 0; names.size < n && i < n * 20; i++) {
-    const upstream = hit ? `upstream${Math.floor(rnd() * upstreams)}` : `unknown${Math.floor(rnd() * 1000)}`;
+    const upstream = hit
+      ? `upstream${Math.floor(rnd() * upstreams)}`
+      : `unknown${Math.floor(rnd() * 1000)}`;
     const suffix = rnd() < 0.5 || i >= n * 10 ? String(i) : '';
     names.add(`${upstream}.${pick(rnd, VERBS)}_${pick(rnd, NOUNS)}${suffix}`);
   }

@@ -11,7 +11,8 @@ import { buildDataSourceOptions } from '../libs/persistence/src/data-source.opti
  * concurrent runs from hearing each other.
  */
 export default async function globalSetup(): Promise<void> {
-  const adminUrl = process.env.TEST_DATABASE_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+  const adminUrl =
+    process.env.TEST_DATABASE_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
   const runId = `${Date.now().toString(36)}_${randomBytes(4).toString('hex')}`;
   const database = `mcpgw_test_${runId}`;
   const admin = new Client({ connectionString: adminUrl });

@@ -6,7 +6,8 @@ export default async function globalTeardown(): Promise<void> {
     return;
   }
   const admin = new Client({
-    connectionString: process.env.TEST_DATABASE_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres',
+    connectionString:
+      process.env.TEST_DATABASE_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres',
   });
   await admin.connect();
   // The template and any per-file clone a crashed test file left behind.

@@ -38,17 +38,26 @@ describe('admin API logs (SPEC-MUST 34, 37)', () => {
   });
 
   it('echoes a well-formed X-Request-Id and replaces a malformed one', async () => {
-    const kept = await call(h.baseUrl, 'GET', '/healthz', { headers: { 'x-request-id': 'abc-123' } });
+    const kept = await call(h.baseUrl, 'GET', '/healthz', {
+      headers: { 'x-request-id': 'abc-123' },
+    });
     expect(kept.headers.get('x-request-id')).toBe('abc-123');
-    const replaced = await call(h.baseUrl, 'GET', '/healthz', { headers: { 'x-request-id': 'bad id with spaces' } });
+    const replaced = await call(h.baseUrl, 'GET', '/healthz', {
+      headers: { 'x-request-id': 'bad id with spaces' },
+    });
     expect(replaced.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
   });
 
   it('serves /healthz, /readyz and /metrics without the admin token', async () => {
-    expect((await call(h.baseUrl, 'GET', '/healthz', { token: null })).json).toEqual({ status: 'ok' });
+    expect((await call(h.baseUrl, 'GET', '/healthz', { token: null })).json).toEqual({
+      status: 'ok',
+    });
     const ready = await call(h.baseUrl, 'GET', '/readyz', { token: null });
     expect(ready.status).toBe(200);
-    expect(ready.json).toEqual({ status: 'ready', checks: { redis: 'ok', postgres: 'ok', policy_set: 'ok' } });
+    expect(ready.json).toEqual({
+      status: 'ready',
+      checks: { redis: 'ok', postgres: 'ok', policy_set: 'ok' },
+    });
     const metrics = await call(h.baseUrl, 'GET', '/metrics', { token: null });
     expect(metrics.text).toContain('http_request_duration_seconds');
     expect(metrics.text).not.toContain(ADMIN_TOKEN);

@@ -25,7 +25,9 @@ describe('policy change propagation through the admin API', () => {
 
   beforeAll(async () => {
     h = await startAdminApi();
-    dataSource = await new DataSource(buildDataSourceOptions(h.database.url, { poolSize: 2 })).initialize();
+    dataSource = await new DataSource(
+      buildDataSourceOptions(h.database.url, { poolSize: 2 }),
+    ).initialize();
     const repository = new PolicyRepository(dataSource);
     for (let i = 0; i < 2; i += 1) {
       const subscriber = new Redis(h.config.REDIS_URL, { enableReadyCheck: false });
@@ -50,13 +52,21 @@ describe('policy change propagation through the admin API', () => {
 
   it('two caches (as in two gateway processes) serve a change made through the API within one second', async () => {
     const created = await call(h.baseUrl, 'POST', '/admin/v1/policies', {
-      body: { name: 'github', match_pattern: 'github.*', priority: 10, auth_method: { type: 'oauth', provider: 'github' } },
+      body: {
+        name: 'github',
+        match_pattern: 'github.*',
+        priority: 10,
+        auth_method: { type: 'oauth', provider: 'github' },
+      },
     });
     expect(created.status).toBe(201);
     const version = Number(created.headers.get('x-policy-set-version'));
     await within(1000, () => caches.every((c) => c.version === version));
     for (const cache of caches) {
-      expect(cache.resolve('github.create_issue')).toMatchObject({ decision: 'allow', policy: { name: 'github' } });
+      expect(cache.resolve('github.create_issue')).toMatchObject({
+        decision: 'allow',
+        policy: { name: 'github' },
+      });
     }
 
     const denied = await call(h.baseUrl, 'PATCH', `/admin/v1/policies/${created.json.id}`, {
@@ -87,13 +97,25 @@ describe('policy change propagation through the admin API', () => {
       type: api_key
       key_ref: admin_key
 `;
-    const res = await call(h.baseUrl, 'PUT', '/admin/v1/policies', { raw: legacy, contentType: 'application/yaml' });
+    const res = await call(h.baseUrl, 'PUT', '/admin/v1/policies', {
+      raw: legacy,
+      contentType: 'application/yaml',
+    });
     expect(res.json).toMatchObject({ changed: true });
     expect(res.status).toBe(200);
     const resolve = async (tool: string) =>
       (await call(h.baseUrl, 'GET', `/admin/v1/policies/resolve?tool=${tool}`)).json;
-    expect((await resolve('ops.admin_tool')).auth_method).toEqual({ type: 'api_key', key_ref: 'admin_key' });
-    expect((await resolve('google_workspace.read_sheet')).auth_method).toMatchObject({ type: 'oauth', provider: 'google' });
-    expect((await resolve('slack.post')).auth_method).toMatchObject({ type: 'oauth', provider: 'github' });
+    expect((await resolve('ops.admin_tool')).auth_method).toEqual({
+      type: 'api_key',
+      key_ref: 'admin_key',
+    });
+    expect((await resolve('google_workspace.read_sheet')).auth_method).toMatchObject({
+      type: 'oauth',
+      provider: 'google',
+    });
+    expect((await resolve('slack.post')).auth_method).toMatchObject({
+      type: 'oauth',
+      provider: 'github',
+    });
   });
 });

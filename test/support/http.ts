@@ -12,7 +12,13 @@ export async function call(
   baseUrl: string,
   method: string,
   path: string,
-  options: { body?: unknown; raw?: string; contentType?: string; headers?: Record<string, string>; token?: string | null } = {},
+  options: {
+    body?: unknown;
+    raw?: string;
+    contentType?: string;
+    headers?: Record<string, string>;
+    token?: string | null;
+  } = {},
 ): Promise<HttpResult> {
   const headers: Record<string, string> = { ...options.headers };
   if (options.token !== null) {

@@ -17,10 +17,21 @@ export class GatewayModule {
       module: GatewayModule,
       imports: [
         ObservabilityModule.forRoot({ app: 'gateway', logger, metrics }),
-        RedisModule.forRoot({ url: config.REDIS_URL, keyPrefix: config.REDIS_KEY_PREFIX, app: 'gateway' }),
+        RedisModule.forRoot({
+          url: config.REDIS_URL,
+          keyPrefix: config.REDIS_KEY_PREFIX,
+          app: 'gateway',
+        }),
         // Read-only use: the policy cache loads committed sets from here.
-        PersistenceModule.forRoot({ databaseUrl: config.DATABASE_URL, app: 'gateway', poolSize: 2 }),
-        PolicyCacheModule.forRoot({ pollIntervalMs: config.POLICY_POLL_INTERVAL_MS, defaultDecision: config.POLICY_DEFAULT }),
+        PersistenceModule.forRoot({
+          databaseUrl: config.DATABASE_URL,
+          app: 'gateway',
+          poolSize: 2,
+        }),
+        PolicyCacheModule.forRoot({
+          pollIntervalMs: config.POLICY_POLL_INTERVAL_MS,
+          defaultDecision: config.POLICY_DEFAULT,
+        }),
       ],
       providers: [{ provide: APP_CONFIG, useValue: config }],
     };

@@ -7,7 +7,10 @@ async function bootstrap(): Promise<void> {
   const config = loadConfigOrExit(gatewaySchema, 'gateway');
   const logger = createLogger('gateway', config.LOG_LEVEL);
   const metrics = new MetricsService('gateway');
-  const app = await createHttpApp(GatewayModule.forRoot(config, logger, metrics), { logger, metrics });
+  const app = await createHttpApp(GatewayModule.forRoot(config, logger, metrics), {
+    logger,
+    metrics,
+  });
   await app.listen(config.GATEWAY_PORT, config.GATEWAY_HOST);
   logger.info({ port: config.GATEWAY_PORT }, 'gateway listening');
   runUntilSignal([app], logger, config.SHUTDOWN_TIMEOUT_MS);

@@ -9,11 +9,17 @@ async function bootstrap(): Promise<void> {
   const config = loadConfigOrExit(tokenBrokerSchema, 'token-broker');
   const logger = createLogger('token-broker', config.LOG_LEVEL);
   const metrics = new MetricsService('token-broker');
-  const publicApp = await createHttpApp(PublicModule.forRoot(config, logger, metrics), { logger, metrics });
+  const publicApp = await createHttpApp(PublicModule.forRoot(config, logger, metrics), {
+    logger,
+    metrics,
+  });
   const adminApp = await createAdminApp(config, logger.child({ listener: 'admin' }), metrics);
   await publicApp.listen(config.BROKER_PORT, config.BROKER_HOST);
   await adminApp.listen(config.ADMIN_PORT, config.ADMIN_HOST);
-  logger.info({ port: config.BROKER_PORT, admin_port: config.ADMIN_PORT }, 'token-broker listening');
+  logger.info(
+    { port: config.BROKER_PORT, admin_port: config.ADMIN_PORT },
+    'token-broker listening',
+  );
   runUntilSignal([adminApp, publicApp], logger, config.SHUTDOWN_TIMEOUT_MS);
 }
 

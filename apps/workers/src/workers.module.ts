@@ -17,8 +17,16 @@ export class WorkersModule {
       module: WorkersModule,
       imports: [
         ObservabilityModule.forRoot({ app: 'workers', logger, metrics }),
-        RedisModule.forRoot({ url: config.REDIS_URL, keyPrefix: config.REDIS_KEY_PREFIX, app: 'workers' }),
-        PersistenceModule.forRoot({ databaseUrl: config.DATABASE_URL, app: 'workers', poolSize: 2 }),
+        RedisModule.forRoot({
+          url: config.REDIS_URL,
+          keyPrefix: config.REDIS_KEY_PREFIX,
+          app: 'workers',
+        }),
+        PersistenceModule.forRoot({
+          databaseUrl: config.DATABASE_URL,
+          app: 'workers',
+          poolSize: 2,
+        }),
       ],
       providers: [{ provide: APP_CONFIG, useValue: config }],
     };

@@ -10,7 +10,9 @@ const url = (protocols: string[], fallback?: string) => {
         return false;
       }
     },
-    { message: `must be a URL with scheme ${protocols.map((p) => p.replace(':', '')).join(' or ')}` },
+    {
+      message: `must be a URL with scheme ${protocols.map((p) => p.replace(':', '')).join(' or ')}`,
+    },
   );
   return fallback === undefined ? base : base.default(fallback);
 };
@@ -48,7 +50,12 @@ export const tokenBrokerSchema = commonSchema.extend({
   ADMIN_HOST: z.string().default('0.0.0.0'),
   ADMIN_TOKEN: secret(24),
   /** Largest admin request body accepted, in bytes; larger bodies get 413. */
-  ADMIN_BODY_LIMIT_BYTES: z.coerce.number().int().min(1024).max(64 * 1024 * 1024).default(1024 * 1024),
+  ADMIN_BODY_LIMIT_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .max(64 * 1024 * 1024)
+    .default(1024 * 1024),
 });
 
 export const workersSchema = commonSchema.extend({

@@ -19,7 +19,10 @@ describe('config validation', () => {
     const secretLooking = 'short-secret-value';
     let caught: unknown;
     try {
-      loadConfig(tokenBrokerSchema, { ADMIN_TOKEN: secretLooking, REDIS_URL: 'http://secret-host' });
+      loadConfig(tokenBrokerSchema, {
+        ADMIN_TOKEN: secretLooking,
+        REDIS_URL: 'http://secret-host',
+      });
     } catch (error) {
       caught = error;
     }
@@ -32,10 +35,14 @@ describe('config validation', () => {
   });
 
   it('rejects a port that is not a port', () => {
-    expect(() => loadConfig(tokenBrokerSchema, { ...valid, ADMIN_PORT: '99999' })).toThrow(/ADMIN_PORT/);
+    expect(() => loadConfig(tokenBrokerSchema, { ...valid, ADMIN_PORT: '99999' })).toThrow(
+      /ADMIN_PORT/,
+    );
   });
 
   it('treats an empty value as unset', () => {
-    expect(loadConfig(tokenBrokerSchema, { ...valid, POLICY_DEFAULT: '' }).POLICY_DEFAULT).toBe('deny');
+    expect(loadConfig(tokenBrokerSchema, { ...valid, POLICY_DEFAULT: '' }).POLICY_DEFAULT).toBe(
+      'deny',
+    );
   });
 });

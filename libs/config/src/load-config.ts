@@ -20,7 +20,10 @@ export function loadConfig<S extends z.ZodType>(schema: S, env: Env = process.en
     throw new ConfigError(
       parsed.error.issues.map((issue) => ({
         variable: issue.path.map(String).join('.') || '(environment)',
-        message: issue.code === 'invalid_type' && issue.input === undefined ? 'is required' : issue.message,
+        message:
+          issue.code === 'invalid_type' && issue.input === undefined
+            ? 'is required'
+            : issue.message,
       })),
     );
   }
@@ -34,7 +37,9 @@ export function loadConfigOrExit<S extends z.ZodType>(schema: S, appName: string
   } catch (error) {
     if (error instanceof ConfigError) {
       for (const problem of error.problems) {
-        process.stderr.write(`${appName}: configuration error: ${problem.variable} ${problem.message}\n`);
+        process.stderr.write(
+          `${appName}: configuration error: ${problem.variable} ${problem.message}\n`,
+        );
       }
       process.exit(78); // EX_CONFIG
     }

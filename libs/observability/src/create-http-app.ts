@@ -21,7 +21,10 @@ export interface HttpAppOptions {
  * (taken from a well-formed `X-Request-Id` or generated, echoed on the response and present on every
  * log line of the request), pino request logs, and the HTTP duration metric.
  */
-export async function createHttpApp(module: unknown, options: HttpAppOptions): Promise<NestFastifyApplication> {
+export async function createHttpApp(
+  module: unknown,
+  options: HttpAppOptions,
+): Promise<NestFastifyApplication> {
   const adapter = new FastifyAdapter({
     loggerInstance: options.logger,
     bodyLimit: options.bodyLimit ?? 1024 * 1024,

@@ -23,11 +23,15 @@ export class HealthController {
   @Header('Cache-Control', 'no-store')
   async readyz(@Res() reply: FastifyReply): Promise<void> {
     const report = await this.readiness.report();
-    await reply.status(report.ready ? 200 : 503).send({ status: report.ready ? 'ready' : 'not_ready', checks: report.checks });
+    await reply
+      .status(report.ready ? 200 : 503)
+      .send({ status: report.ready ? 'ready' : 'not_ready', checks: report.checks });
   }
 
   @Get('metrics')
   async metricsText(@Res() reply: FastifyReply): Promise<void> {
-    await reply.header('Content-Type', this.metrics.registry.contentType).send(await this.metrics.registry.metrics());
+    await reply
+      .header('Content-Type', this.metrics.registry.contentType)
+      .send(await this.metrics.registry.metrics());
   }
 }

@@ -32,6 +32,9 @@ export class ReadinessService {
         }
       }),
     );
-    return { ready: entries.every(([, state]) => state === 'ok'), checks: Object.fromEntries(entries) };
+    return {
+      ready: entries.every(([, state]) => state === 'ok'),
+      checks: Object.fromEntries(entries),
+    };
   }
 }

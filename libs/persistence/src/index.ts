@@ -3,7 +3,12 @@ export { AuditEventEntity } from './entities/audit-event.entity';
 export { PolicyEntity } from './entities/policy.entity';
 export { PolicyRevisionEntity } from './entities/policy-revision.entity';
 export { PolicyStoreError, type PolicyStoreErrorCode } from './errors/policy-store.error';
-export { diffPolicySets, isEmptyDiff, type PolicyChange, type PolicySetDiff } from './policy-set.diff';
+export {
+  diffPolicySets,
+  isEmptyDiff,
+  type PolicyChange,
+  type PolicySetDiff,
+} from './policy-set.diff';
 export {
   PolicyRepository,
   toPolicy,

@@ -1,4 +1,11 @@
-import { type DynamicModule, Global, Inject, Module, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
+import {
+  type DynamicModule,
+  Global,
+  Inject,
+  Module,
+  type OnApplicationShutdown,
+  type OnModuleInit,
+} from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { ReadinessService } from '@app/observability';
 import { buildDataSourceOptions } from './data-source.options';
@@ -21,10 +28,17 @@ export class PersistenceModule implements OnModuleInit, OnApplicationShutdown {
           provide: DataSource,
           useFactory: async () =>
             new DataSource(
-              buildDataSourceOptions(options.databaseUrl, { applicationName: options.app, poolSize: options.poolSize }),
+              buildDataSourceOptions(options.databaseUrl, {
+                applicationName: options.app,
+                poolSize: options.poolSize,
+              }),
             ).initialize(),
         },
-        { provide: PolicyRepository, useFactory: (ds: DataSource) => new PolicyRepository(ds), inject: [DataSource] },
+        {
+          provide: PolicyRepository,
+          useFactory: (ds: DataSource) => new PolicyRepository(ds),
+          inject: [DataSource],
+        },
       ],
       exports: [DataSource, PolicyRepository],
     };

@@ -15,13 +15,21 @@ export interface PolicySetDiff {
   unchanged: number;
 }
 
-const COMPARED: (keyof Policy)[] = ['match_pattern', 'priority', 'enabled', 'description', 'auth_method'];
+const COMPARED: (keyof Policy)[] = [
+  'match_pattern',
+  'priority',
+  'enabled',
+  'description',
+  'auth_method',
+];
 
 /** Canonical JSON (sorted keys) so `{a,b}` and `{b,a}` compare equal. */
 function canonical(value: unknown): string {
   return JSON.stringify(value, (_key, v: unknown) =>
     v && typeof v === 'object' && !Array.isArray(v)
-      ? Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => a.localeCompare(b)))
+      ? Object.fromEntries(
+          Object.entries(v as Record<string, unknown>).sort(([a], [b]) => a.localeCompare(b)),
+        )
       : v,
   );
 }

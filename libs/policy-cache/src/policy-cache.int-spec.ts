@@ -3,7 +3,11 @@ import Redis from 'ioredis';
 import { DataSource } from 'typeorm';
 import { buildDataSourceOptions, PolicyRepository } from '@app/persistence';
 import type { Policy } from '@app/policy-engine';
-import { createTestDatabase, testRedisPrefix, type TestDatabase } from '../../../test/support/test-database';
+import {
+  createTestDatabase,
+  testRedisPrefix,
+  type TestDatabase,
+} from '../../../test/support/test-database';
 import { PolicyChangePublisher } from './policy-change.publisher';
 import { PolicyCache, policyChannel, type PolicySetSource } from './policy-cache';
 
@@ -35,7 +39,9 @@ class FlakySource implements PolicySetSource {
   down = false;
   constructor(private readonly inner: PolicySetSource) {}
   currentVersion(): Promise<number> {
-    return this.down ? Promise.reject(new Error('connection refused')) : this.inner.currentVersion();
+    return this.down
+      ? Promise.reject(new Error('connection refused'))
+      : this.inner.currentVersion();
   }
   loadSet(): Promise<{ version: number; policies: Policy[] }> {
     return this.down ? Promise.reject(new Error('connection refused')) : this.inner.loadSet();
@@ -68,7 +74,9 @@ describe('policy cache propagation (real Postgres and Redis)', () => {
 
   beforeAll(async () => {
     database = await createTestDatabase();
-    dataSource = await new DataSource(buildDataSourceOptions(database.url, { poolSize: 4 })).initialize();
+    dataSource = await new DataSource(
+      buildDataSourceOptions(database.url, { poolSize: 4 }),
+    ).initialize();
     repository = new PolicyRepository(dataSource);
     publisherClient = new Redis(redisUrl);
     publisher = new PolicyChangePublisher(publisherClient, policyChannel(prefix));

@@ -1,4 +1,10 @@
-import { type DynamicModule, Inject, Module, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
+import {
+  type DynamicModule,
+  Inject,
+  Module,
+  type OnApplicationShutdown,
+  type OnModuleInit,
+} from '@nestjs/common';
 import type Redis from 'ioredis';
 import type { Logger } from 'pino';
 import type { Decision } from '@app/policy-engine';
@@ -25,12 +31,18 @@ export class PolicyCacheModule implements OnModuleInit, OnApplicationShutdown {
       providers: [
         {
           provide: SUBSCRIBER,
-          useFactory: (redis: Redis) => redis.duplicate({ connectionName: 'policy-cache-subscriber', enableReadyCheck: false }),
+          useFactory: (redis: Redis) =>
+            redis.duplicate({ connectionName: 'policy-cache-subscriber', enableReadyCheck: false }),
           inject: [REDIS],
         },
         {
           provide: PolicyCache,
-          useFactory: (repo: PolicyRepository, subscriber: Redis, redisOptions: RedisModuleOptions, logger: Logger) =>
+          useFactory: (
+            repo: PolicyRepository,
+            subscriber: Redis,
+            redisOptions: RedisModuleOptions,
+            logger: Logger,
+          ) =>
             new PolicyCache(repo, subscriber, {
               channel: policyChannel(redisOptions.keyPrefix),
               pollIntervalMs: options.pollIntervalMs,

@@ -1,10 +1,5 @@
 import type Redis from 'ioredis';
-import {
-  CompiledPolicySet,
-  type Decision,
-  type Policy,
-  type Resolution,
-} from '@app/policy-engine';
+import { CompiledPolicySet, type Decision, type Policy, type Resolution } from '@app/policy-engine';
 
 /** Where a cache reads committed policy sets from (the policy repository in production). */
 export interface PolicySetSource {
@@ -65,7 +60,10 @@ export class PolicyCache {
     // After a reconnect we may have missed announcements: check at once.
     this.subscriber.on('ready', () => void this.refresh());
     await this.subscriber.subscribe(this.options.channel).catch((error: unknown) => {
-      this.options.logger?.warn({ err: error }, 'policy cache: subscribe failed; relying on polling');
+      this.options.logger?.warn(
+        { err: error },
+        'policy cache: subscribe failed; relying on polling',
+      );
     });
     await this.refresh();
     this.schedulePoll();
@@ -93,7 +91,14 @@ export class PolicyCache {
     if (this.set) {
       return this.set.resolve(tool);
     }
-    return { tool, decision: 'deny', policy: null, auth_method: null, candidates: [], policy_set_version: -1 };
+    return {
+      tool,
+      decision: 'deny',
+      policy: null,
+      auth_method: null,
+      candidates: [],
+      policy_set_version: -1,
+    };
   }
 
   /** Reloads if the source has a newer version; concurrent calls share one reload. */

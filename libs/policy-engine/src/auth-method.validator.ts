@@ -1,5 +1,11 @@
 import { checkString, fieldPath, isJsonObject, own, type JsonObject } from './field-checks';
-import { AUTH_METHOD_TYPES, type AuthMethod, type AuthMethodType, type FieldError, type Validated } from './policy.types';
+import {
+  AUTH_METHOD_TYPES,
+  type AuthMethod,
+  type AuthMethodType,
+  type FieldError,
+  type Validated,
+} from './policy.types';
 
 /** Bounds on auth method fields; they are stored and echoed, so they are kept modest. */
 export const AUTH_METHOD_LIMITS = Object.freeze({
@@ -31,50 +37,74 @@ export function isAuthMethodType(value: unknown): value is AuthMethodType {
  * @param field path of the auth method itself, e.g. `auth_policies[2].auth_method`.
  */
 export function validateAuthMethod(input: unknown, field: string): Validated<AuthMethod> {
-  if (!isJsonObject(input)) return { ok: false, errors: [{ field, message: 'must be an object' }] };
+  if (!isJsonObject(input)) {
+    return { ok: false, errors: [{ field, message: 'must be an object' }] };
+  }
   const errors: FieldError[] = [];
   const type = own(input, 'type');
   if (!isAuthMethodType(type)) {
-    const message = type === undefined ? 'is required' : `must be one of ${AUTH_METHOD_TYPES.join(', ')}`;
+    const message =
+      type === undefined ? 'is required' : `must be one of ${AUTH_METHOD_TYPES.join(', ')}`;
     errors.push({ field: fieldPath(field, 'type'), message });
   }
   for (const key of Object.keys(input)) {
     if (!KNOWN_FIELDS.has(key)) {
       errors.push({ field: fieldPath(field, key), message: 'unknown field' });
-    } else if (isAuthMethodType(type) && key !== 'type' && !FIELDS_BY_TYPE[type].includes(key as keyof AuthMethod)) {
+    } else if (
+      isAuthMethodType(type) &&
+      key !== 'type' &&
+      !FIELDS_BY_TYPE[type].includes(key as keyof AuthMethod)
+    ) {
       errors.push({ field: fieldPath(field, key), message: `is not allowed for type ${type}` });
     }
   }
-  if (!isAuthMethodType(type)) return { ok: false, errors };
+  if (!isAuthMethodType(type)) {
+    return { ok: false, errors };
+  }
   const method = buildMethod(type, input, field, errors);
   return errors.length > 0 ? { ok: false, errors } : { ok: true, value: method };
 }
 
-function buildMethod(type: AuthMethodType, input: JsonObject, field: string, errors: FieldError[]): AuthMethod {
+function buildMethod(
+  type: AuthMethodType,
+  input: JsonObject,
+  field: string,
+  errors: FieldError[],
+): AuthMethod {
   const ref = (key: 'provider' | 'key_ref' | 'account_ref') =>
     checkString(own(input, key), fieldPath(field, key), REF_RULE, errors);
   switch (type) {
     case 'oauth':
     case 'device_code':
-      return { type, provider: ref('provider'), scopes: checkScopes(own(input, 'scopes'), field, errors) };
+      return {
+        type,
+        provider: ref('provider'),
+        scopes: checkScopes(own(input, 'scopes'), field, errors),
+      };
     case 'api_key':
       return { type, key_ref: ref('key_ref') };
     case 'service_account':
       return { type, account_ref: ref('account_ref') };
-    default:
+    case 'none':
+    case 'deny':
       return { type };
   }
 }
 
 function checkScopes(value: unknown, field: string, errors: FieldError[]): string[] {
   const path = fieldPath(field, 'scopes');
-  if (value === undefined) return [];
+  if (value === undefined) {
+    return [];
+  }
   if (!Array.isArray(value)) {
     errors.push({ field: path, message: 'must be an array of strings' });
     return [];
   }
   if (value.length > AUTH_METHOD_LIMITS.maxScopes) {
-    errors.push({ field: path, message: `must have at most ${AUTH_METHOD_LIMITS.maxScopes} entries` });
+    errors.push({
+      field: path,
+      message: `must have at most ${AUTH_METHOD_LIMITS.maxScopes} entries`,
+    });
     return [];
   }
   const rule = { required: true, maxLength: AUTH_METHOD_LIMITS.maxScopeLength };
@@ -86,7 +116,9 @@ function checkScopes(value: unknown, field: string, errors: FieldError[]): strin
       continue;
     }
     const ok = checkString(scope, `${path}[${i}]`, rule, errors);
-    if (ok !== undefined) scopes.push(ok);
+    if (ok !== undefined) {
+      scopes.push(ok);
+    }
   }
   return scopes;
 }

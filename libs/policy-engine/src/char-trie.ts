@@ -1,16 +1,21 @@
 interface TrieNode<T> {
+  /** The key text on the edge into this node (in walk order). */
+  label: string;
+  /** Children by the first code unit of their label. */
   next?: Map<number, TrieNode<T>>;
   values?: T[];
 }
 
 /**
- * A character trie over UTF-16 code units that answers "which stored keys are
- * prefixes of this text" in one walk of the text. With `fromEnd` the keys are
- * stored reversed and the walk starts at the end, so the same structure also
- * answers "which stored keys are suffixes of this text".
+ * A path-compressed character trie over UTF-16 code units that answers "which
+ * stored keys are prefixes of this text" in one walk of the text. With
+ * `fromEnd` keys are stored reversed and the walk starts at the end of the
+ * text, so the same structure answers "which stored keys are suffixes".
+ * Compression keeps node count near the number of keys, which matters when
+ * ten thousand policies share long prefixes like `upstream42.`.
  */
 export class CharTrie<T> {
-  private readonly root: TrieNode<T> = {};
+  private readonly root: TrieNode<T> = { label: '' };
   private count = 0;
 
   constructor(private readonly fromEnd = false) {}
@@ -21,16 +26,35 @@ export class CharTrie<T> {
   }
 
   insert(key: string, value: T): void {
+    const k = this.fromEnd ? key.split('').reverse().join('') : key;
     let node = this.root;
-    for (let i = 0; i < key.length; i++) {
-      const code = key.charCodeAt(this.fromEnd ? key.length - 1 - i : i);
-      node.next ??= new Map();
-      let child = node.next.get(code);
+    let i = 0;
+    while (i < k.length) {
+      const next: Map<number, TrieNode<T>> = (node.next ??= new Map());
+      const child = next.get(k.charCodeAt(i));
       if (!child) {
-        child = {};
-        node.next.set(code, child);
+        next.set(k.charCodeAt(i), { label: k.slice(i), values: [value] });
+        this.count++;
+        return;
       }
-      node = child;
+      const label = child.label;
+      let j = 1;
+      while (j < label.length && i + j < k.length && label.charCodeAt(j) === k.charCodeAt(i + j)) {
+        j++;
+      }
+      if (j < label.length) {
+        // The key leaves (or ends inside) the edge: split it at j.
+        const mid: TrieNode<T> = {
+          label: label.slice(0, j),
+          next: new Map([[label.charCodeAt(j), child]]),
+        };
+        child.label = label.slice(j);
+        next.set(k.charCodeAt(i), mid);
+        node = mid;
+      } else {
+        node = child;
+      }
+      i += j;
     }
     (node.values ??= []).push(value);
     this.count++;
@@ -38,12 +62,30 @@ export class CharTrie<T> {
 
   /** Calls `visit` with the values of every stored key that is a prefix (suffix) of `text`. */
   forEachKeyIn(text: string, visit: (values: readonly T[]) => void): void {
-    let node: TrieNode<T> | undefined = this.root;
     const n = text.length;
-    for (let i = 0; node; i++) {
-      if (node.values) visit(node.values);
-      if (i === n || !node.next) return;
-      node = node.next.get(text.charCodeAt(this.fromEnd ? n - 1 - i : i));
+    const at = this.fromEnd
+      ? (i: number) => text.charCodeAt(n - 1 - i)
+      : (i: number) => text.charCodeAt(i);
+    let node = this.root;
+    let i = 0;
+    for (;;) {
+      if (node.values) {
+        visit(node.values);
+      }
+      if (i === n || !node.next) {
+        return;
+      }
+      const child = node.next.get(at(i));
+      if (!child || child.label.length > n - i) {
+        return;
+      }
+      for (let j = 1; j < child.label.length; j++) {
+        if (child.label.charCodeAt(j) !== at(i + j)) {
+          return;
+        }
+      }
+      i += child.label.length;
+      node = child;
     }
   }
 }

@@ -3,11 +3,18 @@ import { CompiledPolicySet, RESOLUTION_CACHE_SIZE } from './compiled-policy-set'
 import { naiveResolve } from './naive-resolve';
 import { parsePolicyDocument } from './policy-document';
 import { PolicyEngineError } from './policy-engine.error';
-import { AUTH_METHOD_TYPES, type AuthMethod, type AuthMethodType, type Policy } from './policy.types';
+import {
+  AUTH_METHOD_TYPES,
+  type AuthMethod,
+  type AuthMethodType,
+  type Policy,
+} from './policy.types';
 
 const ALPHABET = ['a', 'b', 'c', '-', '_', '.'];
 const chars = (min: number, max: number) =>
-  fc.array(fc.constantFrom(...ALPHABET), { minLength: min, maxLength: max }).map((cs) => cs.join(''));
+  fc
+    .array(fc.constantFrom(...ALPHABET), { minLength: min, maxLength: max })
+    .map((cs) => cs.join(''));
 
 /** A pattern piece and a string that piece matches, so generated names hit often. */
 interface Piece {
@@ -38,9 +45,15 @@ const patternSpec = fc
   }));
 
 function authMethod(type: AuthMethodType): AuthMethod {
-  if (type === 'oauth' || type === 'device_code') return { type, provider: 'github', scopes: ['repo'] };
-  if (type === 'api_key') return { type, key_ref: 'key' };
-  if (type === 'service_account') return { type, account_ref: 'acct' };
+  if (type === 'oauth' || type === 'device_code') {
+    return { type, provider: 'github', scopes: ['repo'] };
+  }
+  if (type === 'api_key') {
+    return { type, key_ref: 'key' };
+  }
+  if (type === 'service_account') {
+    return { type, account_ref: 'acct' };
+  }
   return { type };
 }
 
@@ -58,16 +71,14 @@ const policySet = fc
     ),
   )
   .map(([priorities, specs]) =>
-    specs.map(
-      ({ spec, enabled, type }, i): Policy => ({
-        name: `p${i}`,
-        match_pattern: spec.pattern,
-        priority: priorities[i],
-        enabled,
-        description: spec.sample,
-        auth_method: authMethod(type),
-      }),
-    ),
+    specs.map(({ spec, enabled, type }, i): Policy => ({
+      name: `p${i}`,
+      match_pattern: spec.pattern,
+      priority: priorities[i],
+      enabled,
+      description: spec.sample,
+      auth_method: authMethod(type),
+    })),
   );
 /** A tool name: random, or the sample of one policy's pattern, maybe with extra text around it. */
 const toolRecipe = fc.record({
@@ -108,16 +119,20 @@ describe('CompiledPolicySet', () => {
 
     it('compileAsync builds a set that resolves like compile', async () => {
       await fc.assert(
-        fc.asyncProperty(policySet, fc.array(toolRecipe, { minLength: 1, maxLength: 5 }), async (policies, recipes) => {
-          const opts = { version: 1 };
-          const sync = CompiledPolicySet.compile(policies, opts);
-          const async_ = await CompiledPolicySet.compileAsync(policies, opts, { sliceMs: 0 });
-          expect(async_.policies).toEqual(sync.policies);
-          for (const recipe of recipes) {
-            const tool = toolFor(policies, recipe);
-            expect(async_.resolve(tool)).toEqual(sync.resolve(tool));
-          }
-        }),
+        fc.asyncProperty(
+          policySet,
+          fc.array(toolRecipe, { minLength: 1, maxLength: 5 }),
+          async (policies, recipes) => {
+            const opts = { version: 1 };
+            const sync = CompiledPolicySet.compile(policies, opts);
+            const async_ = await CompiledPolicySet.compileAsync(policies, opts, { sliceMs: 0 });
+            expect(async_.policies).toEqual(sync.policies);
+            for (const recipe of recipes) {
+              const tool = toolFor(policies, recipe);
+              expect(async_.resolve(tool)).toEqual(sync.resolve(tool));
+            }
+          },
+        ),
         { numRuns: 150 },
       );
     });
@@ -140,7 +155,9 @@ auth_policies:
     auth_method: { type: oauth, provider: github, scopes: ["user:email"] }
 `;
     const parsed = parsePolicyDocument(yaml, 'yaml');
-    if (!parsed.ok) throw new Error(JSON.stringify(parsed.errors));
+    if (!parsed.ok) {
+      throw new Error(JSON.stringify(parsed.errors));
+    }
     const policies = parsed.value;
     const set = CompiledPolicySet.compile(policies, { version: 3 });
     const names = (tool: string, s = set) => s.resolve(tool).candidates.map((p) => p.name);
@@ -149,14 +166,21 @@ auth_policies:
       const r = set.resolve('github.create_issue');
       expect(r.decision).toBe('allow');
       expect(r.policy?.name).toBe('GitHub Tools');
-      expect(r.auth_method).toEqual({ type: 'oauth', provider: 'github', scopes: ['repo:read', 'user:email'] });
+      expect(r.auth_method).toEqual({
+        type: 'oauth',
+        provider: 'github',
+        scopes: ['repo:read', 'user:email'],
+      });
       expect(names('github.create_issue')).toEqual(['GitHub Tools', 'Default Auth']);
       expect(r.policy_set_version).toBe(3);
     });
 
     it('admin tools resolve to the admin api key', () => {
       expect(set.resolve('admin.reset').policy?.name).toBe('Admin Tools');
-      expect(set.resolve('admin.reset').auth_method).toEqual({ type: 'api_key', key_ref: 'admin_key' });
+      expect(set.resolve('admin.reset').auth_method).toEqual({
+        type: 'api_key',
+        key_ref: 'admin_key',
+      });
     });
 
     it('the catch-all governs tools no other pattern names', () => {
@@ -167,14 +191,27 @@ auth_policies:
     it('without a catch-all, no match means the default decision', () => {
       const narrow = policies.filter((p) => p.match_pattern !== '*');
       const denied = CompiledPolicySet.compile(narrow, { version: 1 }).resolve('slack.post');
-      expect(denied).toMatchObject({ decision: 'deny', policy: null, auth_method: null, candidates: [] });
-      const allowed = CompiledPolicySet.compile(narrow, { version: 1, defaultDecision: 'allow' }).resolve('slack.post');
+      expect(denied).toMatchObject({
+        decision: 'deny',
+        policy: null,
+        auth_method: null,
+        candidates: [],
+      });
+      const allowed = CompiledPolicySet.compile(narrow, {
+        version: 1,
+        defaultDecision: 'allow',
+      }).resolve('slack.post');
       expect(allowed).toMatchObject({ decision: 'allow', policy: null, candidates: [] });
     });
   });
 
   describe('decision rules', () => {
-    const policy = (name: string, pattern: string, priority: number, extra: Partial<Policy> = {}): Policy => ({
+    const policy = (
+      name: string,
+      pattern: string,
+      priority: number,
+      extra: Partial<Policy> = {},
+    ): Policy => ({
       name,
       match_pattern: pattern,
       priority,
@@ -206,11 +243,14 @@ auth_policies:
     });
 
     it('names outside the tool name alphabet are denied whatever the default', () => {
-      const set = CompiledPolicySet.compile([policy('all', '!nothing', 1)], { version: 1, defaultDecision: 'allow' });
-      for (const tool of ['', 'a/b', 'a b', 'x'.repeat(513)]) {
+      const set = CompiledPolicySet.compile([policy('all', '!nothing', 1)], {
+        version: 1,
+        defaultDecision: 'allow',
+      });
+      for (const tool of ['', 'a/b', 'a b', 'x'.repeat(257)]) {
         expect(set.resolve(tool)).toMatchObject({ decision: 'deny', policy: null, candidates: [] });
       }
-      expect(set.resolve('x'.repeat(512)).decision).toBe('allow');
+      expect(set.resolve('x'.repeat(256)).decision).toBe('allow');
     });
 
     it('policies are exposed highest priority first as frozen copies', () => {
@@ -226,7 +266,16 @@ auth_policies:
 
   describe('resolution cache', () => {
     const set = CompiledPolicySet.compile(
-      [{ name: 'all', match_pattern: '*', priority: 1, enabled: true, description: '', auth_method: { type: 'oauth', provider: 'g', scopes: ['s'] } }],
+      [
+        {
+          name: 'all',
+          match_pattern: '*',
+          priority: 1,
+          enabled: true,
+          description: '',
+          auth_method: { type: 'oauth', provider: 'g', scopes: ['s'] },
+        },
+      ],
       { version: 1 },
     );
 
@@ -241,26 +290,37 @@ auth_policies:
 
     it('is bounded: the oldest name is evicted once the cache is full', () => {
       const first = set.resolve('first.tool');
-      for (let i = 0; i < RESOLUTION_CACHE_SIZE; i++) set.resolve(`t${i}.x`);
+      for (let i = 0; i < RESOLUTION_CACHE_SIZE; i++) {
+        set.resolve(`t${i}.x`);
+      }
       const again = set.resolve('first.tool');
       expect(again).not.toBe(first);
       expect(again).toEqual(first);
-      expect(set.resolve(`t${RESOLUTION_CACHE_SIZE - 1}.x`)).toBe(set.resolve(`t${RESOLUTION_CACHE_SIZE - 1}.x`));
+      expect(set.resolve(`t${RESOLUTION_CACHE_SIZE - 1}.x`)).toBe(
+        set.resolve(`t${RESOLUTION_CACHE_SIZE - 1}.x`),
+      );
     });
   });
 
   describe('compile input checks', () => {
     it('rejects a pattern beyond the cost limits with invalid_policy_set', () => {
-      const bad: Policy = { name: 'b', match_pattern: '{a,b}'.repeat(20), priority: 1, enabled: true, description: '', auth_method: { type: 'none' } };
+      const bad: Policy = {
+        name: 'b',
+        match_pattern: '{a,b}'.repeat(20),
+        priority: 1,
+        enabled: true,
+        description: '',
+        auth_method: { type: 'none' },
+      };
       expect(() => CompiledPolicySet.compile([bad], { version: 1 })).toThrow(
         expect.objectContaining({ code: 'invalid_policy_set' }) as PolicyEngineError,
       );
     });
 
     it('rejects a default decision other than allow or deny', () => {
-      expect(() => CompiledPolicySet.compile([], { version: 1, defaultDecision: 'maybe' as 'allow' })).toThrow(
-        expect.objectContaining({ code: 'invalid_compile_options' }) as PolicyEngineError,
-      );
+      expect(() =>
+        CompiledPolicySet.compile([], { version: 1, defaultDecision: 'maybe' as 'allow' }),
+      ).toThrow(expect.objectContaining({ code: 'invalid_compile_options' }) as PolicyEngineError);
     });
   });
 

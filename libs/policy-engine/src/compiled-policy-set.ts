@@ -1,15 +1,7 @@
-import { checkPatternComplexity } from './pattern-complexity';
-import { indexKeysFor } from './pattern-index-keys';
 import { isMatchableToolName } from './pattern-matcher';
-import { PolicyEngineError } from './policy-engine.error';
-import { PolicyIndex, type PolicyIndexStats } from './policy-index';
-import {
-  buildResolution,
-  comparePolicies,
-  freezePolicy,
-  freezeResolution,
-  unmatchableResolution,
-} from './policy-resolution';
+import type { PolicyIndex, PolicyIndexStats } from './policy-index';
+import { buildResolution, freezeResolution, unmatchableResolution } from './policy-resolution';
+import { compileSteps, type BuiltSet } from './policy-set.compiler';
 import type { CompileOptions, Decision, Policy, Resolution } from './policy.types';
 import { BoundedCache } from './resolution-cache';
 
@@ -21,12 +13,6 @@ export interface CompileAsyncOptions {
 
 /** Most tool names whose resolution a set remembers. */
 export const RESOLUTION_CACHE_SIZE = 10_000;
-
-interface BuiltSet {
-  policies: readonly Policy[];
-  index: PolicyIndex;
-  opts: Required<CompileOptions>;
-}
 
 /**
  * An immutable, indexed policy set answering "which policy governs this tool".
@@ -76,7 +62,9 @@ export class CompiledPolicySet {
   static compile(policies: readonly Policy[], opts: CompileOptions): CompiledPolicySet {
     const steps = compileSteps(policies, opts);
     let step = steps.next();
-    while (!step.done) step = steps.next();
+    while (!step.done) {
+      step = steps.next();
+    }
     return new CompiledPolicySet(step.value);
   }
 
@@ -93,7 +81,9 @@ export class CompiledPolicySet {
     const steps = compileSteps(policies, opts);
     let sliceStart = performance.now();
     for (let step = steps.next(); ; step = steps.next()) {
-      if (step.done) return new CompiledPolicySet(step.value);
+      if (step.done) {
+        return new CompiledPolicySet(step.value);
+      }
       if (performance.now() - sliceStart >= sliceMs) {
         await new Promise<void>((resolve) => setImmediate(resolve));
         sliceStart = performance.now();
@@ -104,59 +94,15 @@ export class CompiledPolicySet {
   /** The policy governing `tool` (a qualified `<upstream>.<tool>` name). */
   resolve(tool: string): Resolution {
     const cached = this.cache.get(tool);
-    if (cached) return cached;
-    if (!isMatchableToolName(tool)) return freezeResolution(unmatchableResolution(tool, this.version));
+    if (cached) {
+      return cached;
+    }
+    if (!isMatchableToolName(tool)) {
+      return freezeResolution(unmatchableResolution(tool, this.version));
+    }
     const candidates = this.index.matchingRanks(tool).map((rank) => this.policies[rank]);
     const resolution = freezeResolution(buildResolution(tool, candidates, this.opts));
     this.cache.set(tool, resolution);
     return resolution;
   }
-}
-
-/** The compile work as small steps, so the async variant can pause between any two. */
-function* compileSteps(input: readonly Policy[], opts: CompileOptions): Generator<void, BuiltSet> {
-  const normalized = normalizeOptions(opts);
-  if (!Array.isArray(input)) throw new PolicyEngineError('invalid_policy_set', 'policies must be an array');
-  const copies: Policy[] = [];
-  for (const policy of input) {
-    copies.push(copyChecked(policy));
-    yield;
-  }
-  copies.sort(comparePolicies);
-  yield;
-  const index = new PolicyIndex();
-  for (let rank = 0; rank < copies.length; rank++) {
-    const policy = copies[rank];
-    if (policy.enabled) index.add({ rank, policy, seen: 0 }, indexKeysFor(policy.match_pattern));
-    yield;
-  }
-  return { policies: Object.freeze(copies), index, opts: normalized };
-}
-
-function copyChecked(policy: Policy): Policy {
-  const ok =
-    typeof policy === 'object' &&
-    policy !== null &&
-    typeof policy.name === 'string' &&
-    typeof policy.match_pattern === 'string' &&
-    typeof policy.priority === 'number' &&
-    typeof policy.auth_method === 'object' &&
-    policy.auth_method !== null;
-  if (!ok) throw new PolicyEngineError('invalid_policy_set', 'every policy needs a name, match_pattern, priority and auth_method');
-  const problem = checkPatternComplexity(policy.match_pattern);
-  if (problem) {
-    throw new PolicyEngineError('invalid_policy_set', `policy "${policy.name}": match_pattern ${problem}`);
-  }
-  return freezePolicy(policy);
-}
-
-function normalizeOptions(opts: CompileOptions): Required<CompileOptions> {
-  const defaultDecision = opts?.defaultDecision ?? 'deny';
-  if (typeof opts?.version !== 'number' || !Number.isFinite(opts.version)) {
-    throw new PolicyEngineError('invalid_compile_options', 'version must be a finite number');
-  }
-  if (defaultDecision !== 'allow' && defaultDecision !== 'deny') {
-    throw new PolicyEngineError('invalid_compile_options', "defaultDecision must be 'allow' or 'deny'");
-  }
-  return { version: opts.version, defaultDecision };
 }

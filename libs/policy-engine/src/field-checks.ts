@@ -30,7 +30,9 @@ export function rejectUnknownFields(
   errors: FieldError[],
 ): void {
   for (const key of Object.keys(obj)) {
-    if (!allowed.has(key)) errors.push({ field: fieldPath(prefix, key), message: 'unknown field' });
+    if (!allowed.has(key)) {
+      errors.push({ field: fieldPath(prefix, key), message: 'unknown field' });
+    }
   }
 }
 
@@ -43,9 +45,16 @@ export interface StringRule {
  * Checks a string field that, when present, must be non-blank and bounded.
  * @returns the string when it is valid, otherwise undefined (errors recorded).
  */
-export function checkString(value: unknown, field: string, rule: StringRule, errors: FieldError[]): string | undefined {
+export function checkString(
+  value: unknown,
+  field: string,
+  rule: StringRule,
+  errors: FieldError[],
+): string | undefined {
   if (value === undefined) {
-    if (rule.required) errors.push({ field, message: 'is required' });
+    if (rule.required) {
+      errors.push({ field, message: 'is required' });
+    }
     return undefined;
   }
   if (typeof value !== 'string') {

@@ -1,5 +1,9 @@
 export * from './policy.types';
-export { PolicyEngineError, POLICY_ENGINE_ERROR_CODES, type PolicyEngineErrorCode } from './policy-engine.error';
+export {
+  PolicyEngineError,
+  POLICY_ENGINE_ERROR_CODES,
+  type PolicyEngineErrorCode,
+} from './policy-engine.error';
 export { validatePolicy, validatePolicyDocument, POLICY_LIMITS } from './policy.validator';
 export { validateAuthMethod, AUTH_METHOD_LIMITS } from './auth-method.validator';
 export { PATTERN_LIMITS, checkPatternComplexity } from './pattern-complexity';
@@ -9,7 +13,11 @@ export {
   isMatchableToolName,
   matchesPattern,
 } from './pattern-matcher';
-export { CompiledPolicySet, RESOLUTION_CACHE_SIZE, type CompileAsyncOptions } from './compiled-policy-set';
+export {
+  CompiledPolicySet,
+  RESOLUTION_CACHE_SIZE,
+  type CompileAsyncOptions,
+} from './compiled-policy-set';
 export type { PolicyIndexStats } from './policy-index';
 export { naiveResolve } from './naive-resolve';
 export {
@@ -19,4 +27,8 @@ export {
   MAX_YAML_ALIAS_COUNT,
   type PolicyDocumentFormat,
 } from './policy-document';
-export { convertLegacyAuthConfig, isLegacyAuthConfig, LEGACY_PRIORITIES } from './legacy-config.converter';
+export {
+  convertLegacyAuthConfig,
+  isLegacyAuthConfig,
+  LEGACY_PRIORITIES,
+} from './legacy-config.converter';

@@ -2,7 +2,8 @@ import { isAuthMethodType, validateAuthMethod } from './auth-method.validator';
 import { fieldPath, isJsonObject, own, type JsonObject } from './field-checks';
 import type { AuthMethod, FieldError } from './policy.types';
 
-const SHAPE_HINT = 'must be an auth method, either {type: oauth, provider: ..., scopes: [...]} or {oauth: {provider: ..., scopes: [...]}}';
+const SHAPE_HINT =
+  'must be an auth method, either {type: oauth, provider: ..., scopes: [...]} or {oauth: {provider: ..., scopes: [...]}}';
 
 /**
  * Reads an auth method in either shape the predecessor accepted: tagged
@@ -11,7 +12,11 @@ const SHAPE_HINT = 'must be an auth method, either {type: oauth, provider: ..., 
  * config also carried provider settings there (`client_id`, ...), which now
  * live in provider configuration and are dropped. Other types are strict.
  */
-export function normalizeLegacyMethod(raw: unknown, field: string, errors: FieldError[]): AuthMethod | undefined {
+export function normalizeLegacyMethod(
+  raw: unknown,
+  field: string,
+  errors: FieldError[],
+): AuthMethod | undefined {
   if (!isJsonObject(raw)) {
     errors.push({ field, message: SHAPE_HINT });
     return undefined;
@@ -38,16 +43,22 @@ export function normalizeLegacyMethod(raw: unknown, field: string, errors: Field
     body = inner ?? {};
   }
   const result = validateAuthMethod(candidateFor(type, body), bodyField);
-  if (result.ok) return result.value;
+  if (result.ok) {
+    return result.value;
+  }
   errors.push(...result.errors);
   return undefined;
 }
 
 function candidateFor(type: unknown, body: JsonObject): JsonObject {
-  if (type !== 'oauth' && type !== 'device_code') return { ...body, type };
+  if (type !== 'oauth' && type !== 'device_code') {
+    return { ...body, type };
+  }
   const candidate: JsonObject = { type };
   for (const key of ['provider', 'scopes']) {
-    if (Object.hasOwn(body, key)) candidate[key] = body[key];
+    if (Object.hasOwn(body, key)) {
+      candidate[key] = body[key];
+    }
   }
   return candidate;
 }

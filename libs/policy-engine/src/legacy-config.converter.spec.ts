@@ -29,11 +29,15 @@ auth:
 `;
 
 function valueOf(result: Validated<Policy[]>): Policy[] {
-  if (!result.ok) throw new Error(JSON.stringify(result.errors));
+  if (!result.ok) {
+    throw new Error(JSON.stringify(result.errors));
+  }
   return result.value;
 }
 function errorsOf(result: Validated<Policy[]>): FieldError[] {
-  if (result.ok) throw new Error('expected conversion to fail');
+  if (result.ok) {
+    throw new Error('expected conversion to fail');
+  }
   return result.errors;
 }
 
@@ -55,8 +59,18 @@ describe('legacy config conversion', () => {
     ['x.admin_tool', { type: 'api_key', key_ref: 'admin_key' }],
     ['admin_tool', { type: 'api_key', key_ref: 'admin_key' }],
     ['ci.github_deploy_tool', { type: 'service_account', account_ref: 'github_deploy_pat' }],
-    ['google_workspace.read_sheet', { type: 'oauth', provider: 'google', scopes: ['https://www.googleapis.com/auth/spreadsheets'] }],
-    ['headless_tools_run', { type: 'device_code', provider: 'github_headless', scopes: ['repo:read', 'user:email'] }],
+    [
+      'google_workspace.read_sheet',
+      {
+        type: 'oauth',
+        provider: 'google',
+        scopes: ['https://www.googleapis.com/auth/spreadsheets'],
+      },
+    ],
+    [
+      'headless_tools_run',
+      { type: 'device_code', provider: 'github_headless', scopes: ['repo:read', 'user:email'] },
+    ],
     ['slack.post', { type: 'oauth', provider: 'github', scopes: ['user:email'] }],
   ])('tool level beats capability level beats server level: %s', (tool, method) => {
     expect(set.resolve(tool).auth_method).toEqual(method);
@@ -67,10 +81,17 @@ describe('legacy config conversion', () => {
   });
 
   it('longer capability names outrank shorter ones they overlap', () => {
-    const caps = valueOf(convertLegacyAuthConfig({ capabilities: { git: { type: 'none' }, git_hub: { type: 'deny' } } }));
+    const caps = valueOf(
+      convertLegacyAuthConfig({
+        capabilities: { git: { type: 'none' }, git_hub: { type: 'deny' } },
+      }),
+    );
     const r = CompiledPolicySet.compile(caps, { version: 1 }).resolve('git_hub_push');
     expect(r.policy?.name).toBe('legacy: capability git_hub');
-    expect(r.candidates.map((p) => p.name)).toEqual(['legacy: capability git_hub', 'legacy: capability git']);
+    expect(r.candidates.map((p) => p.name)).toEqual([
+      'legacy: capability git_hub',
+      'legacy: capability git',
+    ]);
   });
 
   it('keyed methods are accepted and provider settings such as client_id dropped', () => {
@@ -100,8 +121,14 @@ describe('legacy config conversion', () => {
     expect(errors).toEqual([
       { field: 'auth.providers', message: 'unknown field' },
       { field: 'auth.server_level.oauth.provider', message: 'is required' },
-      { field: 'auth.capabilities.bad name', message: expect.stringMatching(/letters, digits/) as string },
-      { field: 'auth.capabilities.ok', message: expect.stringMatching(/must be an auth method/) as string },
+      {
+        field: 'auth.capabilities.bad name',
+        message: expect.stringMatching(/letters, digits/) as string,
+      },
+      {
+        field: 'auth.capabilities.ok',
+        message: expect.stringMatching(/must be an auth method/) as string,
+      },
       { field: 'auth.tools.t.key_ref', message: 'is required' },
     ]);
   });
@@ -111,5 +138,29 @@ describe('legacy config conversion', () => {
     expect(isLegacyAuthConfig({ tools: {} })).toBe(true);
     expect(isLegacyAuthConfig({ auth_policies: [], auth: {} })).toBe(false);
     expect(isLegacyAuthConfig({ other: 1 })).toBe(false);
+  });
+});
+
+describe('legacy auth.enabled switch', () => {
+  const block = (enabled: unknown) => ({
+    auth: { enabled, server_level: { type: 'oauth', provider: 'github', scopes: ['user:email'] } },
+  });
+
+  it('accepts enabled: true as in the reference example', () => {
+    const result = convertLegacyAuthConfig(block(true));
+    expect(result.ok && result.value.map((p) => p.enabled)).toEqual([true]);
+  });
+
+  it('imports the policies switched off when enabled is false', () => {
+    const result = convertLegacyAuthConfig(block(false));
+    expect(result.ok && result.value.map((p) => p.enabled)).toEqual([false]);
+  });
+
+  it('rejects an enabled that is not a boolean', () => {
+    const result = convertLegacyAuthConfig(block('yes'));
+    expect(result.ok).toBe(false);
+    expect(!result.ok && result.errors).toEqual([
+      expect.objectContaining({ field: 'auth.enabled' }),
+    ]);
   });
 });

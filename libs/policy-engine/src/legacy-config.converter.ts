@@ -7,7 +7,8 @@ import { validatePolicy } from './policy.validator';
 export const LEGACY_PRIORITIES = Object.freeze({ server: 1000, capability: 2000, tool: 3000 });
 
 const TIERS = ['server_level', 'capabilities', 'tools'] as const;
-const TIER_FIELDS = new Set<string>(TIERS);
+// `enabled` is the predecessor's on/off switch for the whole auth block.
+const BLOCK_FIELDS = new Set<string>([...TIERS, 'enabled']);
 /** Ranks within a tier stay below the next tier's base. */
 const MAX_ENTRIES_PER_TIER = 999;
 const MAX_KEY_LENGTH = 150;
@@ -15,7 +16,9 @@ const KEY_CHARS = /^[A-Za-z0-9._-]+$/;
 
 /** Whether a parsed document is in the predecessor's three-tier shape rather than `{ auth_policies }`. */
 export function isLegacyAuthConfig(doc: unknown): boolean {
-  if (!isJsonObject(doc) || Object.hasOwn(doc, 'auth_policies')) return false;
+  if (!isJsonObject(doc) || Object.hasOwn(doc, 'auth_policies')) {
+    return false;
+  }
   return Object.hasOwn(doc, 'auth') || TIERS.some((tier) => Object.hasOwn(doc, tier));
 }
 
@@ -31,22 +34,45 @@ export function convertLegacyAuthConfig(doc: unknown): Validated<Policy[]> {
   const wrapped = isJsonObject(doc) && Object.hasOwn(doc, 'auth');
   const base = wrapped ? 'auth' : '';
   const block = wrapped ? own(doc, 'auth') : doc;
-  if (!isJsonObject(block)) return { ok: false, errors: [{ field: base || 'body', message: 'must be an object' }] };
+  if (!isJsonObject(block)) {
+    return { ok: false, errors: [{ field: base || 'body', message: 'must be an object' }] };
+  }
   const errors: FieldError[] = [];
-  rejectUnknownFields(block, TIER_FIELDS, base, errors);
+  rejectUnknownFields(block, BLOCK_FIELDS, base, errors);
+  const enabled = own(block, 'enabled');
+  if (enabled !== undefined && typeof enabled !== 'boolean') {
+    errors.push({ field: fieldPath(base, 'enabled'), message: 'must be a boolean' });
+  }
+  // `enabled: false` imports the policies switched off (so POLICY_DEFAULT applies) rather than
+  // dropping them: the operator's intent is kept without anything becoming silently allowed.
+  const policyEnabled = enabled !== false;
   const policies: Policy[] = [];
   const emit = (field: string, name: string, pattern: string, priority: number, raw: unknown) => {
     const method = normalizeLegacyMethod(raw, field, errors);
-    if (method) policies.push(...toPolicy(field, name, pattern, priority, method, errors));
+    if (method) {
+      policies.push(...toPolicy(field, name, pattern, priority, method, policyEnabled, errors));
+    }
   };
   const server = own(block, 'server_level');
   if (server !== undefined && server !== null) {
-    emit(fieldPath(base, 'server_level'), 'legacy: server level', '*', LEGACY_PRIORITIES.server, server);
+    emit(
+      fieldPath(base, 'server_level'),
+      'legacy: server level',
+      '*',
+      LEGACY_PRIORITIES.server,
+      server,
+    );
   }
   const caps = tierEntries(block, 'capabilities', base, errors);
   caps.forEach(([cap, raw], rank) => {
     const field = fieldPath(fieldPath(base, 'capabilities'), cap);
-    emit(field, `legacy: capability ${cap}`, `${cap}{.,_,-}*`, LEGACY_PRIORITIES.capability + rank, raw);
+    emit(
+      field,
+      `legacy: capability ${cap}`,
+      `${cap}{.,_,-}*`,
+      LEGACY_PRIORITIES.capability + rank,
+      raw,
+    );
   });
   const tools = tierEntries(block, 'tools', base, errors);
   tools.forEach(([tool, raw], rank) => {
@@ -57,10 +83,17 @@ export function convertLegacyAuthConfig(doc: unknown): Validated<Policy[]> {
 }
 
 /** A tier's valid entries, least specific first (shorter name, then later in code unit order). */
-function tierEntries(block: JsonObject, tier: string, base: string, errors: FieldError[]): [string, unknown][] {
+function tierEntries(
+  block: JsonObject,
+  tier: string,
+  base: string,
+  errors: FieldError[],
+): [string, unknown][] {
   const field = fieldPath(base, tier);
   const map = own(block, tier);
-  if (map === undefined || map === null) return [];
+  if (map === undefined || map === null) {
+    return [];
+  }
   if (!isJsonObject(map)) {
     errors.push({ field, message: 'must be a mapping of names to auth methods' });
     return [];
@@ -82,10 +115,27 @@ function tierEntries(block: JsonObject, tier: string, base: string, errors: Fiel
   return valid.map((key) => [key, map[key]]);
 }
 
-function toPolicy(field: string, name: string, pattern: string, priority: number, method: AuthMethod, errors: FieldError[]): Policy[] {
-  const input = { name, match_pattern: pattern, priority, enabled: true, description: `Converted from legacy config ${field}`, auth_method: method };
+function toPolicy(
+  field: string,
+  name: string,
+  pattern: string,
+  priority: number,
+  method: AuthMethod,
+  enabled: boolean,
+  errors: FieldError[],
+): Policy[] {
+  const input = {
+    name,
+    match_pattern: pattern,
+    priority,
+    enabled,
+    description: `Converted from legacy config ${field}`,
+    auth_method: method,
+  };
   const result = validatePolicy(input);
-  if (result.ok) return [result.value];
+  if (result.ok) {
+    return [result.value];
+  }
   // The generated fields are within limits by construction; surface anything else against the source entry.
   errors.push(...result.errors.map((e) => ({ field, message: `${e.field} ${e.message}` })));
   return [];

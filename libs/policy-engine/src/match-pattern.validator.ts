@@ -14,21 +14,39 @@ const NEVER_IN_TOOL_NAMES = /[/\s\p{Cc}]/u;
  *
  * @returns the pattern when valid, otherwise undefined (errors recorded).
  */
-export function checkMatchPattern(value: unknown, field: string, errors: FieldError[]): string | undefined {
+export function checkMatchPattern(
+  value: unknown,
+  field: string,
+  errors: FieldError[],
+): string | undefined {
   const problem = describeProblem(value);
-  if (problem === null) return value as string;
+  if (problem === null) {
+    return value as string;
+  }
   errors.push({ field, message: problem });
   return undefined;
 }
 
 function describeProblem(value: unknown): string | null {
-  if (value === undefined) return 'is required';
-  if (typeof value !== 'string') return 'must be a string';
-  if (value === '') return 'must not be empty';
-  if (value.length > PATTERN_LIMITS.maxLength) return `must be at most ${PATTERN_LIMITS.maxLength} characters`;
-  if (NEVER_IN_TOOL_NAMES.test(value)) return "must not contain '/', whitespace or control characters";
+  if (value === undefined) {
+    return 'is required';
+  }
+  if (typeof value !== 'string') {
+    return 'must be a string';
+  }
+  if (value === '') {
+    return 'must not be empty';
+  }
+  if (value.length > PATTERN_LIMITS.maxLength) {
+    return `must be at most ${PATTERN_LIMITS.maxLength} characters`;
+  }
+  if (NEVER_IN_TOOL_NAMES.test(value)) {
+    return "must not contain '/', whitespace or control characters";
+  }
   const cost = checkPatternComplexity(value);
-  if (cost !== null) return cost;
+  if (cost !== null) {
+    return cost;
+  }
   try {
     new Minimatch(value, MATCH_OPTIONS);
   } catch (err) {

@@ -9,7 +9,9 @@ import type { CompileOptions, Policy, Resolution } from './policy.types';
  * to check that (property tests, benchmark), not for the request path.
  */
 export function naiveResolve(policies: Policy[], tool: string, opts: CompileOptions): Resolution {
-  if (!isMatchableToolName(tool)) return unmatchableResolution(tool, opts.version);
+  if (!isMatchableToolName(tool)) {
+    return unmatchableResolution(tool, opts.version);
+  }
   const candidates = policies.filter((p) => p.enabled && matchesPattern(tool, p.match_pattern));
   candidates.sort(comparePolicies);
   return buildResolution(tool, candidates, opts);

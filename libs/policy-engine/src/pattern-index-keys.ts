@@ -37,22 +37,37 @@ const RANGE_MIN = 100;
  * single `root` key when any alternative gives nothing to index on.
  */
 export function indexKeysFor(pattern: string): readonly IndexKey[] {
-  if (pattern.startsWith('!') || hasLargeRange(pattern)) return ROOT;
+  if (pattern.startsWith('!') || (pattern.includes('..') && hasLargeRange(pattern))) {
+    return ROOT;
+  }
   const keys: IndexKey[] = [];
-  for (const alt of new Set(braceExpand(pattern, MATCH_OPTIONS))) {
+  const alternatives = pattern.includes('{')
+    ? new Set(braceExpand(pattern, MATCH_OPTIONS))
+    : [pattern];
+  for (const alt of alternatives) {
     const key = keyForAlternative(alt);
-    if (key.kind === 'root') return ROOT;
+    if (key.kind === 'root') {
+      return ROOT;
+    }
     keys.push(key);
   }
   return keys.length > 0 ? keys : ROOT;
 }
 
 function keyForAlternative(alt: string): IndexKey {
-  if (alt.includes('/')) return { kind: 'root' };
+  if (alt.includes('/')) {
+    return { kind: 'root' };
+  }
   let end = 0;
-  while (end < alt.length && !MAGIC.has(alt[end])) end++;
-  if (end === alt.length) return { kind: 'exact', text: alt };
-  if (end > 0) return { kind: 'prefix', text: alt.slice(0, end) };
+  while (end < alt.length && !MAGIC.has(alt[end])) {
+    end++;
+  }
+  if (end === alt.length) {
+    return { kind: 'exact', text: alt };
+  }
+  if (end > 0) {
+    return { kind: 'prefix', text: alt.slice(0, end) };
+  }
   const suffix = literalSuffix(alt);
   return suffix ? { kind: 'suffix', text: suffix } : { kind: 'root' };
 }
@@ -62,16 +77,24 @@ function keyForAlternative(alt: string): IndexKey {
  * unclosed `[` or `(` could, depending on the matcher, swallow what follows.
  */
 function literalSuffix(alt: string): string {
-  if (alt.lastIndexOf('[') > alt.lastIndexOf(']')) return '';
-  if (alt.lastIndexOf('(') > alt.lastIndexOf(')')) return '';
+  if (alt.lastIndexOf('[') > alt.lastIndexOf(']')) {
+    return '';
+  }
+  if (alt.lastIndexOf('(') > alt.lastIndexOf(')')) {
+    return '';
+  }
   let start = alt.length;
-  while (start > 0 && !MAGIC.has(alt[start - 1])) start--;
+  while (start > 0 && !MAGIC.has(alt[start - 1])) {
+    start--;
+  }
   return alt.slice(start);
 }
 
 function hasLargeRange(pattern: string): boolean {
   for (const m of pattern.matchAll(LARGE_RANGE)) {
-    if (Math.abs(Number(m[1]) - Number(m[2])) + 1 >= RANGE_MIN) return true;
+    if (Math.abs(Number(m[1]) - Number(m[2])) + 1 >= RANGE_MIN) {
+      return true;
+    }
   }
   return false;
 }

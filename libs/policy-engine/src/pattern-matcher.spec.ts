@@ -1,4 +1,11 @@
-import { compileToolMatcher, isMatchableToolName, matchesPattern, MAX_TOOL_NAME_LENGTH } from './pattern-matcher';
+import fc from 'fast-check';
+import { checkPatternComplexity } from './pattern-complexity';
+import {
+  compileToolMatcher,
+  isMatchableToolName,
+  matchesPattern,
+  MAX_TOOL_NAME_LENGTH,
+} from './pattern-matcher';
 
 describe('pattern semantics', () => {
   it.each([
@@ -45,6 +52,27 @@ describe('pattern semantics', () => {
       (tool) => {
         expect(isMatchableToolName(tool)).toBe(false);
       },
+    );
+  });
+});
+
+describe('compiled matcher', () => {
+  it('agrees with minimatch for any pattern and name, including ones outside the tool alphabet', () => {
+    const text = (alphabet: string, max: number) =>
+      fc.array(fc.constantFrom(...alphabet), { maxLength: max }).map((cs) => cs.join(''));
+    fc.assert(
+      fc.property(
+        text('ab.-_*?[]{}(),|!+@\\/', 10),
+        fc.array(text('ab.-_/', 6), { maxLength: 6 }),
+        (pattern, tools) => {
+          fc.pre(checkPatternComplexity(pattern) === null);
+          const matcher = compileToolMatcher(pattern);
+          for (const tool of tools) {
+            expect(matcher(tool)).toBe(matchesPattern(tool, pattern));
+          }
+        },
+      ),
+      { numRuns: 3000 },
     );
   });
 });

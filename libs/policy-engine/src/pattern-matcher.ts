@@ -39,7 +39,7 @@ export const MATCH_OPTIONS: Readonly<MinimatchOptions> = Object.freeze({
 });
 
 /** Longest tool name the engine will match; longer names resolve to deny. */
-export const MAX_TOOL_NAME_LENGTH = 512;
+export const MAX_TOOL_NAME_LENGTH = 256;
 
 const TOOL_NAME = /^[A-Za-z0-9._-]+$/;
 
@@ -61,8 +61,62 @@ export function matchesPattern(tool: string, pattern: string): boolean {
 /** A reusable matcher for one pattern, with identical semantics to {@link matchesPattern}. */
 export type ToolMatcher = (tool: string) => boolean;
 
-/** Compiles `pattern` once; throws whatever minimatch throws for it. */
+/** What minimatch 11 puts in `Minimatch#set` for a magic path portion. */
+interface PortionMatcher {
+  testUnchecked(portion: string): boolean;
+}
+
+/**
+ * Compiles `pattern` once; throws whatever minimatch throws for it.
+ *
+ * `Minimatch#match` splits its input on `/` and runs path-walk bookkeeping on
+ * every call. A tool name is one path portion, so when every expanded
+ * alternative of the pattern is a single portion (a literal or a portion
+ * matcher), the portions are tested directly, exactly as `match` does for a
+ * one-portion path; anything else (globstar rows, names containing `/`, a
+ * future minimatch with different internals) goes through `match` itself.
+ */
 export function compileToolMatcher(pattern: string): ToolMatcher {
   const mm = new Minimatch(pattern, MATCH_OPTIONS);
-  return (tool) => mm.match(tool);
+  const portions = mm.empty || mm.comment ? undefined : singlePortions(mm.set);
+  if (!portions) {
+    return (tool) => mm.match(tool);
+  }
+  const negate = mm.negate;
+  return (tool) => {
+    if (tool === '' || tool.includes('/')) {
+      return mm.match(tool);
+    }
+    for (const p of portions) {
+      if (typeof p === 'string' ? p === tool : p.testUnchecked(tool)) {
+        return !negate;
+      }
+    }
+    return negate;
+  };
+}
+
+function singlePortions(
+  set: readonly (readonly unknown[])[],
+): (string | PortionMatcher)[] | undefined {
+  const portions: (string | PortionMatcher)[] = [];
+  for (const row of set) {
+    const p = row.length === 1 ? row[0] : undefined;
+    if (typeof p === 'string') {
+      portions.push(p);
+    } else if (isPortionMatcher(p)) {
+      portions.push(p);
+    } else {
+      return undefined;
+    }
+  }
+  return portions;
+}
+
+function isPortionMatcher(p: unknown): p is PortionMatcher {
+  return (
+    typeof p === 'object' &&
+    p !== null &&
+    typeof (p as Partial<PortionMatcher>).testUnchecked === 'function'
+  );
 }

@@ -23,10 +23,17 @@ type Parsed = { ok: true; value: unknown } | { ok: false; errors: FieldError[] }
  * is converted with {@link convertLegacyAuthConfig} instead.
  * Syntax errors are reported against the field `body`.
  */
-export function parsePolicyDocument(text: string, format: PolicyDocumentFormat): Validated<Policy[]> {
+export function parsePolicyDocument(
+  text: string,
+  format: PolicyDocumentFormat,
+): Validated<Policy[]> {
   const parsed = parseText(text, format);
-  if (!parsed.ok) return parsed;
-  return isLegacyAuthConfig(parsed.value) ? convertLegacyAuthConfig(parsed.value) : validatePolicyDocument(parsed.value);
+  if (!parsed.ok) {
+    return parsed;
+  }
+  return isLegacyAuthConfig(parsed.value)
+    ? convertLegacyAuthConfig(parsed.value)
+    : validatePolicyDocument(parsed.value);
 }
 
 /**
@@ -48,31 +55,55 @@ export function serializePolicyDocument(policies: readonly Policy[]): string {
 
 function orderedMethod(m: AuthMethod): AuthMethod {
   const out: AuthMethod = { type: m.type };
-  if (m.provider !== undefined) out.provider = m.provider;
-  if (m.scopes !== undefined) out.scopes = [...m.scopes];
-  if (m.key_ref !== undefined) out.key_ref = m.key_ref;
-  if (m.account_ref !== undefined) out.account_ref = m.account_ref;
+  if (m.provider !== undefined) {
+    out.provider = m.provider;
+  }
+  if (m.scopes !== undefined) {
+    out.scopes = [...m.scopes];
+  }
+  if (m.key_ref !== undefined) {
+    out.key_ref = m.key_ref;
+  }
+  if (m.account_ref !== undefined) {
+    out.account_ref = m.account_ref;
+  }
   return out;
 }
 
 function parseText(text: unknown, format: unknown): Parsed {
-  if (typeof text !== 'string') return bodyError('must be a string');
+  if (typeof text !== 'string') {
+    return bodyError('must be a string');
+  }
   // A UTF-16 unit is at least one UTF-8 byte, so the cheap check comes first.
   if (text.length > MAX_DOCUMENT_BYTES || Buffer.byteLength(text, 'utf8') > MAX_DOCUMENT_BYTES) {
     return bodyError(`document is larger than ${MAX_DOCUMENT_BYTES} bytes (1 MiB)`);
   }
-  if (format === 'json') return parseJson(text);
-  if (format === 'yaml') return parseYaml(text);
+  if (format === 'json') {
+    return parseJson(text);
+  }
+  if (format === 'yaml') {
+    return parseYaml(text);
+  }
   return bodyError("format must be 'yaml' or 'json'");
 }
 
 function parseYaml(text: string): Parsed {
-  const doc = parseDocument(text, { version: '1.2', schema: 'core', prettyErrors: true, uniqueKeys: true });
+  const doc = parseDocument(text, {
+    version: '1.2',
+    schema: 'core',
+    prettyErrors: true,
+    uniqueKeys: true,
+  });
   // Warnings (such as unresolved `!!tags`) are errors here: a security policy
   // should mean exactly what it says.
   const problems = [...doc.errors, ...doc.warnings];
   if (problems.length > 0) {
-    return { ok: false, errors: problems.slice(0, MAX_PARSE_ERRORS).map((e) => ({ field: 'body', message: describeYamlError(e) })) };
+    return {
+      ok: false,
+      errors: problems
+        .slice(0, MAX_PARSE_ERRORS)
+        .map((e) => ({ field: 'body', message: describeYamlError(e) })),
+    };
   }
   try {
     return { ok: true, value: doc.toJS({ maxAliasCount: MAX_YAML_ALIAS_COUNT }) };
@@ -95,10 +126,14 @@ function parseJson(text: string): Parsed {
   } catch (err) {
     const message = err instanceof Error ? err.message : String(err);
     // V8 sometimes quotes the input back instead of giving a position; keep only the reason.
-    const reason = message.replace(/, (?:\.\.\.)?".*" is not valid JSON$/s, '').replace(/ in JSON at position \d+.*$/s, '');
+    const reason = message
+      .replace(/, (?:\.\.\.)?".*" is not valid JSON$/s, '')
+      .replace(/ in JSON at position \d+.*$/s, '');
     const at = /at position (\d+)/.exec(message);
     const offset = at ? Number(at[1]) : /end of JSON input/.test(message) ? text.length : undefined;
-    if (offset === undefined) return bodyError(`invalid JSON: ${reason}`);
+    if (offset === undefined) {
+      return bodyError(`invalid JSON: ${reason}`);
+    }
     const { line, column } = lineAndColumn(text, offset);
     return bodyError(`invalid JSON at line ${line}, column ${column}: ${reason}`);
   }
@@ -113,4 +148,3 @@ function lineAndColumn(text: string, offset: number): { line: number; column: nu
 function bodyError(message: string): Parsed {
   return { ok: false, errors: [{ field: 'body', message }] };
 }
-

@@ -38,8 +38,11 @@ export class PolicyIndex {
     for (const key of keys) {
       if (key.kind === 'exact') {
         const list = this.exact.get(key.text);
-        if (list) list.push(entry);
-        else this.exact.set(key.text, [entry]);
+        if (list) {
+          list.push(entry);
+        } else {
+          this.exact.set(key.text, [entry]);
+        }
       } else if (key.kind === 'prefix') {
         this.prefixes.insert(key.text, entry);
       } else if (key.kind === 'suffix') {
@@ -57,17 +60,23 @@ export class PolicyIndex {
     const exact = this.exact.get(tool);
     if (exact) {
       for (const e of exact) {
-        if (e.seen === stamp) continue;
+        if (e.seen === stamp) {
+          continue;
+        }
         e.seen = stamp;
         ranks.push(e.rank);
       }
     }
     const test = (entries: readonly IndexedPolicy[]): void => {
       for (const e of entries) {
-        if (e.seen === stamp) continue;
+        if (e.seen === stamp) {
+          continue;
+        }
         e.seen = stamp;
         e.matcher ??= compileToolMatcher(e.policy.match_pattern);
-        if (e.matcher(tool)) ranks.push(e.rank);
+        if (e.matcher(tool)) {
+          ranks.push(e.rank);
+        }
       }
     };
     this.prefixes.forEachKeyIn(tool, test);
@@ -78,7 +87,14 @@ export class PolicyIndex {
 
   stats(): PolicyIndexStats {
     let exact = 0;
-    for (const list of this.exact.values()) exact += list.length;
-    return { exact, prefix: this.prefixes.size, suffix: this.suffixes.size, root: this.root.length };
+    for (const list of this.exact.values()) {
+      exact += list.length;
+    }
+    return {
+      exact,
+      prefix: this.prefixes.size,
+      suffix: this.suffixes.size,
+      root: this.root.length,
+    };
   }
 }

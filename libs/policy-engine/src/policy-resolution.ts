@@ -7,15 +7,27 @@ import type { AuthMethod, CompileOptions, Policy, Resolution } from './policy.ty
  * tie-breaks only matter for sets that skipped validation.
  */
 export function comparePolicies(a: Policy, b: Policy): number {
-  if (a.priority !== b.priority) return b.priority - a.priority;
-  if (a.name === b.name) return 0;
+  if (a.priority !== b.priority) {
+    return b.priority - a.priority;
+  }
+  if (a.name === b.name) {
+    return 0;
+  }
   return a.name < b.name ? -1 : 1;
 }
 
 /** Winner first: `deny` for a deny winner, `allow` for any other, else the default. */
-export function buildResolution(tool: string, candidates: Policy[], opts: CompileOptions): Resolution {
+export function buildResolution(
+  tool: string,
+  candidates: Policy[],
+  opts: CompileOptions,
+): Resolution {
   const winner = candidates[0] ?? null;
-  const decision = winner ? (winner.auth_method.type === 'deny' ? 'deny' : 'allow') : (opts.defaultDecision ?? 'deny');
+  const decision = winner
+    ? winner.auth_method.type === 'deny'
+      ? 'deny'
+      : 'allow'
+    : (opts.defaultDecision ?? 'deny');
   return {
     tool,
     decision,
@@ -31,17 +43,32 @@ export function buildResolution(tool: string, candidates: Policy[], opts: Compil
  * whatever the default, since no policy can have been written for it.
  */
 export function unmatchableResolution(tool: string, version: number): Resolution {
-  return { tool, decision: 'deny', policy: null, auth_method: null, candidates: [], policy_set_version: version };
+  return {
+    tool,
+    decision: 'deny',
+    policy: null,
+    auth_method: null,
+    candidates: [],
+    policy_set_version: version,
+  };
 }
 
 /** A deep, frozen copy, so policies shared through cached resolutions cannot be altered. */
 export function freezePolicy(p: Policy): Policy {
   const am = p.auth_method;
   const auth_method: AuthMethod = { type: am.type };
-  if (am.provider !== undefined) auth_method.provider = am.provider;
-  if (am.scopes !== undefined) auth_method.scopes = Object.freeze([...am.scopes]) as string[];
-  if (am.key_ref !== undefined) auth_method.key_ref = am.key_ref;
-  if (am.account_ref !== undefined) auth_method.account_ref = am.account_ref;
+  if (am.provider !== undefined) {
+    auth_method.provider = am.provider;
+  }
+  if (am.scopes !== undefined) {
+    auth_method.scopes = Object.freeze([...am.scopes]) as string[];
+  }
+  if (am.key_ref !== undefined) {
+    auth_method.key_ref = am.key_ref;
+  }
+  if (am.account_ref !== undefined) {
+    auth_method.account_ref = am.account_ref;
+  }
   const copy: Policy = {
     ...(p.id !== undefined && { id: p.id }),
     name: p.name,

@@ -9,7 +9,9 @@ const valid = () => ({
 });
 
 function errorsOf<T>(result: Validated<T>): FieldError[] {
-  if (result.ok) throw new Error('expected validation to fail');
+  if (result.ok) {
+    throw new Error('expected validation to fail');
+  }
   return result.errors;
 }
 
@@ -22,12 +24,21 @@ describe('policy validation', () => {
   });
 
   it('oauth scopes default to an empty list', () => {
-    const result = validatePolicy({ ...valid(), auth_method: { type: 'device_code', provider: 'gh' } });
-    expect(result.ok && result.value.auth_method).toEqual({ type: 'device_code', provider: 'gh', scopes: [] });
+    const result = validatePolicy({
+      ...valid(),
+      auth_method: { type: 'device_code', provider: 'gh' },
+    });
+    expect(result.ok && result.value.auth_method).toEqual({
+      type: 'device_code',
+      provider: 'gh',
+      scopes: [],
+    });
   });
 
   it('every problem is reported against its field path', () => {
-    const errors = errorsOf(validatePolicy({ name: '', priority: 1.5, enabled: 'yes', description: 3, extra: 1 }));
+    const errors = errorsOf(
+      validatePolicy({ name: '', priority: 1.5, enabled: 'yes', description: 3, extra: 1 }),
+    );
     expect(errors).toEqual(
       expect.arrayContaining([
         { field: 'extra', message: 'unknown field' },
@@ -44,7 +55,9 @@ describe('policy validation', () => {
 
   it('a non-object input is reported against the body or the prefix', () => {
     expect(errorsOf(validatePolicy([]))).toEqual([{ field: 'body', message: 'must be an object' }]);
-    expect(errorsOf(validatePolicy(null, 'auth_policies[2].'))).toEqual([{ field: 'auth_policies[2]', message: 'must be an object' }]);
+    expect(errorsOf(validatePolicy(null, 'auth_policies[2].'))).toEqual([
+      { field: 'auth_policies[2]', message: 'must be an object' },
+    ]);
   });
 
   describe('name', () => {
@@ -71,14 +84,19 @@ describe('policy validation', () => {
       ['*'.repeat(40), /wildcards/],
     ])('%j is rejected', (match_pattern, message) => {
       const errors = errorsOf(validatePolicy({ ...valid(), match_pattern }));
-      expect(errors).toEqual([{ field: 'match_pattern', message: expect.stringMatching(message) as string }]);
+      expect(errors).toEqual([
+        { field: 'match_pattern', message: expect.stringMatching(message) as string },
+      ]);
     });
   });
 
   describe('priority', () => {
-    it.each([['100'], [NaN], [1.5], [Infinity], [2 ** 31], [-(2 ** 31) - 1], [null]])('%j is rejected', (priority) => {
-      expect(errorsOf(validatePolicy({ ...valid(), priority }))[0].field).toBe('priority');
-    });
+    it.each([['100'], [NaN], [1.5], [Infinity], [2 ** 31], [-(2 ** 31) - 1], [null]])(
+      '%j is rejected',
+      (priority) => {
+        expect(errorsOf(validatePolicy({ ...valid(), priority }))[0].field).toBe('priority');
+      },
+    );
 
     it('the Postgres integer bounds are accepted', () => {
       expect(validatePolicy({ ...valid(), priority: 2 ** 31 - 1 }).ok).toBe(true);
@@ -92,13 +110,20 @@ describe('policy validation', () => {
     it('must be an object with a known type', () => {
       expect(method('oauth')).toEqual([{ field: 'auth_method', message: 'must be an object' }]);
       expect(method({ type: 'saml' })).toEqual([
-        { field: 'auth_method.type', message: 'must be one of oauth, device_code, api_key, service_account, none, deny' },
+        {
+          field: 'auth_method.type',
+          message: 'must be one of oauth, device_code, api_key, service_account, none, deny',
+        },
       ]);
     });
 
     it('oauth and device_code need a provider', () => {
-      expect(method({ type: 'oauth' })).toEqual([{ field: 'auth_method.provider', message: 'is required' }]);
-      expect(method({ type: 'device_code', provider: '' })).toEqual([{ field: 'auth_method.provider', message: 'must not be empty' }]);
+      expect(method({ type: 'oauth' })).toEqual([
+        { field: 'auth_method.provider', message: 'is required' },
+      ]);
+      expect(method({ type: 'device_code', provider: '' })).toEqual([
+        { field: 'auth_method.provider', message: 'must not be empty' },
+      ]);
     });
 
     it('scopes must be an array of strings, reported per entry', () => {
@@ -111,8 +136,12 @@ describe('policy validation', () => {
     });
 
     it('api_key needs key_ref and service_account needs account_ref', () => {
-      expect(method({ type: 'api_key' })).toEqual([{ field: 'auth_method.key_ref', message: 'is required' }]);
-      expect(method({ type: 'service_account' })).toEqual([{ field: 'auth_method.account_ref', message: 'is required' }]);
+      expect(method({ type: 'api_key' })).toEqual([
+        { field: 'auth_method.key_ref', message: 'is required' },
+      ]);
+      expect(method({ type: 'service_account' })).toEqual([
+        { field: 'auth_method.account_ref', message: 'is required' },
+      ]);
     });
 
     it('fields of another type are rejected, unknown fields too', () => {
@@ -120,7 +149,9 @@ describe('policy validation', () => {
         { field: 'auth_method.provider', message: 'is not allowed for type api_key' },
         { field: 'auth_method.scopes', message: 'is not allowed for type api_key' },
       ]);
-      expect(method({ type: 'deny', reason: 'x' })).toEqual([{ field: 'auth_method.reason', message: 'unknown field' }]);
+      expect(method({ type: 'deny', reason: 'x' })).toEqual([
+        { field: 'auth_method.reason', message: 'unknown field' },
+      ]);
     });
 
     it('inherited property names are not fields', () => {
@@ -135,8 +166,17 @@ describe('policy document validation', () => {
   const second = () => ({ ...valid(), name: 'Other', priority: 5, match_pattern: 'x.*' });
 
   it('validates every entry with indexed field paths', () => {
-    const errors = errorsOf(validatePolicyDocument({ auth_policies: [valid(), { ...second(), auth_method: { type: 'oauth', provider: 'g', scopes: ['a', 1] } }] }));
-    expect(errors).toEqual([{ field: 'auth_policies[1].auth_method.scopes[1]', message: 'must be a string' }]);
+    const errors = errorsOf(
+      validatePolicyDocument({
+        auth_policies: [
+          valid(),
+          { ...second(), auth_method: { type: 'oauth', provider: 'g', scopes: ['a', 1] } },
+        ],
+      }),
+    );
+    expect(errors).toEqual([
+      { field: 'auth_policies[1].auth_method.scopes[1]', message: 'must be a string' },
+    ]);
   });
 
   it('duplicate names and priorities are reported on the later entry', () => {
@@ -146,15 +186,27 @@ describe('policy document validation', () => {
       }),
     );
     expect(errors).toEqual([
-      { field: 'auth_policies[2].name', message: 'name "GitHub tools" is already used by auth_policies[0]' },
-      { field: 'auth_policies[2].priority', message: 'priority 100 is already used by policy "GitHub tools"' },
+      {
+        field: 'auth_policies[2].name',
+        message: 'name "GitHub tools" is already used by auth_policies[0]',
+      },
+      {
+        field: 'auth_policies[2].priority',
+        message: 'priority 100 is already used by policy "GitHub tools"',
+      },
     ]);
   });
 
   it('only auth_policies is allowed at the top level', () => {
-    expect(errorsOf(validatePolicyDocument({ auth_policies: [], version: 2 }))).toEqual([{ field: 'version', message: 'unknown field' }]);
-    expect(errorsOf(validatePolicyDocument({}))).toEqual([{ field: 'auth_policies', message: 'is required' }]);
-    expect(errorsOf(validatePolicyDocument({ auth_policies: {} }))).toEqual([{ field: 'auth_policies', message: 'must be an array' }]);
+    expect(errorsOf(validatePolicyDocument({ auth_policies: [], version: 2 }))).toEqual([
+      { field: 'version', message: 'unknown field' },
+    ]);
+    expect(errorsOf(validatePolicyDocument({}))).toEqual([
+      { field: 'auth_policies', message: 'is required' },
+    ]);
+    expect(errorsOf(validatePolicyDocument({ auth_policies: {} }))).toEqual([
+      { field: 'auth_policies', message: 'must be an array' },
+    ]);
   });
 
   it('a valid document yields its policies in document order', () => {

@@ -7,6 +7,7 @@ import {
   rejectUnknownFields,
   trimPrefix,
 } from './field-checks';
+import { DuplicatePolicyTracker } from './duplicate-policy.tracker';
 import { checkMatchPattern } from './match-pattern.validator';
 import type { FieldError, Policy, Validated } from './policy.types';
 
@@ -18,7 +19,14 @@ export const POLICY_LIMITS = Object.freeze({
   maxPriority: 2 ** 31 - 1,
 });
 
-const POLICY_FIELDS = new Set(['name', 'match_pattern', 'priority', 'enabled', 'description', 'auth_method']);
+const POLICY_FIELDS = new Set([
+  'name',
+  'match_pattern',
+  'priority',
+  'enabled',
+  'description',
+  'auth_method',
+]);
 const DOCUMENT_FIELDS = new Set(['auth_policies']);
 
 /**
@@ -31,27 +39,46 @@ const DOCUMENT_FIELDS = new Set(['auth_policies']);
  */
 export function validatePolicy(input: unknown, fieldPrefix?: string): Validated<Policy> {
   const prefix = trimPrefix(fieldPrefix);
-  if (!isJsonObject(input)) return { ok: false, errors: [{ field: prefix || 'body', message: 'must be an object' }] };
+  if (!isJsonObject(input)) {
+    return { ok: false, errors: [{ field: prefix || 'body', message: 'must be an object' }] };
+  }
   const errors: FieldError[] = [];
   rejectUnknownFields(input, POLICY_FIELDS, prefix, errors);
   const at = (key: string) => fieldPath(prefix, key);
-  const name = checkString(own(input, 'name'), at('name'), { required: true, maxLength: POLICY_LIMITS.maxNameLength }, errors);
+  const name = checkString(
+    own(input, 'name'),
+    at('name'),
+    { required: true, maxLength: POLICY_LIMITS.maxNameLength },
+    errors,
+  );
   const pattern = checkMatchPattern(own(input, 'match_pattern'), at('match_pattern'), errors);
   const priority = checkPriority(own(input, 'priority'), at('priority'), errors);
   const enabled = own(input, 'enabled') ?? true;
-  if (typeof enabled !== 'boolean') errors.push({ field: at('enabled'), message: 'must be a boolean' });
+  if (typeof enabled !== 'boolean') {
+    errors.push({ field: at('enabled'), message: 'must be a boolean' });
+  }
   const description = own(input, 'description') ?? '';
   if (typeof description !== 'string') {
     errors.push({ field: at('description'), message: 'must be a string' });
   } else if (description.length > POLICY_LIMITS.maxDescriptionLength) {
-    errors.push({ field: at('description'), message: `must be at most ${POLICY_LIMITS.maxDescriptionLength} characters` });
+    errors.push({
+      field: at('description'),
+      message: `must be at most ${POLICY_LIMITS.maxDescriptionLength} characters`,
+    });
   }
   const rawMethod = own(input, 'auth_method');
-  const method = rawMethod === undefined ? undefined : validateAuthMethod(rawMethod, at('auth_method'));
-  if (!method) errors.push({ field: at('auth_method'), message: 'is required' });
-  else if (!method.ok) errors.push(...method.errors);
-  const complete = name !== undefined && pattern !== undefined && priority !== undefined && method?.ok;
-  if (errors.length > 0 || !complete) return { ok: false, errors };
+  const method =
+    rawMethod === undefined ? undefined : validateAuthMethod(rawMethod, at('auth_method'));
+  if (!method) {
+    errors.push({ field: at('auth_method'), message: 'is required' });
+  } else if (!method.ok) {
+    errors.push(...method.errors);
+  }
+  const complete =
+    name !== undefined && pattern !== undefined && priority !== undefined && method?.ok;
+  if (errors.length > 0 || !complete) {
+    return { ok: false, errors };
+  }
   return {
     ok: true,
     value: {
@@ -71,19 +98,29 @@ export function validatePolicy(input: unknown, fieldPrefix?: string): Validated<
  * entries (a repeat is reported on the later entry).
  */
 export function validatePolicyDocument(input: unknown): Validated<Policy[]> {
-  if (!isJsonObject(input)) return { ok: false, errors: [{ field: 'body', message: 'must be an object' }] };
+  if (!isJsonObject(input)) {
+    return { ok: false, errors: [{ field: 'body', message: 'must be an object' }] };
+  }
   const errors: FieldError[] = [];
   rejectUnknownFields(input, DOCUMENT_FIELDS, '', errors);
   const list = own(input, 'auth_policies');
-  if (list === undefined) errors.push({ field: 'auth_policies', message: 'is required' });
-  else if (!Array.isArray(list)) errors.push({ field: 'auth_policies', message: 'must be an array' });
-  if (!Array.isArray(list)) return { ok: false, errors };
+  if (list === undefined) {
+    errors.push({ field: 'auth_policies', message: 'is required' });
+  } else if (!Array.isArray(list)) {
+    errors.push({ field: 'auth_policies', message: 'must be an array' });
+  }
+  if (!Array.isArray(list)) {
+    return { ok: false, errors };
+  }
   const policies: Policy[] = [];
-  const duplicates = new DuplicateTracker();
+  const duplicates = new DuplicatePolicyTracker();
   for (let i = 0; i < list.length; i++) {
     const result = validatePolicy(list[i], `auth_policies[${i}]`);
-    if (result.ok) policies.push(result.value);
-    else errors.push(...result.errors);
+    if (result.ok) {
+      policies.push(result.value);
+    } else {
+      errors.push(...result.errors);
+    }
     errors.push(...duplicates.check(list[i], i));
   }
   return errors.length > 0 ? { ok: false, errors } : { ok: true, value: policies };
@@ -101,28 +138,4 @@ function checkPriority(value: unknown, field: string, errors: FieldError[]): num
     return value;
   }
   return undefined;
-}
-
-/** Remembers the first holder of each name and priority; judged on raw entries so repeats surface alongside other errors. */
-class DuplicateTracker {
-  private readonly names = new Map<string, number>();
-  private readonly priorities = new Map<number, string>();
-
-  check(entry: unknown, i: number): FieldError[] {
-    if (!isJsonObject(entry)) return [];
-    const errors: FieldError[] = [];
-    const name = own(entry, 'name');
-    const priority = own(entry, 'priority');
-    if (typeof name === 'string' && name.trim() !== '') {
-      const first = this.names.get(name);
-      if (first === undefined) this.names.set(name, i);
-      else errors.push({ field: `auth_policies[${i}].name`, message: `name "${name}" is already used by auth_policies[${first}]` });
-    }
-    if (typeof priority === 'number' && Number.isSafeInteger(priority)) {
-      const holder = this.priorities.get(priority);
-      if (holder === undefined) this.priorities.set(priority, typeof name === 'string' ? name : `auth_policies[${i}]`);
-      else errors.push({ field: `auth_policies[${i}].priority`, message: `priority ${priority} is already used by policy "${holder}"` });
-    }
-    return errors;
-  }
 }

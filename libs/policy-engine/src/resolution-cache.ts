@@ -22,10 +22,14 @@ export class BoundedCache<V> {
   }
 
   set(key: string, value: V): void {
-    if (this.maxEntries === 0) return;
+    if (this.maxEntries === 0) {
+      return;
+    }
     if (this.map.size >= this.maxEntries && !this.map.has(key)) {
       const oldest = this.map.keys().next();
-      if (!oldest.done) this.map.delete(oldest.value);
+      if (!oldest.done) {
+        this.map.delete(oldest.value);
+      }
     }
     this.map.set(key, value);
   }

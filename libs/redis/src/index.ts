@@ -1,1 +1,7 @@
-export { createRedisClient, REDIS, REDIS_OPTIONS, RedisModule, type RedisModuleOptions } from './redis.module';
+export {
+  createRedisClient,
+  REDIS,
+  REDIS_OPTIONS,
+  RedisModule,
+  type RedisModuleOptions,
+} from './redis.module';

@@ -16,14 +16,29 @@ import { PolicyRevisionsController } from './policies/policy-revisions.controlle
 /** The admin REST API (its own listener): policies, revisions, audit. */
 @Module({})
 export class AdminModule {
-  static forRoot(config: TokenBrokerConfig, logger: Logger, metrics: MetricsService): DynamicModule {
+  static forRoot(
+    config: TokenBrokerConfig,
+    logger: Logger,
+    metrics: MetricsService,
+  ): DynamicModule {
     return {
       module: AdminModule,
       imports: [
         ObservabilityModule.forRoot({ app: 'token-broker-admin', logger, metrics }),
-        RedisModule.forRoot({ url: config.REDIS_URL, keyPrefix: config.REDIS_KEY_PREFIX, app: 'token-broker-admin' }),
-        PersistenceModule.forRoot({ databaseUrl: config.DATABASE_URL, app: 'token-broker-admin', poolSize: 5 }),
-        PolicyCacheModule.forRoot({ pollIntervalMs: config.POLICY_POLL_INTERVAL_MS, defaultDecision: config.POLICY_DEFAULT }),
+        RedisModule.forRoot({
+          url: config.REDIS_URL,
+          keyPrefix: config.REDIS_KEY_PREFIX,
+          app: 'token-broker-admin',
+        }),
+        PersistenceModule.forRoot({
+          databaseUrl: config.DATABASE_URL,
+          app: 'token-broker-admin',
+          poolSize: 5,
+        }),
+        PolicyCacheModule.forRoot({
+          pollIntervalMs: config.POLICY_POLL_INTERVAL_MS,
+          defaultDecision: config.POLICY_DEFAULT,
+        }),
       ],
       controllers: [PolicyRevisionsController, PoliciesController, AuditController],
       providers: [

@@ -33,7 +33,9 @@ export async function createAdminApp(
     app,
     new DocumentBuilder()
       .setTitle('MCP auth gateway: admin API')
-      .setDescription('Policies, revisions and audit. Errors are application/problem+json (RFC 9457).')
+      .setDescription(
+        'Policies, revisions and audit. Errors are application/problem+json (RFC 9457).',
+      )
       .setVersion('v1')
       .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'ADMIN_TOKEN' })
       .build(),

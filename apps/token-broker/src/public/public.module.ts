@@ -11,13 +11,25 @@ import { RedisModule } from '@app/redis';
  */
 @Module({})
 export class PublicModule {
-  static forRoot(config: TokenBrokerConfig, logger: Logger, metrics: MetricsService): DynamicModule {
+  static forRoot(
+    config: TokenBrokerConfig,
+    logger: Logger,
+    metrics: MetricsService,
+  ): DynamicModule {
     return {
       module: PublicModule,
       imports: [
         ObservabilityModule.forRoot({ app: 'token-broker', logger, metrics }),
-        RedisModule.forRoot({ url: config.REDIS_URL, keyPrefix: config.REDIS_KEY_PREFIX, app: 'token-broker' }),
-        PersistenceModule.forRoot({ databaseUrl: config.DATABASE_URL, app: 'token-broker', poolSize: 5 }),
+        RedisModule.forRoot({
+          url: config.REDIS_URL,
+          keyPrefix: config.REDIS_KEY_PREFIX,
+          app: 'token-broker',
+        }),
+        PersistenceModule.forRoot({
+          databaseUrl: config.DATABASE_URL,
+          app: 'token-broker',
+          poolSize: 5,
+        }),
       ],
     };
   }

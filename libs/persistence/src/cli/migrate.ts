@@ -49,7 +49,9 @@ async function main(): Promise<void> {
     process.exit(1);
   }
   const applied = await dataSource.runMigrations({ transaction: 'each' });
-  process.stdout.write(JSON.stringify({ msg: 'migrations applied', applied: applied.map((m) => m.name) }) + '\n');
+  process.stdout.write(
+    JSON.stringify({ msg: 'migrations applied', applied: applied.map((m) => m.name) }) + '\n',
+  );
   await dataSource.destroy();
 }
 

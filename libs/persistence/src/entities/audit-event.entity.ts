@@ -32,7 +32,12 @@ export class AuditEventEntity {
   @Column({ type: 'jsonb', nullable: true })
   after: object | null;
 
-  @Column({ name: 'policy_set_version', type: 'bigint', nullable: true, transformer: bigintAsNumber })
+  @Column({
+    name: 'policy_set_version',
+    type: 'bigint',
+    nullable: true,
+    transformer: bigintAsNumber,
+  })
   policySetVersion: number | null;
 
   @Column({ name: 'correlation_id', type: 'text', nullable: true })

@@ -5,7 +5,10 @@ import type { Policy } from '@app/policy-engine';
 @Entity({ name: 'policy_revisions' })
 export class PolicyRevisionEntity {
   /** The policy-set version this revision created (1, 2, 3 …). */
-  @PrimaryColumn({ type: 'bigint', transformer: { to: (v: number) => v, from: (v: string) => Number(v) } })
+  @PrimaryColumn({
+    type: 'bigint',
+    transformer: { to: (v: number) => v, from: (v: string) => Number(v) },
+  })
   version: number;
 
   @Column({ type: 'text' })

@@ -43,8 +43,12 @@ export class CreatePolicyTables1764300000000 implements MigrationInterface {
         policy_set_version bigint,
         correlation_id text
       )`);
-    await queryRunner.query(`CREATE INDEX ix_audit_events_occurred_at ON audit_events (occurred_at DESC, id DESC)`);
-    await queryRunner.query(`CREATE INDEX ix_audit_events_resource ON audit_events (resource_type, resource_id)`);
+    await queryRunner.query(
+      `CREATE INDEX ix_audit_events_occurred_at ON audit_events (occurred_at DESC, id DESC)`,
+    );
+    await queryRunner.query(
+      `CREATE INDEX ix_audit_events_resource ON audit_events (resource_type, resource_id)`,
+    );
   }
 
   async down(queryRunner: QueryRunner): Promise<void> {

@@ -23,7 +23,9 @@ describe('PolicyRepository (real Postgres)', () => {
 
   beforeAll(async () => {
     database = await createTestDatabase();
-    dataSource = await new DataSource(buildDataSourceOptions(database.url, { poolSize: 8 })).initialize();
+    dataSource = await new DataSource(
+      buildDataSourceOptions(database.url, { poolSize: 8 }),
+    ).initialize();
     repository = new PolicyRepository(dataSource, { revisionRetention: 20 });
   });
 
@@ -39,7 +41,9 @@ describe('PolicyRepository (real Postgres)', () => {
   it('gives concurrent writes distinct, gap-free versions, each with a consistent snapshot', async () => {
     const start = await repository.currentVersion();
     const results = await Promise.all(
-      Array.from({ length: 8 }, (_, i) => repository.create(policy(`concurrent${i}`, 100 + i), ctx)),
+      Array.from({ length: 8 }, (_, i) =>
+        repository.create(policy(`concurrent${i}`, 100 + i), ctx),
+      ),
     );
     const versions = results.map((r) => r.version).sort((a, b) => a - b);
     expect(versions).toEqual(Array.from({ length: 8 }, (_, i) => start + 1 + i));
@@ -65,14 +69,21 @@ describe('PolicyRepository (real Postgres)', () => {
 
   it('an update that changes nothing creates no revision', async () => {
     const created = await repository.create(policy('idle', 600), ctx);
-    const again = await repository.update(created.value.id, policy('idle', 600), created.value.row_version, ctx);
+    const again = await repository.update(
+      created.value.id,
+      policy('idle', 600),
+      created.value.row_version,
+      ctx,
+    );
     expect(again.changed).toBe(false);
     expect(again.version).toBe(created.version);
   });
 
   it('a stale expected row version is a precondition failure and writes nothing', async () => {
     const created = await repository.create(policy('stale', 700), ctx);
-    await expect(repository.update(created.value.id, policy('stale', 701), 99, ctx)).rejects.toMatchObject({
+    await expect(
+      repository.update(created.value.id, policy('stale', 701), 99, ctx),
+    ).rejects.toMatchObject({
       code: 'precondition_failed',
     });
     expect((await repository.findById(created.value.id))?.priority).toBe(700);
@@ -81,7 +92,11 @@ describe('PolicyRepository (real Postgres)', () => {
   it('replaceAll keeps ids of policies matched by name and rolls back entirely on a conflict', async () => {
     const before = await repository.list();
     const keep = before[0];
-    const result = await repository.replaceAll([{ ...keep, description: 'kept' }, policy('fresh', 1)], {}, ctx);
+    const result = await repository.replaceAll(
+      [{ ...keep, description: 'kept' }, policy('fresh', 1)],
+      {},
+      ctx,
+    );
     expect(result.value.removed.length).toBe(before.length - 1);
     const after = await repository.list();
     expect(after.find((p) => p.name === keep.name)?.id).toBe(keep.id);

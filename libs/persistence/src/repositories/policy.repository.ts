@@ -61,14 +61,22 @@ function toStored(row: PolicyEntity): StoredPolicy {
 
 /** Postgres unique_violation on one of our two unique constraints → a domain conflict. */
 function asConflict(error: unknown): PolicyStoreError | null {
-  const constraint = (error as { code?: string; constraint?: string }).code === '23505'
-    ? (error as { constraint?: string }).constraint
-    : undefined;
+  const constraint =
+    (error as { code?: string; constraint?: string }).code === '23505'
+      ? (error as { constraint?: string }).constraint
+      : undefined;
   if (constraint === 'uq_policies_name') {
-    return new PolicyStoreError('duplicate_name', 'another policy already has this name', 'name', { cause: error });
+    return new PolicyStoreError('duplicate_name', 'another policy already has this name', 'name', {
+      cause: error,
+    });
   }
   if (constraint === 'uq_policies_priority') {
-    return new PolicyStoreError('duplicate_priority', 'another policy already has this priority', 'priority', { cause: error });
+    return new PolicyStoreError(
+      'duplicate_priority',
+      'another policy already has this priority',
+      'priority',
+      { cause: error },
+    );
   }
   return null;
 }
@@ -99,7 +107,9 @@ export class PolicyRepository {
   }
 
   async list(): Promise<StoredPolicy[]> {
-    const rows = await this.dataSource.getRepository(PolicyEntity).find({ order: { priority: 'DESC' } });
+    const rows = await this.dataSource
+      .getRepository(PolicyEntity)
+      .find({ order: { priority: 'DESC' } });
     return rows.map(toStored);
   }
 
@@ -113,11 +123,21 @@ export class PolicyRepository {
       await this.assertUnique(m, policy);
       const row = await m.getRepository(PolicyEntity).save(this.toEntity(policy));
       const stored = toStored(row);
-      return { value: stored, audits: [{ action: 'policy.create', resourceId: row.id, before: null, after: toPolicy(row) }] };
+      return {
+        value: stored,
+        audits: [
+          { action: 'policy.create', resourceId: row.id, before: null, after: toPolicy(row) },
+        ],
+      };
     });
   }
 
-  async update(id: string, policy: Policy, expectedRowVersion: number | undefined, ctx: ChangeContext): Promise<WriteResult<StoredPolicy>> {
+  async update(
+    id: string,
+    policy: Policy,
+    expectedRowVersion: number | undefined,
+    ctx: ChangeContext,
+  ): Promise<WriteResult<StoredPolicy>> {
     return this.write(ctx, 'update', async (m) => {
       const current = await this.lockRow(m, id, expectedRowVersion);
       const before = toPolicy(current);
@@ -128,15 +148,27 @@ export class PolicyRepository {
       await this.assertUnique(m, policy, id);
       Object.assign(current, this.toEntity(policy), { id, rowVersion: current.rowVersion + 1 });
       const row = await m.getRepository(PolicyEntity).save(current);
-      return { value: toStored(row), audits: [{ action: 'policy.update', resourceId: id, before, after: toPolicy(row) }] };
+      return {
+        value: toStored(row),
+        audits: [{ action: 'policy.update', resourceId: id, before, after: toPolicy(row) }],
+      };
     });
   }
 
-  async delete(id: string, expectedRowVersion: number | undefined, ctx: ChangeContext): Promise<WriteResult<null>> {
+  async delete(
+    id: string,
+    expectedRowVersion: number | undefined,
+    ctx: ChangeContext,
+  ): Promise<WriteResult<null>> {
     return this.write(ctx, 'delete', async (m) => {
       const current = await this.lockRow(m, id, expectedRowVersion);
       await m.getRepository(PolicyEntity).delete({ id });
-      return { value: null, audits: [{ action: 'policy.delete', resourceId: id, before: toPolicy(current), after: null }] };
+      return {
+        value: null,
+        audits: [
+          { action: 'policy.delete', resourceId: id, before: toPolicy(current), after: null },
+        ],
+      };
     });
   }
 
@@ -153,7 +185,10 @@ export class PolicyRepository {
     return this.write(ctx, opts.reason ?? 'replace', async (m) => {
       const version = await this.versionIn(m);
       if (opts.expectedVersion !== undefined && opts.expectedVersion !== version) {
-        throw new PolicyStoreError('precondition_failed', `the policy set is at version ${version}, not ${opts.expectedVersion}`);
+        throw new PolicyStoreError(
+          'precondition_failed',
+          `the policy set is at version ${version}, not ${opts.expectedVersion}`,
+        );
       }
       const current = (await m.getRepository(PolicyEntity).find()).map(toPolicy);
       const diff = diffPolicySets(current, policies);
@@ -167,26 +202,56 @@ export class PolicyRepository {
         await repo.delete(diff.removed.map((p) => p.id as string));
       }
       for (const removed of diff.removed) {
-        audits.push({ action: 'policy.delete', resourceId: removed.id ?? null, before: removed, after: null });
+        audits.push({
+          action: 'policy.delete',
+          resourceId: removed.id ?? null,
+          before: removed,
+          after: null,
+        });
       }
       for (const change of diff.changed) {
         const id = change.before.id as string;
         await m.query(
           `UPDATE policies SET match_pattern = $2, priority = $3, enabled = $4, description = $5,
              auth_method = $6, row_version = row_version + 1, updated_at = now() WHERE id = $1`,
-          [id, change.after.match_pattern, change.after.priority, change.after.enabled, change.after.description, JSON.stringify(change.after.auth_method)],
+          [
+            id,
+            change.after.match_pattern,
+            change.after.priority,
+            change.after.enabled,
+            change.after.description,
+            JSON.stringify(change.after.auth_method),
+          ],
         );
-        audits.push({ action: 'policy.update', resourceId: id, before: change.before, after: change.after });
+        audits.push({
+          action: 'policy.update',
+          resourceId: id,
+          before: change.before,
+          after: change.after,
+        });
       }
       if (diff.added.length > 0) {
-        const rows = await repo.save(diff.added.map((p) => this.toEntity(p)), { chunk: 500 });
-        rows.forEach((row) => audits.push({ action: 'policy.create', resourceId: row.id, before: null, after: toPolicy(row) }));
+        const rows = await repo.save(
+          diff.added.map((p) => this.toEntity(p)),
+          { chunk: 500 },
+        );
+        rows.forEach((row) =>
+          audits.push({
+            action: 'policy.create',
+            resourceId: row.id,
+            before: null,
+            after: toPolicy(row),
+          }),
+        );
       }
       return { value: diff, audits };
     });
   }
 
-  async listRevisions(limit: number, beforeVersion?: number): Promise<Omit<PolicyRevisionEntity, 'snapshot'>[]> {
+  async listRevisions(
+    limit: number,
+    beforeVersion?: number,
+  ): Promise<Omit<PolicyRevisionEntity, 'snapshot'>[]> {
     const qb = this.dataSource
       .getRepository(PolicyRevisionEntity)
       .createQueryBuilder('r')
@@ -200,14 +265,24 @@ export class PolicyRepository {
   }
 
   async getRevision(version: number): Promise<PolicyRevisionEntity> {
-    const revision = await this.dataSource.getRepository(PolicyRevisionEntity).findOneBy({ version });
+    const revision = await this.dataSource
+      .getRepository(PolicyRevisionEntity)
+      .findOneBy({ version });
     if (!revision) {
-      throw new PolicyStoreError('revision_not_found', `revision ${version} does not exist (or was pruned)`);
+      throw new PolicyStoreError(
+        'revision_not_found',
+        `revision ${version} does not exist (or was pruned)`,
+      );
     }
     return revision;
   }
 
-  async listAudit(filter: { limit: number; beforeId?: string; resourceType?: string; resourceId?: string }): Promise<AuditEventEntity[]> {
+  async listAudit(filter: {
+    limit: number;
+    beforeId?: string;
+    resourceType?: string;
+    resourceId?: string;
+  }): Promise<AuditEventEntity[]> {
     const qb = this.dataSource
       .getRepository(AuditEventEntity)
       .createQueryBuilder('a')
@@ -237,17 +312,28 @@ export class PolicyRepository {
   }
 
   private async versionIn(m: EntityManager): Promise<number> {
-    const rows: { v: string }[] = await m.query('SELECT coalesce(max(version), 0) AS v FROM policy_revisions');
+    const rows: { v: string }[] = await m.query(
+      'SELECT coalesce(max(version), 0) AS v FROM policy_revisions',
+    );
     return Number(rows[0].v);
   }
 
-  private async lockRow(m: EntityManager, id: string, expectedRowVersion: number | undefined): Promise<PolicyEntity> {
-    const row = await m.getRepository(PolicyEntity).findOne({ where: { id }, lock: { mode: 'pessimistic_write' } });
+  private async lockRow(
+    m: EntityManager,
+    id: string,
+    expectedRowVersion: number | undefined,
+  ): Promise<PolicyEntity> {
+    const row = await m
+      .getRepository(PolicyEntity)
+      .findOne({ where: { id }, lock: { mode: 'pessimistic_write' } });
     if (!row) {
       throw new PolicyStoreError('policy_not_found', `policy ${id} does not exist`);
     }
     if (expectedRowVersion !== undefined && row.rowVersion !== expectedRowVersion) {
-      throw new PolicyStoreError('precondition_failed', `policy ${id} is at version ${row.rowVersion}, not ${expectedRowVersion}`);
+      throw new PolicyStoreError(
+        'precondition_failed',
+        `policy ${id} is at version ${row.rowVersion}, not ${expectedRowVersion}`,
+      );
     }
     return row;
   }
@@ -260,11 +346,19 @@ export class PolicyRepository {
     );
     const byName = clashes.find((c) => c.name === policy.name);
     if (byName) {
-      throw new PolicyStoreError('duplicate_name', `a policy named "${policy.name}" already exists`, 'name');
+      throw new PolicyStoreError(
+        'duplicate_name',
+        `a policy named "${policy.name}" already exists`,
+        'name',
+      );
     }
     const byPriority = clashes.find((c) => c.priority === policy.priority);
     if (byPriority) {
-      throw new PolicyStoreError('duplicate_priority', `priority ${policy.priority} is already used by policy "${byPriority.name}"`, 'priority');
+      throw new PolicyStoreError(
+        'duplicate_priority',
+        `priority ${policy.priority} is already used by policy "${byPriority.name}"`,
+        'priority',
+      );
     }
   }
 
@@ -281,7 +375,9 @@ export class PolicyRepository {
           return { value, version: await this.versionIn(m), changed: false };
         }
         const version = (await this.versionIn(m)) + 1;
-        const snapshot = (await m.getRepository(PolicyEntity).find({ order: { priority: 'DESC' } })).map(toPolicy);
+        const snapshot = (
+          await m.getRepository(PolicyEntity).find({ order: { priority: 'DESC' } })
+        ).map(toPolicy);
         await m.getRepository(PolicyRevisionEntity).insert({
           version,
           actor: ctx.actor,

@@ -14,7 +14,11 @@ export class AuditController {
   @Get()
   @ApiOperation({ summary: 'Who changed what, when, with before and after; newest first' })
   @ApiQuery({ name: 'limit', required: false })
-  @ApiQuery({ name: 'before', required: false, description: 'only events with a smaller id (paging)' })
+  @ApiQuery({
+    name: 'before',
+    required: false,
+    description: 'only events with a smaller id (paging)',
+  })
   @ApiQuery({ name: 'resource_type', required: false, example: 'policy' })
   @ApiQuery({ name: 'resource_id', required: false })
   async list(

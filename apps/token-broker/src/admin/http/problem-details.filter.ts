@@ -1,4 +1,10 @@
-import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException, Inject } from '@nestjs/common';
+import {
+  type ArgumentsHost,
+  Catch,
+  type ExceptionFilter,
+  HttpException,
+  Inject,
+} from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import { LOGGER } from '@app/observability';
@@ -43,7 +49,11 @@ function fromStore(error: PolicyStoreError): AdminApiError {
       return new AdminApiError('precondition_failed', error.message);
     case 'duplicate_name':
     case 'duplicate_priority':
-      return new AdminApiError('conflict', error.message, error.field ? [{ field: error.field, message: error.message }] : []);
+      return new AdminApiError(
+        'conflict',
+        error.message,
+        error.field ? [{ field: error.field, message: error.message }] : [],
+      );
   }
 }
 
@@ -78,19 +88,40 @@ export class ProblemDetailsFilter implements ExceptionFilter {
     const error = exception instanceof PolicyStoreError ? fromStore(exception) : exception;
     if (error instanceof AdminApiError) {
       const { status, title } = fromCode(error.code);
-      return { status, title, detail: error.message, code: error.code, ...(error.errors.length ? { errors: error.errors } : {}) };
+      return {
+        status,
+        title,
+        detail: error.message,
+        code: error.code,
+        ...(error.errors.length ? { errors: error.errors } : {}),
+      };
     }
     if (error instanceof HttpException && error.getStatus() < 500) {
-      return { status: error.getStatus(), title: error.name.replace(/Exception$/, ''), detail: error.message, code: 'http_error' };
+      return {
+        status: error.getStatus(),
+        title: error.name.replace(/Exception$/, ''),
+        detail: error.message,
+        code: 'http_error',
+      };
     }
     // Fastify's own client errors (malformed JSON, body too large, bad content type) carry statusCode.
     const status = (error as { statusCode?: unknown }).statusCode;
     if (typeof status === 'number' && status >= 400 && status < 500) {
       const fastifyCode = (error as { code?: string }).code ?? 'http_error';
-      return { status, title: titleFor(status), detail: (error as Error).message, code: fastifyCode.toLowerCase() };
+      return {
+        status,
+        title: titleFor(status),
+        detail: (error as Error).message,
+        code: fastifyCode.toLowerCase(),
+      };
     }
     this.logger.error({ err: exception, correlation_id: request.id }, 'admin API internal error');
-    return { status: 500, title: 'Internal server error', detail: 'An internal error occurred; quote the correlation id when reporting it.', code: 'internal_error' };
+    return {
+      status: 500,
+      title: 'Internal server error',
+      detail: 'An internal error occurred; quote the correlation id when reporting it.',
+      code: 'internal_error',
+    };
   }
 }
 

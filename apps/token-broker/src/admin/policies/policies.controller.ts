@@ -1,5 +1,28 @@
-import { Body, Controller, Delete, Get, Headers, HttpCode, Param, Patch, Post, Put, Query, Req, Res, UseGuards } from '@nestjs/common';
-import { ApiBearerAuth, ApiBody, ApiConsumes, ApiOperation, ApiQuery, ApiResponse, ApiTags } from '@nestjs/swagger';
+import {
+  Body,
+  Controller,
+  Delete,
+  Get,
+  Headers,
+  HttpCode,
+  Param,
+  Patch,
+  Post,
+  Put,
+  Query,
+  Req,
+  Res,
+  UseGuards,
+} from '@nestjs/common';
+import {
+  ApiBearerAuth,
+  ApiBody,
+  ApiConsumes,
+  ApiOperation,
+  ApiQuery,
+  ApiResponse,
+  ApiTags,
+} from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { ChangeContext, StoredPolicy, WriteResult } from '@app/persistence';
 import { AdminApiError } from '../http/admin-api.error';
@@ -15,7 +38,11 @@ const context = (request: AdminRequest): ChangeContext => ({
   correlationId: request.id,
 });
 
-function sendPolicy(reply: FastifyReply, result: WriteResult<StoredPolicy> | StoredPolicy, status = 200): void {
+function sendPolicy(
+  reply: FastifyReply,
+  result: WriteResult<StoredPolicy> | StoredPolicy,
+  status = 200,
+): void {
   const policy = 'value' in result ? result.value : result;
   void reply.status(status).header('ETag', policyEtag(policy.row_version));
   if ('version' in result) {
@@ -35,26 +62,43 @@ export class PoliciesController {
   constructor(private readonly service: PolicyAdminService) {}
 
   @Get()
-  @ApiOperation({ summary: 'List policies (highest priority first); `?format=yaml` exports the set as YAML' })
+  @ApiOperation({
+    summary: 'List policies (highest priority first); `?format=yaml` exports the set as YAML',
+  })
   @ApiQuery({ name: 'format', required: false, enum: ['json', 'yaml'] })
-  async list(@Query('format') format: string | undefined, @Res() reply: FastifyReply): Promise<void> {
+  async list(
+    @Query('format') format: string | undefined,
+    @Res() reply: FastifyReply,
+  ): Promise<void> {
     if (format === 'yaml') {
       const { yaml, version } = await this.service.exportYaml();
-      await reply.header('Content-Type', 'application/yaml; charset=utf-8').header('ETag', setEtag(version)).send(yaml);
+      await reply
+        .header('Content-Type', 'application/yaml; charset=utf-8')
+        .header('ETag', setEtag(version))
+        .send(yaml);
       return;
     }
     if (format !== undefined && format !== 'json') {
-      throw new AdminApiError('validation_failed', 'unknown format', [{ field: 'format', message: 'must be json or yaml' }]);
+      throw new AdminApiError('validation_failed', 'unknown format', [
+        { field: 'format', message: 'must be json or yaml' },
+      ]);
     }
     const { policies, version } = await this.service.list();
     await reply.header('ETag', setEtag(version)).send({ policies, policy_set_version: version });
   }
 
   @Put()
-  @ApiOperation({ summary: 'Replace the whole set atomically from `{auth_policies: [...]}` (YAML or JSON); `?dry_run=true` returns the diff only' })
+  @ApiOperation({
+    summary:
+      'Replace the whole set atomically from `{auth_policies: [...]}` (YAML or JSON); `?dry_run=true` returns the diff only',
+  })
   @ApiConsumes('application/json', ...YAML_TYPES)
   @ApiQuery({ name: 'dry_run', required: false, type: Boolean })
-  @ApiResponse({ status: 422, description: 'invalid document, with per-field errors', schema: PROBLEM_SCHEMA })
+  @ApiResponse({
+    status: 422,
+    description: 'invalid document, with per-field errors',
+    schema: PROBLEM_SCHEMA,
+  })
   async replaceSet(
     @Req() request: AdminRequest,
     @Body() body: unknown,
@@ -63,7 +107,9 @@ export class PoliciesController {
     @Res() reply: FastifyReply,
   ): Promise<void> {
     if (dryRun !== undefined && dryRun !== 'true' && dryRun !== 'false') {
-      throw new AdminApiError('validation_failed', 'dry_run must be true or false', [{ field: 'dry_run', message: 'must be true or false' }]);
+      throw new AdminApiError('validation_failed', 'dry_run must be true or false', [
+        { field: 'dry_run', message: 'must be true or false' },
+      ]);
     }
     const contentType = (request.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
     const isYaml = YAML_TYPES.includes(contentType);
@@ -77,7 +123,12 @@ export class PoliciesController {
     await reply
       .header('ETag', setEtag(result.version))
       .header('X-Policy-Set-Version', String(result.version))
-      .send({ dry_run: dryRun === 'true', changed: result.changed, policy_set_version: result.version, diff: result.value });
+      .send({
+        dry_run: dryRun === 'true',
+        changed: result.changed,
+        policy_set_version: result.version,
+        diff: result.value,
+      });
   }
 
   @Get('resolve')
@@ -100,9 +151,17 @@ export class PoliciesController {
   @ApiOperation({ summary: 'Create a policy' })
   @ApiBody({ schema: POLICY_INPUT_SCHEMA })
   @ApiResponse({ status: 201, schema: POLICY_SCHEMA })
-  @ApiResponse({ status: 409, description: 'name or priority already used', schema: PROBLEM_SCHEMA })
+  @ApiResponse({
+    status: 409,
+    description: 'name or priority already used',
+    schema: PROBLEM_SCHEMA,
+  })
   @ApiResponse({ status: 422, schema: PROBLEM_SCHEMA })
-  async create(@Req() request: AdminRequest, @Body() body: unknown, @Res() reply: FastifyReply): Promise<void> {
+  async create(
+    @Req() request: AdminRequest,
+    @Body() body: unknown,
+    @Res() reply: FastifyReply,
+  ): Promise<void> {
     const result = await this.service.create(body, context(request));
     void reply.header('Location', `/admin/v1/policies/${result.value.id}`);
     sendPolicy(reply, result, 201);
@@ -119,7 +178,10 @@ export class PoliciesController {
     @Headers('if-match') ifMatch: string | undefined,
     @Res() reply: FastifyReply,
   ): Promise<void> {
-    sendPolicy(reply, await this.service.replace(id, body, expectedVersion(ifMatch, POLICY_ETAG), context(request)));
+    sendPolicy(
+      reply,
+      await this.service.replace(id, body, expectedVersion(ifMatch, POLICY_ETAG), context(request)),
+    );
   }
 
   @Patch(':id')
@@ -132,7 +194,10 @@ export class PoliciesController {
     @Headers('if-match') ifMatch: string | undefined,
     @Res() reply: FastifyReply,
   ): Promise<void> {
-    sendPolicy(reply, await this.service.patch(id, body, expectedVersion(ifMatch, POLICY_ETAG), context(request)));
+    sendPolicy(
+      reply,
+      await this.service.patch(id, body, expectedVersion(ifMatch, POLICY_ETAG), context(request)),
+    );
   }
 
   @Delete(':id')
@@ -143,7 +208,11 @@ export class PoliciesController {
     @Headers('if-match') ifMatch: string | undefined,
     @Res() reply: FastifyReply,
   ): Promise<void> {
-    const result = await this.service.remove(id, expectedVersion(ifMatch, POLICY_ETAG), context(request));
+    const result = await this.service.remove(
+      id,
+      expectedVersion(ifMatch, POLICY_ETAG),
+      context(request),
+    );
     await reply.status(204).header('X-Policy-Set-Version', String(result.version)).send();
   }
 }

@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { Logger } from 'pino';
 import {
+  MAX_TOOL_NAME_LENGTH,
   type Policy,
   type Resolution,
   parsePolicyDocument,
@@ -20,7 +21,6 @@ import { AdminApiError } from '../http/admin-api.error';
 import { mergePatch } from './merge-patch';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-const MAX_TOOL_NAME = 512;
 
 function assertId(id: string): void {
   if (!UUID.test(id)) {
@@ -47,7 +47,10 @@ export class PolicyAdminService {
   ) {}
 
   async list(): Promise<{ policies: StoredPolicy[]; version: number }> {
-    const [policies, version] = await Promise.all([this.repository.list(), this.repository.currentVersion()]);
+    const [policies, version] = await Promise.all([
+      this.repository.list(),
+      this.repository.currentVersion(),
+    ]);
     return { policies, version };
   }
 
@@ -69,22 +72,40 @@ export class PolicyAdminService {
     return this.announce(await this.repository.create(validOrThrow(body), ctx));
   }
 
-  async replace(id: string, body: unknown, expected: number | undefined, ctx: ChangeContext): Promise<WriteResult<StoredPolicy>> {
+  async replace(
+    id: string,
+    body: unknown,
+    expected: number | undefined,
+    ctx: ChangeContext,
+  ): Promise<WriteResult<StoredPolicy>> {
     assertId(id);
     return this.announce(await this.repository.update(id, validOrThrow(body), expected, ctx));
   }
 
-  async patch(id: string, body: unknown, expected: number | undefined, ctx: ChangeContext): Promise<WriteResult<StoredPolicy>> {
+  async patch(
+    id: string,
+    body: unknown,
+    expected: number | undefined,
+    ctx: ChangeContext,
+  ): Promise<WriteResult<StoredPolicy>> {
     if (body === null || typeof body !== 'object' || Array.isArray(body)) {
-      throw new AdminApiError('validation_failed', 'a merge patch must be a JSON object', [{ field: 'body', message: 'must be an object' }]);
+      throw new AdminApiError('validation_failed', 'a merge patch must be a JSON object', [
+        { field: 'body', message: 'must be an object' },
+      ]);
     }
     const current = await this.get(id);
     const { id: _id, row_version: _rv, created_at: _c, updated_at: _u, ...editable } = current;
     const merged = mergePatch(editable, body);
-    return this.announce(await this.repository.update(id, validOrThrow(merged), expected ?? current.row_version, ctx));
+    return this.announce(
+      await this.repository.update(id, validOrThrow(merged), expected ?? current.row_version, ctx),
+    );
   }
 
-  async remove(id: string, expected: number | undefined, ctx: ChangeContext): Promise<WriteResult<null>> {
+  async remove(
+    id: string,
+    expected: number | undefined,
+    ctx: ChangeContext,
+  ): Promise<WriteResult<null>> {
     assertId(id);
     return this.announce(await this.repository.delete(id, expected, ctx));
   }
@@ -106,13 +127,20 @@ export class PolicyAdminService {
   async restore(version: number, ctx: ChangeContext): Promise<WriteResult<PolicySetDiff>> {
     const revision = await this.repository.getRevision(version);
     const policies = revision.snapshot.map(({ id: _id, ...rest }) => rest);
-    return this.announce(await this.repository.replaceAll(policies, { reason: `restore:${version}` }, ctx));
+    return this.announce(
+      await this.repository.replaceAll(policies, { reason: `restore:${version}` }, ctx),
+    );
   }
 
   async resolve(tool: unknown): Promise<Resolution> {
-    if (typeof tool !== 'string' || tool.length === 0 || tool.length > MAX_TOOL_NAME) {
+    // Names the engine can never match (bad characters) still resolve, to the deny the gateway
+    // would apply; only a missing or oversized parameter is the caller's mistake.
+    if (typeof tool !== 'string' || tool.length === 0 || tool.length > MAX_TOOL_NAME_LENGTH) {
       throw new AdminApiError('validation_failed', 'tool is required', [
-        { field: 'tool', message: `must be a qualified tool name (<upstream>.<tool>) of 1-${MAX_TOOL_NAME} characters` },
+        {
+          field: 'tool',
+          message: `must be a qualified tool name (<upstream>.<tool>) of 1-${MAX_TOOL_NAME_LENGTH} characters`,
+        },
       ]);
     }
     await this.cache.ensureVersion(await this.repository.currentVersion());
@@ -124,7 +152,10 @@ export class PolicyAdminService {
     if (result.changed) {
       const published = await this.publisher.publish(result.version);
       if (!published) {
-        this.logger.warn({ version: result.version }, 'policy change not published (Redis unreachable); caches will catch up by polling');
+        this.logger.warn(
+          { version: result.version },
+          'policy change not published (Redis unreachable); caches will catch up by polling',
+        );
       }
       await this.cache.ensureVersion(result.version);
     }

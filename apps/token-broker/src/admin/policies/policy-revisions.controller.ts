@@ -29,7 +29,11 @@ export class PolicyRevisionsController {
   @Get()
   @ApiOperation({ summary: 'Committed policy-set versions, newest first' })
   @ApiQuery({ name: 'limit', required: false })
-  @ApiQuery({ name: 'before', required: false, description: 'only versions below this one (paging)' })
+  @ApiQuery({
+    name: 'before',
+    required: false,
+    description: 'only versions below this one (paging)',
+  })
   async list(@Query('limit') limit?: string, @Query('before') before?: string) {
     const revisions = await this.repository.listRevisions(
       optionalInt(limit, 'limit', { max: 500 }) ?? 50,
@@ -62,12 +66,22 @@ export class PolicyRevisionsController {
 
   @Post(':version/restore')
   @HttpCode(200)
-  @ApiOperation({ summary: 'Make the set equal to this revision again (recorded as a new revision)' })
-  async restore(@Param('version') raw: string, @Req() request: FastifyRequest & { adminActor?: string }) {
+  @ApiOperation({
+    summary: 'Make the set equal to this revision again (recorded as a new revision)',
+  })
+  async restore(
+    @Param('version') raw: string,
+    @Req() request: FastifyRequest & { adminActor?: string },
+  ) {
     const result = await this.service.restore(revisionNumber(raw), {
       actor: request.adminActor ?? 'unknown',
       correlationId: request.id,
     });
-    return { restored_from: Number(raw), changed: result.changed, policy_set_version: result.version, diff: result.value };
+    return {
+      restored_from: Number(raw),
+      changed: result.changed,
+      policy_set_version: result.version,
+      diff: result.value,
+    };
   }
 }

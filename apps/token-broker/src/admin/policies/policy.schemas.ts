@@ -6,8 +6,14 @@ export const AUTH_METHOD_SCHEMA: SchemaObject = {
   required: ['type'],
   additionalProperties: false,
   properties: {
-    type: { type: 'string', enum: ['oauth', 'device_code', 'api_key', 'service_account', 'none', 'deny'] },
-    provider: { type: 'string', description: 'oauth, device_code: provider the user must be connected to' },
+    type: {
+      type: 'string',
+      enum: ['oauth', 'device_code', 'api_key', 'service_account', 'none', 'deny'],
+    },
+    provider: {
+      type: 'string',
+      description: 'oauth, device_code: provider the user must be connected to',
+    },
     scopes: { type: 'array', items: { type: 'string' }, description: 'oauth, device_code' },
     key_ref: { type: 'string', description: 'api_key: key the caller must present' },
     account_ref: { type: 'string', description: 'service_account: machine credential to inject' },
@@ -20,7 +26,11 @@ export const POLICY_INPUT_SCHEMA: SchemaObject = {
   additionalProperties: false,
   properties: {
     name: { type: 'string', example: 'GitHub tools' },
-    match_pattern: { type: 'string', example: 'github.*', description: 'minimatch glob over `<upstream>.<tool>`' },
+    match_pattern: {
+      type: 'string',
+      example: 'github.*',
+      description: 'minimatch glob over `<upstream>.<tool>`',
+    },
     priority: { type: 'integer', example: 100, description: 'unique; higher wins' },
     enabled: { type: 'boolean', default: true },
     description: { type: 'string', default: '' },
@@ -51,7 +61,10 @@ export const PROBLEM_SCHEMA: SchemaObject = {
     correlation_id: { type: 'string' },
     errors: {
       type: 'array',
-      items: { type: 'object', properties: { field: { type: 'string' }, message: { type: 'string' } } },
+      items: {
+        type: 'object',
+        properties: { field: { type: 'string' }, message: { type: 'string' } },
+      },
     },
   },
 };
