@@ -20,7 +20,8 @@ FROM node:22-bookworm-slim AS runtime
 ENV NODE_ENV=production
 WORKDIR /app
 COPY --from=prod-deps --chown=root:root /app/node_modules ./node_modules
-COPY --from=build --chown=root:root /app/dist ./dist
+COPY --from=build --chown=root:root /app/dist/apps ./dist/apps
+COPY --from=build --chown=root:root /app/dist/libs ./dist/libs
 COPY --chown=root:root package.json ./
 COPY --chown=root:root scripts ./scripts
 # The code is owned by root and read-only to the app user.

@@ -15,6 +15,8 @@ export default async function globalSetup(): Promise<void> {
     process.env.TEST_DATABASE_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
   const runId = `${Date.now().toString(36)}_${randomBytes(4).toString('hex')}`;
   const database = `mcpgw_test_${runId}`;
+  // Set first, so teardown drops the database even if the migrations below fail.
+  process.env.TEST_DATABASE_NAME = database;
   const admin = new Client({ connectionString: adminUrl });
   await admin.connect();
   await admin.query(`CREATE DATABASE "${database}"`);
@@ -28,7 +30,6 @@ export default async function globalSetup(): Promise<void> {
   await dataSource.destroy();
 
   process.env.TEST_TEMPLATE_DATABASE_URL = url.toString();
-  process.env.TEST_DATABASE_NAME = database;
   process.env.REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
   process.env.REDIS_KEY_PREFIX = `mcpgw-test-${runId}:`;
 }

@@ -1,3 +1,6 @@
+import 'reflect-metadata';
+import { DataSource } from 'typeorm';
+import { buildDataSourceOptions } from '@app/persistence';
 import { startAdminApi, type AdminApiHarness } from '../support/admin-api.harness';
 import { call } from '../support/http';
 
@@ -118,6 +121,16 @@ describe('admin API: policies', () => {
       expect((await call(h.baseUrl, 'GET', `/admin/v1/policies/${id}`)).json.description).toBe(
         'first',
       );
+    });
+
+    it('accepts an If-Match list when any member is the current ETag (RFC 9110 13.1.1)', async () => {
+      const body = uniquePolicy();
+      const created = await call(h.baseUrl, 'POST', '/admin/v1/policies', { body });
+      const res = await call(h.baseUrl, 'PUT', `/admin/v1/policies/${created.json.id}`, {
+        body: { ...body, description: 'listed' },
+        headers: { 'if-match': '"7", "1"' },
+      });
+      expect(res.status).toBe(200);
     });
 
     it('answers 412 for an If-Match that is not one of our ETags', async () => {
@@ -253,6 +266,35 @@ describe('admin API: policies', () => {
   });
 
   describe('bad bodies: always 4xx, never 5xx', () => {
+    it('a wrong token is a 401 even when the body is malformed (checked before parsing)', async () => {
+      const res = await call(h.baseUrl, 'POST', '/admin/v1/policies', {
+        raw: '{"broken',
+        token: 'wrong',
+      });
+      expect(res.status).toBe(401);
+    });
+
+    it('form-encoded bodies → 415', async () => {
+      const res = await call(h.baseUrl, 'POST', '/admin/v1/policies', {
+        raw: 'name=x&priority=1',
+        contentType: 'application/x-www-form-urlencoded',
+      });
+      expect(res.status).toBe(415);
+    });
+
+    it('text Postgres cannot store (NUL, lone surrogates) → 422, in bodies and in query filters', async () => {
+      const nulName = await call(h.baseUrl, 'POST', '/admin/v1/policies', {
+        body: uniquePolicy({ name: 'a\u0000b' }),
+      });
+      expect(nulName.status).toBe(422);
+      const surrogate = await call(h.baseUrl, 'POST', '/admin/v1/policies', {
+        raw: JSON.stringify(uniquePolicy()).replace('"slack"', '"sl\\ud800ck"'),
+      });
+      expect(surrogate.status).toBe(422);
+      expect((await call(h.baseUrl, 'GET', '/admin/v1/audit?resource_type=%00')).status).toBe(422);
+      expect((await call(h.baseUrl, 'GET', '/admin/v1/audit?resource_id=a%00b')).status).toBe(422);
+    });
+
     it('malformed JSON → 400 problem+json', async () => {
       const res = await call(h.baseUrl, 'POST', '/admin/v1/policies', { raw: '{"name": "x",' });
       expect(res.status).toBe(400);
@@ -421,6 +463,29 @@ describe('admin API: declarative policy set, resolve, revisions, audit', () => {
     expect((await call(h.baseUrl, 'POST', '/admin/v1/policies/revisions/abc/restore')).status).toBe(
       404,
     );
+  });
+
+  it('re-validates a revision before restoring it: a stored set that no longer passes is a 422', async () => {
+    const applied = await putYaml(
+      'auth_policies:\n  - name: soon invalid\n    match_pattern: "tampered.*"\n    priority: 1\n    auth_method: { type: none }\n',
+    );
+    const version = applied.json.policy_set_version as number;
+    await putYaml(REFERENCE_YAML);
+    // Stands in for a revision written under older, looser rules.
+    const ds = await new DataSource(buildDataSourceOptions(h.database.url, { poolSize: 1 })).initialize();
+    try {
+      await ds.query(
+        `UPDATE policy_revisions SET snapshot = jsonb_set(snapshot, '{0,match_pattern}', $2::jsonb) WHERE version = $1`,
+        [version, JSON.stringify('{a,b}'.repeat(9))],
+      );
+    } finally {
+      await ds.destroy();
+    }
+    const before = await call(h.baseUrl, 'GET', '/admin/v1/policies');
+    const res = await call(h.baseUrl, 'POST', `/admin/v1/policies/revisions/${version}/restore`);
+    expect(res.status).toBe(422);
+    expect(res.json.errors[0].field).toBe('auth_policies[0].match_pattern');
+    expect((await call(h.baseUrl, 'GET', '/admin/v1/policies')).json).toEqual(before.json);
   });
 
   it('records an audit event for every change with who, when, before and after', async () => {

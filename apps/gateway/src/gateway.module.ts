@@ -22,11 +22,13 @@ export class GatewayModule {
           keyPrefix: config.REDIS_KEY_PREFIX,
           app: 'gateway',
         }),
-        // Read-only use: the policy cache loads committed sets from here.
+        // Read-only use: the policy cache loads committed sets from here. A Postgres outage keeps
+        // the gateway ready: it serves the last good set (readiness waits for a first load only).
         PersistenceModule.forRoot({
           databaseUrl: config.DATABASE_URL,
           app: 'gateway',
           poolSize: 2,
+          readiness: 'not-required',
         }),
         PolicyCacheModule.forRoot({
           pollIntervalMs: config.POLICY_POLL_INTERVAL_MS,

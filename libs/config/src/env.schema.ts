@@ -16,8 +16,14 @@ const url = (protocols: string[], fallback?: string) => {
   );
   return fallback === undefined ? base : base.default(fallback);
 };
+/** A bearer-usable secret: RFC 6750 b64token characters only, so a header can carry it. */
 const secret = (minLength: number) =>
-  z.string().min(minLength, { message: `must be at least ${minLength} characters` });
+  z
+    .string()
+    .min(minLength, { message: `must be at least ${minLength} characters` })
+    .regex(/^[A-Za-z0-9\-._~+/]+=*$/, {
+      message: 'must use only A-Z a-z 0-9 - . _ ~ + / (and trailing =)',
+    });
 
 /** Variables every app reads. */
 export const commonSchema = z.object({
@@ -47,7 +53,8 @@ export const tokenBrokerSchema = commonSchema.extend({
   BROKER_HOST: z.string().default('0.0.0.0'),
   BROKER_PUBLIC_URL: url(['http:', 'https:'], 'http://127.0.0.1:8081'),
   ADMIN_PORT: port(8082),
-  ADMIN_HOST: z.string().default('0.0.0.0'),
+  /** Loopback by default: the admin API is for operators (compose listens on 0.0.0.0 in the container and publishes on the host's loopback). */
+  ADMIN_HOST: z.string().default('127.0.0.1'),
   ADMIN_TOKEN: secret(24),
   /** Largest admin request body accepted, in bytes; larger bodies get 413. */
   ADMIN_BODY_LIMIT_BYTES: z.coerce

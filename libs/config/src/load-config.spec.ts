@@ -40,6 +40,12 @@ describe('config validation', () => {
     );
   });
 
+  it('refuses an ADMIN_TOKEN that could not travel in a Bearer header', () => {
+    expect(() =>
+      loadConfig(tokenBrokerSchema, { ADMIN_TOKEN: 'has a space in it 0123456789' }),
+    ).toThrow(/ADMIN_TOKEN/);
+  });
+
   it('treats an empty value as unset', () => {
     expect(loadConfig(tokenBrokerSchema, { ...valid, POLICY_DEFAULT: '' }).POLICY_DEFAULT).toBe(
       'deny',

@@ -53,6 +53,8 @@ export async function createHttpApp(
   const app = await NestFactory.create<NestFastifyApplication>(module as never, adapter, {
     logger: new PinoNestLogger(options.logger),
     bufferLogs: false,
+    // Fastify's own JSON parser only; no urlencoded/form bodies on any listener.
+    bodyParser: false,
   });
   return app;
 }

@@ -11,6 +11,19 @@ import { ReadinessService } from '@app/observability';
 import { buildDataSourceOptions } from './data-source.options';
 import { PolicyRepository } from './repositories/policy.repository';
 
+const PERSISTENCE_OPTIONS = Symbol('PERSISTENCE_OPTIONS');
+
+export interface PersistenceOptions {
+  databaseUrl: string;
+  app: string;
+  poolSize?: number;
+  /**
+   * `not-required`: a Postgres outage does not make the app unready (the gateway, which only reads
+   * policies and keeps serving its last good set meanwhile).
+   */
+  readiness?: 'required' | 'not-required';
+}
+
 /** The app's TypeORM data source (connected at boot) and the repositories built on it. */
 @Global()
 @Module({})
@@ -18,12 +31,14 @@ export class PersistenceModule implements OnModuleInit, OnApplicationShutdown {
   constructor(
     @Inject(DataSource) private readonly dataSource: DataSource,
     private readonly readiness: ReadinessService,
+    @Inject(PERSISTENCE_OPTIONS) private readonly options: PersistenceOptions,
   ) {}
 
-  static forRoot(options: { databaseUrl: string; app: string; poolSize?: number }): DynamicModule {
+  static forRoot(options: PersistenceOptions): DynamicModule {
     return {
       module: PersistenceModule,
       providers: [
+        { provide: PERSISTENCE_OPTIONS, useValue: options },
         {
           provide: DataSource,
           useFactory: async () =>
@@ -45,6 +60,9 @@ export class PersistenceModule implements OnModuleInit, OnApplicationShutdown {
   }
 
   onModuleInit(): void {
+    if (this.options.readiness === 'not-required') {
+      return;
+    }
     this.readiness.register('postgres', async () => {
       await this.dataSource.query('SELECT 1');
     });

@@ -117,6 +117,37 @@ describe('policy cache propagation (real Postgres and Redis)', () => {
     expect(cache.resolve('missed.tool').policy?.name).toBe('missed');
   });
 
+  it('follows a version that goes down (database restored from a backup)', async () => {
+    let state = { version: 5, policies: [policy('newer', 'newer.*', 1)] };
+    const source: PolicySetSource = {
+      currentVersion: () => Promise.resolve(state.version),
+      loadSet: () => Promise.resolve(state),
+    };
+    const cache = await newCache(60_000, source);
+    expect(cache.version).toBe(5);
+    state = { version: 3, policies: [policy('older', 'older.*', 1)] };
+    await cache.refresh();
+    expect(cache.version).toBe(3);
+    expect(cache.resolve('older.x').policy?.name).toBe('older');
+    expect(cache.resolve('newer.x').policy).toBeNull();
+  });
+
+  it('does not reload after it was stopped', async () => {
+    let loads = 0;
+    const source: PolicySetSource = {
+      currentVersion: () => Promise.resolve(loads + 1),
+      loadSet: () => {
+        loads += 1;
+        return Promise.resolve({ version: loads, policies: [] });
+      },
+    };
+    const cache = await newCache(60_000, source);
+    await cache.stop();
+    const before = loads;
+    await cache.refresh();
+    expect(loads).toBe(before);
+  });
+
   it('keeps serving the last good set while the database is unreachable, then recovers', async () => {
     const source = new FlakySource(repository);
     const cache = await newCache(100, source);

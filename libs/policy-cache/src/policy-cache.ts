@@ -101,8 +101,11 @@ export class PolicyCache {
     };
   }
 
-  /** Reloads if the source has a newer version; concurrent calls share one reload. */
+  /** Reloads if the source's version differs from ours; concurrent calls share one reload. */
   refresh(): Promise<void> {
+    if (this.stopped) {
+      return Promise.resolve();
+    }
     if (this.running) {
       this.again = true;
       return this.running;
@@ -130,13 +133,14 @@ export class PolicyCache {
 
   private async reload(): Promise<void> {
     try {
+      // Any difference reloads, including a lower version (a database restored from backup).
       const latest = await this.source.currentVersion();
-      if (this.set && latest <= this.set.version) {
+      if (this.set && latest === this.set.version) {
         this.lastError = null;
         return;
       }
       const { version, policies } = await this.source.loadSet();
-      if (this.set && version <= this.set.version) {
+      if (this.set && version === this.set.version) {
         return;
       }
       const compiled = await CompiledPolicySet.compileAsync(policies, {

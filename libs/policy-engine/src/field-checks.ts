@@ -36,6 +36,18 @@ export function rejectUnknownFields(
   }
 }
 
+/**
+ * Text Postgres cannot store (NUL, unpaired UTF-16 surrogates) is refused here, as a field error,
+ * rather than as a database error later.
+ */
+export function unstorableText(value: string): boolean {
+  return value.includes('\u0000') || LONE_SURROGATE.test(value);
+}
+
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f]/;
+
 export interface StringRule {
   required: boolean;
   maxLength: number;
@@ -67,6 +79,10 @@ export function checkString(
   }
   if (value.length > rule.maxLength) {
     errors.push({ field, message: `must be at most ${rule.maxLength} characters` });
+    return undefined;
+  }
+  if (CONTROL_CHARACTERS.test(value) || unstorableText(value)) {
+    errors.push({ field, message: 'must not contain control characters or invalid Unicode' });
     return undefined;
   }
   return value;

@@ -214,3 +214,30 @@ describe('policy document validation', () => {
     expect(result.ok && result.value.map((p) => p.name)).toEqual(['Other', 'GitHub tools']);
   });
 });
+
+describe('text Postgres cannot store is a field error (never a 5xx later)', () => {
+  const base = {
+    name: 'ok',
+    match_pattern: 'a.*',
+    priority: 1,
+    auth_method: { type: 'api_key', key_ref: 'k' },
+  };
+  it.each([
+    ['a NUL in the name', { name: 'a\u0000b' }, 'name'],
+    ['a NUL in the description', { description: 'x\u0000' }, 'description'],
+    [
+      'an unpaired surrogate in key_ref',
+      { auth_method: { type: 'api_key', key_ref: 'k\ud800' } },
+      'auth_method.key_ref',
+    ],
+    ['a lone low surrogate in the description', { description: '\udc00x' }, 'description'],
+  ])('rejects %s', (_label, overrides, field) => {
+    const result = validatePolicy({ ...base, ...overrides });
+    expect(result.ok).toBe(false);
+    expect(!result.ok && result.errors.map((e) => e.field)).toContain(field);
+  });
+
+  it('accepts astral characters (valid surrogate pairs) in the description', () => {
+    expect(validatePolicy({ ...base, description: 'rocket \u{1F680}' }).ok).toBe(true);
+  });
+});

@@ -1,6 +1,7 @@
 import { validateAuthMethod } from './auth-method.validator';
 import {
   checkString,
+  unstorableText,
   fieldPath,
   isJsonObject,
   own,
@@ -65,6 +66,8 @@ export function validatePolicy(input: unknown, fieldPrefix?: string): Validated<
       field: at('description'),
       message: `must be at most ${POLICY_LIMITS.maxDescriptionLength} characters`,
     });
+  } else if (unstorableText(description)) {
+    errors.push({ field: at('description'), message: 'must not contain NUL or invalid Unicode' });
   }
   const rawMethod = own(input, 'auth_method');
   const method =

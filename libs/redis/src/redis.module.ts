@@ -27,6 +27,8 @@ export function createRedisClient(url: string, name: string): Redis {
     maxRetriesPerRequest: 1,
     enableOfflineQueue: true,
     connectTimeout: 5000,
+    // A Redis that accepts connections but stops answering must not hang a request forever.
+    commandTimeout: 2000,
     retryStrategy: (attempt) => Math.min(attempt * 200, 2000),
   });
 }

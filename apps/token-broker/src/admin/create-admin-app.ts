@@ -4,6 +4,9 @@ import type { Logger } from 'pino';
 import type { TokenBrokerConfig } from '@app/config';
 import { createHttpApp, type MetricsService } from '@app/observability';
 import { AdminModule } from './admin.module';
+import { AdminApiError } from './http/admin-api.error';
+import { isAdminAuthorization } from './http/admin-token';
+import { sendProblem, toProblem } from './http/problem-details.filter';
 
 /** Builds (does not listen) the admin API app: parsers for YAML and merge-patch bodies, OpenAPI. */
 export async function createAdminApp(
@@ -17,6 +20,19 @@ export async function createAdminApp(
     bodyLimit: config.ADMIN_BODY_LIMIT_BYTES,
   });
   const fastify = app.getHttpAdapter().getInstance();
+  // Unauthenticated admin requests are refused before their bodies are read or parsed.
+  fastify.addHook('onRequest', async (request, reply) => {
+    if (request.url.startsWith('/admin/v1/') || request.url === '/admin/v1') {
+      if (!isAdminAuthorization(request.headers.authorization, config.ADMIN_TOKEN)) {
+        return sendProblem(
+          reply,
+          request,
+          toProblem(new AdminApiError('unauthorized', 'a valid admin bearer token is required')),
+        );
+      }
+    }
+    return undefined;
+  });
   // JSON, YAML and merge-patch only: anything else is a 415, not a string body to misread.
   fastify.removeContentTypeParser('text/plain');
   fastify.addContentTypeParser(

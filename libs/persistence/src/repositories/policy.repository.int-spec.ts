@@ -72,7 +72,7 @@ describe('PolicyRepository (real Postgres)', () => {
     const again = await repository.update(
       created.value.id,
       policy('idle', 600),
-      created.value.row_version,
+      [created.value.row_version],
       ctx,
     );
     expect(again.changed).toBe(false);
@@ -82,7 +82,7 @@ describe('PolicyRepository (real Postgres)', () => {
   it('a stale expected row version is a precondition failure and writes nothing', async () => {
     const created = await repository.create(policy('stale', 700), ctx);
     await expect(
-      repository.update(created.value.id, policy('stale', 701), 99, ctx),
+      repository.update(created.value.id, policy('stale', 701), [99], ctx),
     ).rejects.toMatchObject({
       code: 'precondition_failed',
     });

@@ -106,6 +106,14 @@ export class PolicyRepository {
       : { version: latest[0].version, policies: latest[0].snapshot };
   }
 
+  /** Every policy and the version they belong to, read from one snapshot (the set's ETag). */
+  async listWithVersion(): Promise<{ policies: StoredPolicy[]; version: number }> {
+    return this.dataSource.transaction('REPEATABLE READ', async (m) => {
+      const rows = await m.getRepository(PolicyEntity).find({ order: { priority: 'DESC' } });
+      return { policies: rows.map(toStored), version: await this.versionIn(m) };
+    });
+  }
+
   async list(): Promise<StoredPolicy[]> {
     const rows = await this.dataSource
       .getRepository(PolicyEntity)
@@ -135,11 +143,11 @@ export class PolicyRepository {
   async update(
     id: string,
     policy: Policy,
-    expectedRowVersion: number | undefined,
+    expectedRowVersions: readonly number[] | undefined,
     ctx: ChangeContext,
   ): Promise<WriteResult<StoredPolicy>> {
     return this.write(ctx, 'update', async (m) => {
-      const current = await this.lockRow(m, id, expectedRowVersion);
+      const current = await this.lockRow(m, id, expectedRowVersions);
       const before = toPolicy(current);
       const after = { ...policy, id };
       if (diffPolicySets([before], [after]).unchanged === 1) {
@@ -157,11 +165,11 @@ export class PolicyRepository {
 
   async delete(
     id: string,
-    expectedRowVersion: number | undefined,
+    expectedRowVersions: readonly number[] | undefined,
     ctx: ChangeContext,
   ): Promise<WriteResult<null>> {
     return this.write(ctx, 'delete', async (m) => {
-      const current = await this.lockRow(m, id, expectedRowVersion);
+      const current = await this.lockRow(m, id, expectedRowVersions);
       await m.getRepository(PolicyEntity).delete({ id });
       return {
         value: null,
@@ -174,20 +182,20 @@ export class PolicyRepository {
 
   /**
    * Replaces the whole set atomically (policies matched by name keep their ids). With `dryRun`
-   * nothing is written and the diff is returned. `expectedVersion` guards against a set that
+   * nothing is written and the diff is returned. `expectedVersions` guards against a set that
    * changed since the caller read it.
    */
   async replaceAll(
     policies: Policy[],
-    opts: { expectedVersion?: number; dryRun?: boolean; reason?: string },
+    opts: { expectedVersions?: readonly number[]; dryRun?: boolean; reason?: string },
     ctx: ChangeContext,
   ): Promise<WriteResult<PolicySetDiff>> {
     return this.write(ctx, opts.reason ?? 'replace', async (m) => {
       const version = await this.versionIn(m);
-      if (opts.expectedVersion !== undefined && opts.expectedVersion !== version) {
+      if (opts.expectedVersions !== undefined && !opts.expectedVersions.includes(version)) {
         throw new PolicyStoreError(
           'precondition_failed',
-          `the policy set is at version ${version}, not ${opts.expectedVersion}`,
+          `the policy set is at version ${version}, not ${opts.expectedVersions.join(' or ')}`,
         );
       }
       const current = (await m.getRepository(PolicyEntity).find()).map(toPolicy);
@@ -321,7 +329,7 @@ export class PolicyRepository {
   private async lockRow(
     m: EntityManager,
     id: string,
-    expectedRowVersion: number | undefined,
+    expectedRowVersions: readonly number[] | undefined,
   ): Promise<PolicyEntity> {
     const row = await m
       .getRepository(PolicyEntity)
@@ -329,10 +337,10 @@ export class PolicyRepository {
     if (!row) {
       throw new PolicyStoreError('policy_not_found', `policy ${id} does not exist`);
     }
-    if (expectedRowVersion !== undefined && row.rowVersion !== expectedRowVersion) {
+    if (expectedRowVersions !== undefined && !expectedRowVersions.includes(row.rowVersion)) {
       throw new PolicyStoreError(
         'precondition_failed',
-        `policy ${id} is at version ${row.rowVersion}, not ${expectedRowVersion}`,
+        `policy ${id} is at version ${row.rowVersion}, not ${expectedRowVersions.join(' or ')}`,
       );
     }
     return row;

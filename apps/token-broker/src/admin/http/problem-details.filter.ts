@@ -7,11 +7,12 @@ import {
 } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
+import { QueryFailedError } from 'typeorm';
 import { LOGGER } from '@app/observability';
 import { PolicyStoreError } from '@app/persistence';
 import { AdminApiError, type AdminApiErrorCode } from './admin-api.error';
 
-interface Problem {
+export interface Problem {
   status: number;
   title: string;
   detail: string;
@@ -19,26 +20,31 @@ interface Problem {
   errors?: { field: string; message: string }[];
 }
 
-function fromCode(code: AdminApiErrorCode): { status: number; title: string } {
-  switch (code) {
-    case 'unauthorized':
-      return { status: 401, title: 'Unauthorized' };
-    case 'bad_request':
-      return { status: 400, title: 'Bad request' };
-    case 'validation_failed':
-      return { status: 422, title: 'Validation failed' };
-    case 'not_found':
-      return { status: 404, title: 'Not found' };
-    case 'conflict':
-      return { status: 409, title: 'Conflict' };
-    case 'precondition_failed':
-      return { status: 412, title: 'Precondition failed' };
-    case 'payload_too_large':
-      return { status: 413, title: 'Payload too large' };
-    case 'unsupported_media_type':
-      return { status: 415, title: 'Unsupported media type' };
-  }
-}
+const BY_CODE: Record<AdminApiErrorCode, { status: number; title: string }> = {
+  unauthorized: { status: 401, title: 'Unauthorized' },
+  bad_request: { status: 400, title: 'Bad request' },
+  validation_failed: { status: 422, title: 'Validation failed' },
+  not_found: { status: 404, title: 'Not found' },
+  conflict: { status: 409, title: 'Conflict' },
+  precondition_failed: { status: 412, title: 'Precondition failed' },
+  payload_too_large: { status: 413, title: 'Payload too large' },
+  unsupported_media_type: { status: 415, title: 'Unsupported media type' },
+};
+
+const BY_STATUS: Record<number, { code: string; title: string }> = {
+  400: { code: 'bad_request', title: 'Bad request' },
+  401: { code: 'unauthorized', title: 'Unauthorized' },
+  403: { code: 'forbidden', title: 'Forbidden' },
+  404: { code: 'not_found', title: 'Not found' },
+  405: { code: 'method_not_allowed', title: 'Method not allowed' },
+  406: { code: 'not_acceptable', title: 'Not acceptable' },
+  413: { code: 'payload_too_large', title: 'Payload too large' },
+  415: { code: 'unsupported_media_type', title: 'Unsupported media type' },
+  429: { code: 'too_many_requests', title: 'Too many requests' },
+};
+
+// Postgres refusing a value (bad encoding, out of range) is the caller's input, not our fault.
+const INPUT_SQLSTATES = new Set(['22001', '22003', '22021', '22P02', '22P05']);
 
 function fromStore(error: PolicyStoreError): AdminApiError {
   switch (error.code) {
@@ -57,6 +63,38 @@ function fromStore(error: PolicyStoreError): AdminApiError {
   }
 }
 
+/** Writes an RFC 9457 problem response (also used by the admin app's early auth hook). */
+export function sendProblem(
+  reply: FastifyReply,
+  request: FastifyRequest,
+  problem: Problem,
+): FastifyReply {
+  if (problem.status === 401) {
+    void reply.header('WWW-Authenticate', 'Bearer realm="admin"');
+  }
+  return reply
+    .status(problem.status)
+    .header('Content-Type', 'application/problem+json')
+    .header('Cache-Control', 'no-store')
+    .send({
+      type: 'about:blank',
+      ...problem,
+      instance: request.url.split('?')[0],
+      correlation_id: request.id,
+    });
+}
+
+export function toProblem(error: AdminApiError): Problem {
+  const { status, title } = BY_CODE[error.code];
+  return {
+    status,
+    title,
+    detail: error.message,
+    code: error.code,
+    ...(error.errors.length > 0 ? { errors: error.errors } : {}),
+  };
+}
+
 /**
  * RFC 9457 problem details for every admin API error. Below 500 the message is shown; at 500 the
  * body is generic and the log line carries the detail and the correlation id.
@@ -68,51 +106,30 @@ export class ProblemDetailsFilter implements ExceptionFilter {
   catch(exception: unknown, host: ArgumentsHost): void {
     const request = host.switchToHttp().getRequest<FastifyRequest>();
     const reply = host.switchToHttp().getResponse<FastifyReply>();
-    const problem = this.toProblem(exception, request);
-    if (problem.status === 401) {
-      void reply.header('WWW-Authenticate', 'Bearer realm="admin"');
-    }
-    void reply
-      .status(problem.status)
-      .header('Content-Type', 'application/problem+json')
-      .header('Cache-Control', 'no-store')
-      .send({
-        type: 'about:blank',
-        ...problem,
-        instance: request.url.split('?')[0],
-        correlation_id: request.id,
-      });
+    void sendProblem(reply, request, this.classify(exception, request));
   }
 
-  private toProblem(exception: unknown, request: FastifyRequest): Problem {
+  private classify(exception: unknown, request: FastifyRequest): Problem {
     const error = exception instanceof PolicyStoreError ? fromStore(exception) : exception;
     if (error instanceof AdminApiError) {
-      const { status, title } = fromCode(error.code);
-      return {
-        status,
-        title,
-        detail: error.message,
-        code: error.code,
-        ...(error.errors.length ? { errors: error.errors } : {}),
-      };
+      return toProblem(error);
     }
-    if (error instanceof HttpException && error.getStatus() < 500) {
-      return {
-        status: error.getStatus(),
-        title: error.name.replace(/Exception$/, ''),
-        detail: error.message,
-        code: 'http_error',
-      };
-    }
-    // Fastify's own client errors (malformed JSON, body too large, bad content type) carry statusCode.
-    const status = (error as { statusCode?: unknown }).statusCode;
+    const status =
+      error instanceof HttpException
+        ? error.getStatus()
+        : (error as { statusCode?: unknown }).statusCode;
     if (typeof status === 'number' && status >= 400 && status < 500) {
-      const fastifyCode = (error as { code?: string }).code ?? 'http_error';
+      const known = BY_STATUS[status] ?? { code: 'client_error', title: 'Client error' };
+      return { status, ...known, detail: (error as Error).message };
+    }
+    const sqlState =
+      error instanceof QueryFailedError ? (error.driverError as { code?: string }).code : undefined;
+    if (sqlState !== undefined && INPUT_SQLSTATES.has(sqlState)) {
       return {
-        status,
-        title: titleFor(status),
-        detail: (error as Error).message,
-        code: fastifyCode.toLowerCase(),
+        status: 422,
+        code: 'validation_failed',
+        title: 'Validation failed',
+        detail: 'a value could not be stored (invalid characters or out of range)',
       };
     }
     this.logger.error({ err: exception, correlation_id: request.id }, 'admin API internal error');
@@ -122,18 +139,5 @@ export class ProblemDetailsFilter implements ExceptionFilter {
       detail: 'An internal error occurred; quote the correlation id when reporting it.',
       code: 'internal_error',
     };
-  }
-}
-
-function titleFor(status: number): string {
-  switch (status) {
-    case 400:
-      return 'Bad request';
-    case 413:
-      return 'Payload too large';
-    case 415:
-      return 'Unsupported media type';
-    default:
-      return 'Client error';
   }
 }

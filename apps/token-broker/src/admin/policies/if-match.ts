@@ -6,19 +6,27 @@ export const policyEtag = (rowVersion: number): string => `"${rowVersion}"`;
 export const setEtag = (version: number): string => `"set-${version}"`;
 
 /**
- * RFC 9110 If-Match with a single strong validator or `*`. Returns the expected version, or
- * undefined when there is no precondition (absent header or `*`, which the store turns into
- * "must exist"). A validator that is not one of ours can never match: 412.
+ * RFC 9110 §13.1.1 If-Match: `*` or a list of entity tags compared strongly (weak tags never
+ * match). Returns the versions the caller accepts, or undefined when there is no precondition
+ * (absent header, or `*`, which the store turns into "must exist"). A list with none of our tags
+ * can never match: 412.
  */
-export function expectedVersion(header: string | undefined, pattern: RegExp): number | undefined {
+export function expectedVersions(
+  header: string | undefined,
+  pattern: RegExp,
+): number[] | undefined {
   if (header === undefined || header.trim() === '*') {
     return undefined;
   }
-  const match = pattern.exec(header.trim());
-  if (!match) {
+  const versions = header
+    .split(',')
+    .map((tag) => pattern.exec(tag.trim()))
+    .filter((match): match is RegExpExecArray => match !== null)
+    .map((match) => Number(match[1]));
+  if (versions.length === 0) {
     throw new AdminApiError('precondition_failed', 'If-Match does not match the current ETag');
   }
-  return Number(match[1]);
+  return versions;
 }
 
 export const POLICY_ETAG = /^"(\d{1,10})"$/;

@@ -27,7 +27,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { ChangeContext, StoredPolicy, WriteResult } from '@app/persistence';
 import { AdminApiError } from '../http/admin-api.error';
 import { AdminTokenGuard } from '../http/admin-token.guard';
-import { expectedVersion, POLICY_ETAG, policyEtag, SET_ETAG, setEtag } from './if-match';
+import { expectedVersions, POLICY_ETAG, policyEtag, SET_ETAG, setEtag } from './if-match';
 import { PolicyAdminService } from './policy-admin.service';
 import { POLICY_INPUT_SCHEMA, POLICY_SCHEMA, PROBLEM_SCHEMA } from './policy.schemas';
 
@@ -117,7 +117,7 @@ export class PoliciesController {
     const result = await this.service.replaceSet(
       text,
       isYaml ? 'yaml' : 'json',
-      { dryRun: dryRun === 'true', expectedVersion: expectedVersion(ifMatch, SET_ETAG) },
+      { dryRun: dryRun === 'true', expectedVersions: expectedVersions(ifMatch, SET_ETAG) },
       context(request),
     );
     await reply
@@ -180,7 +180,12 @@ export class PoliciesController {
   ): Promise<void> {
     sendPolicy(
       reply,
-      await this.service.replace(id, body, expectedVersion(ifMatch, POLICY_ETAG), context(request)),
+      await this.service.replace(
+        id,
+        body,
+        expectedVersions(ifMatch, POLICY_ETAG),
+        context(request),
+      ),
     );
   }
 
@@ -196,7 +201,7 @@ export class PoliciesController {
   ): Promise<void> {
     sendPolicy(
       reply,
-      await this.service.patch(id, body, expectedVersion(ifMatch, POLICY_ETAG), context(request)),
+      await this.service.patch(id, body, expectedVersions(ifMatch, POLICY_ETAG), context(request)),
     );
   }
 
@@ -210,7 +215,7 @@ export class PoliciesController {
   ): Promise<void> {
     const result = await this.service.remove(
       id,
-      expectedVersion(ifMatch, POLICY_ETAG),
+      expectedVersions(ifMatch, POLICY_ETAG),
       context(request),
     );
     await reply.status(204).header('X-Policy-Set-Version', String(result.version)).send();

@@ -7,6 +7,7 @@ import {
   parsePolicyDocument,
   serializePolicyDocument,
   validatePolicy,
+  validatePolicyDocument,
 } from '@app/policy-engine';
 import { LOGGER } from '@app/observability';
 import {
@@ -47,11 +48,7 @@ export class PolicyAdminService {
   ) {}
 
   async list(): Promise<{ policies: StoredPolicy[]; version: number }> {
-    const [policies, version] = await Promise.all([
-      this.repository.list(),
-      this.repository.currentVersion(),
-    ]);
-    return { policies, version };
+    return this.repository.listWithVersion();
   }
 
   async exportYaml(): Promise<{ yaml: string; version: number }> {
@@ -75,7 +72,7 @@ export class PolicyAdminService {
   async replace(
     id: string,
     body: unknown,
-    expected: number | undefined,
+    expected: readonly number[] | undefined,
     ctx: ChangeContext,
   ): Promise<WriteResult<StoredPolicy>> {
     assertId(id);
@@ -85,7 +82,7 @@ export class PolicyAdminService {
   async patch(
     id: string,
     body: unknown,
-    expected: number | undefined,
+    expected: readonly number[] | undefined,
     ctx: ChangeContext,
   ): Promise<WriteResult<StoredPolicy>> {
     if (body === null || typeof body !== 'object' || Array.isArray(body)) {
@@ -97,13 +94,18 @@ export class PolicyAdminService {
     const { id: _id, row_version: _rv, created_at: _c, updated_at: _u, ...editable } = current;
     const merged = mergePatch(editable, body);
     return this.announce(
-      await this.repository.update(id, validOrThrow(merged), expected ?? current.row_version, ctx),
+      await this.repository.update(
+        id,
+        validOrThrow(merged),
+        expected ?? [current.row_version],
+        ctx,
+      ),
     );
   }
 
   async remove(
     id: string,
-    expected: number | undefined,
+    expected: readonly number[] | undefined,
     ctx: ChangeContext,
   ): Promise<WriteResult<null>> {
     assertId(id);
@@ -114,7 +116,7 @@ export class PolicyAdminService {
   async replaceSet(
     text: string,
     format: 'yaml' | 'json',
-    opts: { dryRun: boolean; expectedVersion?: number },
+    opts: { dryRun: boolean; expectedVersions?: readonly number[] },
     ctx: ChangeContext,
   ): Promise<WriteResult<PolicySetDiff>> {
     const parsed = parsePolicyDocument(text, format);
@@ -126,9 +128,20 @@ export class PolicyAdminService {
 
   async restore(version: number, ctx: ChangeContext): Promise<WriteResult<PolicySetDiff>> {
     const revision = await this.repository.getRevision(version);
-    const policies = revision.snapshot.map(({ id: _id, ...rest }) => rest);
+    // Re-validated: rules may have tightened since the revision was written, and a set the
+    // caches cannot compile must never be committed.
+    const checked = validatePolicyDocument({
+      auth_policies: revision.snapshot.map(({ id: _id, ...rest }) => rest),
+    });
+    if (!checked.ok) {
+      throw new AdminApiError(
+        'validation_failed',
+        `revision ${version} no longer passes validation; fix it through PUT instead`,
+        checked.errors,
+      );
+    }
     return this.announce(
-      await this.repository.replaceAll(policies, { reason: `restore:${version}` }, ctx),
+      await this.repository.replaceAll(checked.value, { reason: `restore:${version}` }, ctx),
     );
   }
 
@@ -143,7 +156,15 @@ export class PolicyAdminService {
         },
       ]);
     }
-    await this.cache.ensureVersion(await this.repository.currentVersion());
+    try {
+      await this.cache.ensureVersion(await this.repository.currentVersion());
+    } catch (error) {
+      // Database unreachable: answer from the last good set, whose version the answer carries.
+      this.logger.warn(
+        { err: error },
+        'resolve: cannot read the policy-set version; answering from the cache',
+      );
+    }
     return this.cache.resolve(tool);
   }
 
