@@ -472,7 +472,9 @@ describe('admin API: declarative policy set, resolve, revisions, audit', () => {
     const version = applied.json.policy_set_version as number;
     await putYaml(REFERENCE_YAML);
     // Stands in for a revision written under older, looser rules.
-    const ds = await new DataSource(buildDataSourceOptions(h.database.url, { poolSize: 1 })).initialize();
+    const ds = await new DataSource(
+      buildDataSourceOptions(h.database.url, { poolSize: 1 }),
+    ).initialize();
     try {
       await ds.query(
         `UPDATE policy_revisions SET snapshot = jsonb_set(snapshot, '{0,match_pattern}', $2::jsonb) WHERE version = $1`,

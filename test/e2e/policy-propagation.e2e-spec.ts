@@ -3,19 +3,9 @@ import Redis from 'ioredis';
 import { DataSource } from 'typeorm';
 import { buildDataSourceOptions, PolicyRepository } from '@app/persistence';
 import { PolicyCache, policyChannel } from '@app/policy-cache';
+import { within } from '@app/testing';
 import { startAdminApi, type AdminApiHarness } from '../support/admin-api.harness';
 import { call } from '../support/http';
-
-/** Resolves once `check` holds, or fails after `ms` (a deadline, not a sleep). */
-async function within(ms: number, check: () => boolean): Promise<void> {
-  const started = Date.now();
-  while (!check()) {
-    if (Date.now() - started > ms) {
-      throw new Error(`condition not met within ${ms} ms`);
-    }
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
 
 describe('policy change propagation through the admin API', () => {
   let h: AdminApiHarness;

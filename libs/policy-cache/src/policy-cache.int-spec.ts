@@ -3,6 +3,7 @@ import Redis from 'ioredis';
 import { DataSource } from 'typeorm';
 import { buildDataSourceOptions, PolicyRepository } from '@app/persistence';
 import type { Policy } from '@app/policy-engine';
+import { aPolicy, within } from '@app/testing';
 import {
   createTestDatabase,
   testRedisPrefix,
@@ -13,26 +14,8 @@ import { PolicyCache, policyChannel, type PolicySetSource } from './policy-cache
 
 const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 
-const policy = (name: string, pattern: string, priority: number): Policy => ({
-  name,
-  match_pattern: pattern,
-  priority,
-  enabled: true,
-  description: '',
-  auth_method: { type: 'none' },
-});
-
-/** Resolves once `check` holds, or fails after `ms` (a deadline, not a sleep). */
-async function within(ms: number, check: () => boolean): Promise<number> {
-  const started = Date.now();
-  while (!check()) {
-    if (Date.now() - started > ms) {
-      throw new Error(`condition not met within ${ms} ms`);
-    }
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-  return Date.now() - started;
-}
+const policy = (name: string, pattern: string, priority: number) =>
+  aPolicy(name, pattern, priority);
 
 /** A source whose reads can be made to fail, standing in for a Postgres outage. */
 class FlakySource implements PolicySetSource {

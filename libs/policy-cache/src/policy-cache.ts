@@ -21,6 +21,9 @@ export interface PolicyCacheOptions {
   logger?: PolicyCacheLogger;
 }
 
+// Before the first load every tool is denied, whatever POLICY_DEFAULT says (fail closed).
+const NOTHING_LOADED = CompiledPolicySet.compile([], { version: -1, defaultDecision: 'deny' });
+
 /** Redis channel name for policy-set change announcements under a key prefix. */
 export function policyChannel(keyPrefix: string): string {
   return `${keyPrefix}policy-set:changed`;
@@ -88,17 +91,7 @@ export class PolicyCache {
   }
 
   resolve(tool: string): Resolution {
-    if (this.set) {
-      return this.set.resolve(tool);
-    }
-    return {
-      tool,
-      decision: 'deny',
-      policy: null,
-      auth_method: null,
-      candidates: [],
-      policy_set_version: -1,
-    };
+    return (this.set ?? NOTHING_LOADED).resolve(tool);
   }
 
   /** Reloads if the source's version differs from ours; concurrent calls share one reload. */

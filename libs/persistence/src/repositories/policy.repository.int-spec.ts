@@ -1,19 +1,14 @@
 import 'reflect-metadata';
 import { DataSource } from 'typeorm';
 import type { Policy } from '@app/policy-engine';
+import { aPolicy } from '@app/testing';
 import { createTestDatabase, type TestDatabase } from '../../../../test/support/test-database';
 import { buildDataSourceOptions } from '../data-source.options';
 import { PolicyStoreError } from '../errors/policy-store.error';
 import { PolicyRepository } from './policy.repository';
 
-const policy = (name: string, priority: number, pattern = `${name}.*`): Policy => ({
-  name,
-  match_pattern: pattern,
-  priority,
-  enabled: true,
-  description: '',
-  auth_method: { type: 'none' },
-});
+const policy = (name: string, priority: number, pattern = `${name}.*`): Policy =>
+  aPolicy(name, pattern, priority);
 
 describe('PolicyRepository (real Postgres)', () => {
   let database: TestDatabase;

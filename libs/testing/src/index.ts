@@ -1,0 +1,2 @@
+export { aPolicy } from './policy.factory';
+export { within } from './within';
