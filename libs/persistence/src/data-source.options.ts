@@ -1,11 +1,22 @@
 import type { DataSourceOptions } from 'typeorm';
+import { ApiKeyEntity } from './entities/api-key.entity';
 import { AuditEventEntity } from './entities/audit-event.entity';
 import { PolicyRevisionEntity } from './entities/policy-revision.entity';
 import { PolicyEntity } from './entities/policy.entity';
+import { ProviderEntity } from './entities/provider.entity';
+import { ServiceAccountEntity } from './entities/service-account.entity';
 import { CreatePolicyTables1764300000000 } from './migrations/1764300000000-CreatePolicyTables';
+import { CreateCredentialTables1764400000000 } from './migrations/1764400000000-CreateCredentialTables';
 
-export const ENTITIES = [PolicyEntity, PolicyRevisionEntity, AuditEventEntity];
-export const MIGRATIONS = [CreatePolicyTables1764300000000];
+export const ENTITIES = [
+  PolicyEntity,
+  PolicyRevisionEntity,
+  AuditEventEntity,
+  ProviderEntity,
+  ApiKeyEntity,
+  ServiceAccountEntity,
+];
+export const MIGRATIONS = [CreatePolicyTables1764300000000, CreateCredentialTables1764400000000];
 
 /** The one data-source definition shared by the apps, the migrate CLI and the tests. */
 export function buildDataSourceOptions(

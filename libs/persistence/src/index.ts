@@ -17,3 +17,15 @@ export {
   type WriteResult,
 } from './repositories/policy.repository';
 export { PersistenceModule } from './persistence.module';
+export { ApiKeyEntity } from './entities/api-key.entity';
+export { ProviderEntity } from './entities/provider.entity';
+export { ServiceAccountEntity } from './entities/service-account.entity';
+export { StoreError, type StoreErrorCode } from './errors/store.error';
+export {
+  ApiKeyRepository,
+  ProviderRepository,
+  ServiceAccountRepository,
+} from './repositories/credential.repositories';
+export { NamedResourceRepository } from './repositories/named-resource.repository';
+export { AuditRepository } from './repositories/audit.repository';
+export type { AuditDraft } from './repositories/audit.writer';

@@ -9,6 +9,12 @@ import {
 import { DataSource } from 'typeorm';
 import { ReadinessService } from '@app/observability';
 import { buildDataSourceOptions } from './data-source.options';
+import { AuditRepository } from './repositories/audit.repository';
+import {
+  ApiKeyRepository,
+  ProviderRepository,
+  ServiceAccountRepository,
+} from './repositories/credential.repositories';
 import { PolicyRepository } from './repositories/policy.repository';
 
 const PERSISTENCE_OPTIONS = Symbol('PERSISTENCE_OPTIONS');
@@ -49,13 +55,26 @@ export class PersistenceModule implements OnModuleInit, OnApplicationShutdown {
               }),
             ).initialize(),
         },
-        {
-          provide: PolicyRepository,
-          useFactory: (ds: DataSource) => new PolicyRepository(ds),
+        ...[
+          PolicyRepository,
+          AuditRepository,
+          ProviderRepository,
+          ApiKeyRepository,
+          ServiceAccountRepository,
+        ].map((Repository) => ({
+          provide: Repository,
+          useFactory: (ds: DataSource) => new Repository(ds),
           inject: [DataSource],
-        },
+        })),
       ],
-      exports: [DataSource, PolicyRepository],
+      exports: [
+        DataSource,
+        PolicyRepository,
+        AuditRepository,
+        ProviderRepository,
+        ApiKeyRepository,
+        ServiceAccountRepository,
+      ],
     };
   }
 

@@ -1,16 +1,15 @@
+export type { ChangeContext } from './audit.writer';
 import type { DataSource, EntityManager } from 'typeorm';
 import type { Policy } from '@app/policy-engine';
-import { AuditEventEntity } from '../entities/audit-event.entity';
 import { PolicyRevisionEntity } from '../entities/policy-revision.entity';
 import { PolicyEntity } from '../entities/policy.entity';
 import { PolicyStoreError } from '../errors/policy-store.error';
+import {
+  type AuditDraft as SharedAuditDraft,
+  type ChangeContext,
+  writeAudit,
+} from './audit.writer';
 import { diffPolicySets, isEmptyDiff, type PolicySetDiff } from '../policy-set.diff';
-
-/** Who is making a change, recorded on the revision and the audit events. */
-export interface ChangeContext {
-  actor: string;
-  correlationId?: string | null;
-}
 
 /** A policy as stored: the engine's shape plus bookkeeping. */
 export interface StoredPolicy extends Policy {
@@ -27,12 +26,7 @@ export interface WriteResult<T> {
   changed: boolean;
 }
 
-interface AuditDraft {
-  action: string;
-  resourceId: string | null;
-  before: object | null;
-  after: object | null;
-}
+type AuditDraft = Omit<SharedAuditDraft, 'resourceType'>;
 
 // Serialises every policy-set write so versions are gap-free and snapshots consistent.
 const POLICY_SET_LOCK = 0x6d637067; // "mcpg"
@@ -285,29 +279,6 @@ export class PolicyRepository {
     return revision;
   }
 
-  async listAudit(filter: {
-    limit: number;
-    beforeId?: string;
-    resourceType?: string;
-    resourceId?: string;
-  }): Promise<AuditEventEntity[]> {
-    const qb = this.dataSource
-      .getRepository(AuditEventEntity)
-      .createQueryBuilder('a')
-      .orderBy('a.id', 'DESC')
-      .take(filter.limit);
-    if (filter.beforeId !== undefined) {
-      qb.andWhere('a.id < :beforeId', { beforeId: filter.beforeId });
-    }
-    if (filter.resourceType !== undefined) {
-      qb.andWhere('a.resource_type = :resourceType', { resourceType: filter.resourceType });
-    }
-    if (filter.resourceId !== undefined) {
-      qb.andWhere('a.resource_id = :resourceId', { resourceId: filter.resourceId });
-    }
-    return qb.getMany();
-  }
-
   private toEntity(policy: Policy): Partial<PolicyEntity> {
     return {
       name: policy.name,
@@ -393,17 +364,11 @@ export class PolicyRepository {
           policyCount: snapshot.length,
           snapshot,
         });
-        await m.getRepository(AuditEventEntity).insert(
-          audits.map((a) => ({
-            actor: ctx.actor,
-            action: a.action,
-            resourceType: 'policy',
-            resourceId: a.resourceId,
-            before: a.before,
-            after: a.after,
-            policySetVersion: version,
-            correlationId: ctx.correlationId ?? null,
-          })),
+        await writeAudit(
+          m,
+          ctx,
+          audits.map((a) => ({ ...a, resourceType: 'policy' })),
+          version,
         );
         const retention = this.options.revisionRetention ?? 500;
         await m.query('DELETE FROM policy_revisions WHERE version <= $1', [version - retention]);

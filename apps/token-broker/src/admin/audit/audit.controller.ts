@@ -1,6 +1,6 @@
 import { Controller, Get, Query, UseGuards } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
-import { PolicyRepository } from '@app/persistence';
+import { AuditRepository } from '@app/persistence';
 import { AdminTokenGuard } from '../http/admin-token.guard';
 import { optionalInt } from '../http/query-params';
 
@@ -9,7 +9,7 @@ import { optionalInt } from '../http/query-params';
 @UseGuards(AdminTokenGuard)
 @Controller('admin/v1/audit')
 export class AuditController {
-  constructor(private readonly repository: PolicyRepository) {}
+  constructor(private readonly repository: AuditRepository) {}
 
   @Get()
   @ApiOperation({ summary: 'Who changed what, when, with before and after; newest first' })
@@ -28,7 +28,7 @@ export class AuditController {
     @Query('resource_id') resourceId?: string,
   ) {
     const beforeId = optionalInt(before, 'before');
-    const events = await this.repository.listAudit({
+    const events = await this.repository.list({
       limit: optionalInt(limit, 'limit', { max: 500 }) ?? 50,
       beforeId: beforeId === undefined ? undefined : String(beforeId),
       resourceType: typeof resourceType === 'string' ? resourceType : undefined,

@@ -1,0 +1,40 @@
+import {
+  Column,
+  CreateDateColumn,
+  Entity,
+  PrimaryGeneratedColumn,
+  UpdateDateColumn,
+} from 'typeorm';
+
+/** A machine credential injected for `service_account` policies. The secret is sealed. */
+@Entity({ name: 'service_accounts' })
+export class ServiceAccountEntity {
+  @PrimaryGeneratedColumn('uuid')
+  id: string;
+
+  /** The name policies refer to (`auth_method.account_ref`). */
+  @Column({ type: 'text' })
+  name: string;
+
+  @Column({ type: 'text' })
+  type: string;
+
+  @Column({ type: 'text', default: '' })
+  description: string;
+
+  /** Non-secret settings (header name, token endpoint, client id, scopes …). */
+  @Column({ type: 'jsonb' })
+  settings: Record<string, unknown>;
+
+  @Column({ name: 'secret_sealed', type: 'text' })
+  secretSealed: string;
+
+  @Column({ name: 'row_version', type: 'integer', default: 1 })
+  rowVersion: number;
+
+  @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
+  createdAt: Date;
+
+  @UpdateDateColumn({ name: 'updated_at', type: 'timestamptz' })
+  updatedAt: Date;
+}
