@@ -3,7 +3,9 @@ import type { Logger } from 'pino';
 import pino from 'pino';
 import { loadConfig, tokenBrokerSchema, type TokenBrokerConfig } from '@app/config';
 import { MetricsService } from '@app/observability';
+import { randomBytes } from 'node:crypto';
 import { createAdminApp } from '../../apps/token-broker/src/admin/create-admin-app';
+import { createPublicApp } from '../../apps/token-broker/src/public/create-public-app';
 import { createTestDatabase, testRedisPrefix, type TestDatabase } from './test-database';
 
 export const ADMIN_TOKEN = 'test-admin-token-0123456789abcdef';
@@ -12,6 +14,8 @@ export interface AdminApiHarness {
   app: NestFastifyApplication;
   config: TokenBrokerConfig;
   baseUrl: string;
+  /** The broker's public listener (same config and database). */
+  publicUrl: string;
   database: TestDatabase;
   close(): Promise<void>;
 }
@@ -27,21 +31,30 @@ export async function startAdminApi(
     REDIS_URL: process.env.REDIS_URL,
     REDIS_KEY_PREFIX: testRedisPrefix(),
     ADMIN_TOKEN,
+    VAULT_KEYS: `test1:${randomBytes(32).toString('base64')}`,
+    API_KEY_PEPPER: randomBytes(32).toString('base64'),
     LOG_LEVEL: 'silent',
     ...overrides,
   });
-  const app = await createAdminApp(config, logger, new MetricsService('test'));
-  await app.listen(0, '127.0.0.1');
-  const address = app.getHttpAdapter().getInstance().server.address();
-  const port = typeof address === 'object' && address ? address.port : 0;
+  const metrics = new MetricsService('test');
+  const app = await createAdminApp(config, logger, metrics);
+  const publicApp = await createPublicApp(config, logger, metrics);
   return {
     app,
     config,
-    baseUrl: `http://127.0.0.1:${port}`,
+    baseUrl: await listen(app),
+    publicUrl: await listen(publicApp),
     database,
     close: async () => {
-      await app.close();
+      await Promise.all([app.close(), publicApp.close()]);
       await database.drop();
     },
   };
+}
+
+async function listen(app: NestFastifyApplication): Promise<string> {
+  await app.listen(0, '127.0.0.1');
+  const address = app.getHttpAdapter().getInstance().server.address();
+  const port = typeof address === 'object' && address ? address.port : 0;
+  return `http://127.0.0.1:${port}`;
 }

@@ -1,18 +1,15 @@
 import 'reflect-metadata';
 import { loadConfigOrExit, tokenBrokerSchema } from '@app/config';
-import { createHttpApp, createLogger, MetricsService, runUntilSignal } from '@app/observability';
+import { createLogger, MetricsService, runUntilSignal } from '@app/observability';
 import { createAdminApp } from './admin/create-admin-app';
-import { PublicModule } from './public/public.module';
+import { createPublicApp } from './public/create-public-app';
 
 /** Token broker: public listener (BROKER_PORT) and the admin API on its own listener (ADMIN_PORT). */
 async function bootstrap(): Promise<void> {
   const config = loadConfigOrExit(tokenBrokerSchema, 'token-broker');
   const logger = createLogger('token-broker', config.LOG_LEVEL);
   const metrics = new MetricsService('token-broker');
-  const publicApp = await createHttpApp(PublicModule.forRoot(config, logger, metrics), {
-    logger,
-    metrics,
-  });
+  const publicApp = await createPublicApp(config, logger, metrics);
   const adminApp = await createAdminApp(config, logger.child({ listener: 'admin' }), metrics);
   await publicApp.listen(config.BROKER_PORT, config.BROKER_HOST);
   await adminApp.listen(config.ADMIN_PORT, config.ADMIN_HOST);

@@ -56,6 +56,10 @@ export const tokenBrokerSchema = commonSchema.extend({
   /** Loopback by default: the admin API is for operators (compose listens on 0.0.0.0 in the container and publishes on the host's loopback). */
   ADMIN_HOST: z.string().default('127.0.0.1'),
   ADMIN_TOKEN: secret(24),
+  /** `<id>:<base64 32 bytes>` entries, comma-separated; the first seals, all open (see libs/crypto). */
+  VAULT_KEYS: z.string().min(1, { message: 'is required' }),
+  /** Base64 of at least 32 random bytes; keys the HMAC under which API keys are stored. */
+  API_KEY_PEPPER: z.string().min(43, { message: 'must be base64 of at least 32 bytes' }),
   /** Largest admin request body accepted, in bytes; larger bodies get 413. */
   ADMIN_BODY_LIMIT_BYTES: z.coerce
     .number()

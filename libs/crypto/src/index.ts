@@ -1,1 +1,16 @@
+export {
+  generateApiKey,
+  hashApiKey,
+  parseApiKey,
+  parsePepper,
+  verifyApiKey,
+  type GeneratedApiKey,
+  type ParsedApiKey,
+} from './api-key';
 export { constantTimeEqual } from './constant-time-equal';
+export { KeyRing } from './key-ring';
+export { createCodeVerifier, isValidCodeVerifier, s256Challenge, verifyS256 } from './pkce';
+export { randomToken } from './random-token';
+export { type SealBinding } from './sealed-value';
+export { Vault } from './vault';
+export { VaultError, type VaultErrorCode } from './vault.error';

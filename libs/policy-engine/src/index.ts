@@ -32,3 +32,4 @@ export {
   isLegacyAuthConfig,
   LEGACY_PRIORITIES,
 } from './legacy-config.converter';
+export { unstorableText } from './field-checks';

@@ -6,12 +6,19 @@ import { MetricsService, ObservabilityModule } from '@app/observability';
 import { PersistenceModule } from '@app/persistence';
 import { PolicyCacheModule } from '@app/policy-cache';
 import { RedisModule } from '@app/redis';
+import { VAULT_PROVIDERS } from '../vault/vault.providers';
 import { AuditController } from './audit/audit.controller';
 import { AdminTokenGuard } from './http/admin-token.guard';
 import { ProblemDetailsFilter } from './http/problem-details.filter';
 import { PoliciesController } from './policies/policies.controller';
 import { PolicyAdminService } from './policies/policy-admin.service';
 import { PolicyRevisionsController } from './policies/policy-revisions.controller';
+import { ApiKeyAdminService } from './resources/api-keys/api-key-admin.service';
+import { ApiKeysController } from './resources/api-keys/api-keys.controller';
+import { ProviderAdminService } from './resources/providers/provider-admin.service';
+import { ProvidersController } from './resources/providers/providers.controller';
+import { ServiceAccountAdminService } from './resources/service-accounts/service-account-admin.service';
+import { ServiceAccountsController } from './resources/service-accounts/service-accounts.controller';
 
 /** The admin REST API (its own listener): policies, revisions, audit. */
 @Module({})
@@ -40,12 +47,23 @@ export class AdminModule {
           defaultDecision: config.POLICY_DEFAULT,
         }),
       ],
-      controllers: [PolicyRevisionsController, PoliciesController, AuditController],
+      controllers: [
+        PolicyRevisionsController,
+        PoliciesController,
+        AuditController,
+        ProvidersController,
+        ApiKeysController,
+        ServiceAccountsController,
+      ],
       providers: [
         { provide: APP_CONFIG, useValue: config },
         { provide: APP_FILTER, useClass: ProblemDetailsFilter },
         AdminTokenGuard,
         PolicyAdminService,
+        ...VAULT_PROVIDERS,
+        ProviderAdminService,
+        ApiKeyAdminService,
+        ServiceAccountAdminService,
       ],
     };
   }

@@ -1,13 +1,18 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import type { Logger } from 'pino';
-import type { TokenBrokerConfig } from '@app/config';
+import { APP_FILTER } from '@nestjs/core';
+import { APP_CONFIG, type TokenBrokerConfig } from '@app/config';
 import { MetricsService, ObservabilityModule } from '@app/observability';
 import { PersistenceModule } from '@app/persistence';
 import { RedisModule } from '@app/redis';
+import { VAULT_PROVIDERS } from '../vault/vault.providers';
+import { ApiKeyValidationController } from './api-keys/api-key-validation.controller';
+import { ValidateApiKeyUseCase } from './api-keys/validate-api-key.usecase';
+import { PublicErrorFilter } from './http/public-error.filter';
 
 /**
- * The broker's public listener. This issue serves health only; the authorization server, provider
- * connections and the internal credential API arrive with the token-broker issue.
+ * The broker's public listener: health, API-key validation. The authorization server, provider
+ * connections and the internal credential API are still to come (token-broker issue).
  */
 @Module({})
 export class PublicModule {
@@ -30,6 +35,13 @@ export class PublicModule {
           app: 'token-broker',
           poolSize: 5,
         }),
+      ],
+      controllers: [ApiKeyValidationController],
+      providers: [
+        { provide: APP_CONFIG, useValue: config },
+        { provide: APP_FILTER, useClass: PublicErrorFilter },
+        ...VAULT_PROVIDERS,
+        ValidateApiKeyUseCase,
       ],
     };
   }

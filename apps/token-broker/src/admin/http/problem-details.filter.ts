@@ -9,7 +9,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import { QueryFailedError } from 'typeorm';
 import { LOGGER } from '@app/observability';
-import { PolicyStoreError } from '@app/persistence';
+import { PolicyStoreError, StoreError } from '@app/persistence';
 import { AdminApiError, type AdminApiErrorCode } from './admin-api.error';
 
 export interface Problem {
@@ -63,6 +63,19 @@ function fromStore(error: PolicyStoreError): AdminApiError {
   }
 }
 
+function fromNamedStore(error: StoreError): AdminApiError {
+  switch (error.code) {
+    case 'not_found':
+      return new AdminApiError('not_found', error.message);
+    case 'precondition_failed':
+      return new AdminApiError('precondition_failed', error.message);
+    case 'duplicate_name':
+      return new AdminApiError('conflict', error.message, [
+        { field: 'name', message: error.message },
+      ]);
+  }
+}
+
 /** Writes an RFC 9457 problem response (also used by the admin app's early auth hook). */
 export function sendProblem(
   reply: FastifyReply,
@@ -110,7 +123,12 @@ export class ProblemDetailsFilter implements ExceptionFilter {
   }
 
   private classify(exception: unknown, request: FastifyRequest): Problem {
-    const error = exception instanceof PolicyStoreError ? fromStore(exception) : exception;
+    const error =
+      exception instanceof PolicyStoreError
+        ? fromStore(exception)
+        : exception instanceof StoreError
+          ? fromNamedStore(exception)
+          : exception;
     if (error instanceof AdminApiError) {
       return toProblem(error);
     }

@@ -1,0 +1,41 @@
+import { z } from 'zod';
+import { unstorableText } from '@app/policy-engine';
+
+const LOOPBACK = new Set(['127.0.0.1', 'localhost', '[::1]']);
+// Text Postgres can store and a person can read: no control characters, no lone surrogates.
+// eslint-disable-next-line no-control-regex -- refusing control characters is the point
+const PRINTABLE = /^[^\u0000-\u001f\u007f]*$/u;
+
+/** Resource names that policies refer to (`provider`, `key_ref`, `account_ref`). */
+export const resourceName = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/, {
+  message: 'must be 1-64 characters: letters, digits, _ . - (starting with a letter or digit)',
+});
+
+export const text = (max: number) =>
+  z
+    .string()
+    .max(max, { message: `must be at most ${max} characters` })
+    .regex(PRINTABLE, { message: 'must not contain control characters' })
+    .refine((v) => !unstorableText(v), { message: 'must be valid Unicode text' });
+
+export const secretText = (max: number) =>
+  z
+    .string()
+    .min(1, { message: 'must not be empty' })
+    .max(max, { message: `must be at most ${max} characters` })
+    .refine((v) => !unstorableText(v), { message: 'must be valid text without NUL' });
+
+/** HTTPS, or plain HTTP on a loopback host for local development (SPEC-MUST 28). */
+export const endpointUrl = z.string().refine(
+  (value) => {
+    try {
+      const url = new URL(value);
+      return url.protocol === 'https:' || (url.protocol === 'http:' && LOOPBACK.has(url.hostname));
+    } catch {
+      return false;
+    }
+  },
+  { message: 'must be an https:// URL (http:// only on a loopback host)' },
+);
+
+export const scopeList = z.array(text(512).min(1, { message: 'must not be empty' })).max(100);

@@ -1,0 +1,89 @@
+import type { DeepPartial } from 'typeorm';
+import type { ChangeContext, NamedResourceRepository } from '@app/persistence';
+import { AdminApiError } from '../http/admin-api.error';
+import { mergePatch } from '../policies/merge-patch';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+interface Row {
+  id: string;
+  name: string;
+  rowVersion: number;
+}
+
+/**
+ * Use cases shared by the admin resources named by policies (providers, service accounts, API
+ * keys): validate the body, seal secrets, write through the repository (which audits), render
+ * a view that never contains a secret.
+ */
+export abstract class NamedResourceAdminService<E extends Row> {
+  protected constructor(
+    protected readonly repository: NamedResourceRepository<E>,
+    private readonly label: string,
+  ) {}
+
+  /** The response body for a row: never a secret, sealed or not. */
+  abstract view(row: E): object;
+
+  /** Validates a full input body and turns it into column values (sealing secrets). */
+  protected abstract toValues(body: unknown, current: E | null): DeepPartial<E>;
+
+  /** The current row as an input body without its secrets: what a merge patch applies to. */
+  protected abstract editable(row: E): Record<string, unknown>;
+
+  async list(): Promise<object[]> {
+    return (await this.repository.list()).map((row) => this.view(row));
+  }
+
+  async get(id: string): Promise<E> {
+    const row = UUID.test(id) ? await this.repository.findById(id) : null;
+    if (!row) {
+      throw new AdminApiError('not_found', `${this.label} ${id} does not exist`);
+    }
+    return row;
+  }
+
+  async create(body: unknown, ctx: ChangeContext): Promise<E> {
+    return this.repository.create(this.toValues(body, null), ctx);
+  }
+
+  async replace(
+    id: string,
+    body: unknown,
+    expected: readonly number[] | undefined,
+    ctx: ChangeContext,
+  ): Promise<E> {
+    const current = await this.get(id);
+    return this.repository.update(id, expected, () => this.toValues(body, current), ctx);
+  }
+
+  async patch(
+    id: string,
+    body: unknown,
+    expected: readonly number[] | undefined,
+    ctx: ChangeContext,
+  ): Promise<E> {
+    if (body === null || typeof body !== 'object' || Array.isArray(body)) {
+      throw new AdminApiError('validation_failed', 'a merge patch must be a JSON object', [
+        { field: 'body', message: 'must be an object' },
+      ]);
+    }
+    const current = await this.get(id);
+    const merged = mergePatch(this.editable(current), body);
+    return this.repository.update(
+      id,
+      expected ?? [current.rowVersion],
+      () => this.toValues(merged, current),
+      ctx,
+    );
+  }
+
+  async remove(
+    id: string,
+    expected: readonly number[] | undefined,
+    ctx: ChangeContext,
+  ): Promise<void> {
+    await this.get(id);
+    await this.repository.delete(id, expected, ctx);
+  }
+}

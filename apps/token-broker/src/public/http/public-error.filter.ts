@@ -1,0 +1,51 @@
+import {
+  type ArgumentsHost,
+  Catch,
+  type ExceptionFilter,
+  HttpException,
+  Inject,
+} from '@nestjs/common';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { Logger } from 'pino';
+import { LOGGER } from '@app/observability';
+import { PublicApiError } from './public-api.error';
+
+/**
+ * Errors on the broker's public listener, OAuth style (`{error, error_description}`, RFC 6749
+ * 5.2). Below 500 the message is shown; 500 bodies are generic and the detail goes to the log.
+ */
+@Catch()
+export class PublicErrorFilter implements ExceptionFilter {
+  constructor(@Inject(LOGGER) private readonly logger: Logger) {}
+
+  catch(exception: unknown, host: ArgumentsHost): void {
+    const request = host.switchToHttp().getRequest<FastifyRequest>();
+    const reply = host.switchToHttp().getResponse<FastifyReply>();
+    void reply.header('Cache-Control', 'no-store');
+    if (exception instanceof PublicApiError) {
+      if (exception.challenge) {
+        void reply.header('WWW-Authenticate', exception.challenge);
+      }
+      void reply
+        .status(exception.status)
+        .send({ ...exception.body, error: exception.code, error_description: exception.message });
+      return;
+    }
+    const status =
+      exception instanceof HttpException
+        ? exception.getStatus()
+        : (exception as { statusCode?: unknown }).statusCode;
+    if (typeof status === 'number' && status >= 400 && status < 500) {
+      void reply
+        .status(status)
+        .send({ error: 'invalid_request', error_description: (exception as Error).message });
+      return;
+    }
+    this.logger.error({ err: exception, correlation_id: request.id }, 'public API internal error');
+    void reply.status(500).send({
+      error: 'server_error',
+      error_description: 'An internal error occurred; quote the correlation id when reporting it.',
+      correlation_id: request.id,
+    });
+  }
+}
