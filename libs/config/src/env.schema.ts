@@ -1,4 +1,16 @@
 import { z } from 'zod';
+import { KeyRing, parsePepper } from '@app/crypto';
+
+/** Validates with the parser the app will use; its messages never contain the value. */
+const checkedBy =
+  (parse: (value: string) => unknown) =>
+  (value: string, ctx: z.RefinementCtx): void => {
+    try {
+      parse(value);
+    } catch (error) {
+      ctx.addIssue({ code: 'custom', message: (error as Error).message });
+    }
+  };
 
 const port = (fallback: number) => z.coerce.number().int().min(1).max(65535).default(fallback);
 const url = (protocols: string[], fallback?: string) => {
@@ -57,9 +69,9 @@ export const tokenBrokerSchema = commonSchema.extend({
   ADMIN_HOST: z.string().default('127.0.0.1'),
   ADMIN_TOKEN: secret(24),
   /** `<id>:<base64 32 bytes>` entries, comma-separated; the first seals, all open (see libs/crypto). */
-  VAULT_KEYS: z.string().min(1, { message: 'is required' }),
+  VAULT_KEYS: z.string().superRefine(checkedBy((v) => KeyRing.parse(v))),
   /** Base64 of at least 32 random bytes; keys the HMAC under which API keys are stored. */
-  API_KEY_PEPPER: z.string().min(43, { message: 'must be base64 of at least 32 bytes' }),
+  API_KEY_PEPPER: z.string().superRefine(checkedBy(parsePepper)),
   /** Largest admin request body accepted, in bytes; larger bodies get 413. */
   ADMIN_BODY_LIMIT_BYTES: z.coerce
     .number()

@@ -1,7 +1,13 @@
+import { randomBytes } from 'node:crypto';
 import { ConfigError, loadConfig, tokenBrokerSchema } from '@app/config';
+import { KeyRing } from '@app/crypto';
 
 describe('config validation', () => {
-  const valid = { ADMIN_TOKEN: 'x'.repeat(32) };
+  const valid = {
+    ADMIN_TOKEN: 'x'.repeat(32),
+    VAULT_KEYS: KeyRing.generateSpec('k1'),
+    API_KEY_PEPPER: randomBytes(32).toString('base64'),
+  };
 
   it('fills defaults that point at the local Postgres and Redis', () => {
     const config = loadConfig(tokenBrokerSchema, valid);
@@ -44,6 +50,24 @@ describe('config validation', () => {
     expect(() =>
       loadConfig(tokenBrokerSchema, { ADMIN_TOKEN: 'has a space in it 0123456789' }),
     ).toThrow(/ADMIN_TOKEN/);
+  });
+
+  it('refuses VAULT_KEYS it cannot parse, naming the variable and not the key', () => {
+    const keyText = 'AAAAshort';
+    let caught: unknown;
+    try {
+      loadConfig(tokenBrokerSchema, { ...valid, VAULT_KEYS: `k1:${keyText}` });
+    } catch (error) {
+      caught = error;
+    }
+    expect((caught as Error).message).toMatch(/VAULT_KEYS/);
+    expect((caught as Error).message).not.toContain(keyText);
+  });
+
+  it('refuses a short API_KEY_PEPPER', () => {
+    expect(() => loadConfig(tokenBrokerSchema, { ...valid, API_KEY_PEPPER: 'c2hvcnQ=' })).toThrow(
+      /API_KEY_PEPPER/,
+    );
   });
 
   it('treats an empty value as unset', () => {
