@@ -69,7 +69,15 @@ export abstract class NamedResourceAdminService<E extends Row> {
       ]);
     }
     const current = await this.get(id);
-    const merged = mergePatch(this.editable(current), body);
+    const editable = this.editable(current);
+    const merged = mergePatch(editable, body) as Record<string, unknown>;
+    // Write-only fields are absent from `editable`, so merge-patch `null` would just vanish;
+    // keep it, meaning "remove the secret" (absence means "keep it").
+    for (const [key, value] of Object.entries(body)) {
+      if (value === null && !(key in editable)) {
+        merged[key] = null;
+      }
+    }
     return this.repository.update(
       id,
       expected ?? [current.rowVersion],
