@@ -45,6 +45,8 @@ const BY_STATUS: Record<number, { code: string; title: string }> = {
 
 // Postgres refusing a value (bad encoding, out of range) is the caller's input, not our fault.
 const INPUT_SQLSTATES = new Set(['22001', '22003', '22021', '22P02', '22P05']);
+// A race the friendly pre-checks lost: still the caller's conflict, not a server fault.
+const UNIQUE_VIOLATION = '23505';
 
 function fromStore(error: PolicyStoreError): AdminApiError {
   switch (error.code) {
@@ -142,6 +144,14 @@ export class ProblemDetailsFilter implements ExceptionFilter {
     }
     const sqlState =
       error instanceof QueryFailedError ? (error.driverError as { code?: string }).code : undefined;
+    if (sqlState === UNIQUE_VIOLATION) {
+      return {
+        status: 409,
+        code: 'conflict',
+        title: 'Conflict',
+        detail: 'a resource with this name already exists',
+      };
+    }
     if (sqlState !== undefined && INPUT_SQLSTATES.has(sqlState)) {
       return {
         status: 422,
