@@ -9,6 +9,7 @@ process.stdout.write(
     `ADMIN_TOKEN=${b64url(32)}`,
     `VAULT_KEYS=k1:${randomBytes(32).toString('base64')}`,
     `API_KEY_PEPPER=${randomBytes(32).toString('base64')}`,
+    `INTERNAL_API_TOKEN=${b64url(32)}`,
     '',
   ].join('\n'),
 );

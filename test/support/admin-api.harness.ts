@@ -9,6 +9,7 @@ import { createPublicApp } from '../../apps/token-broker/src/public/create-publi
 import { createTestDatabase, testRedisPrefix, type TestDatabase } from './test-database';
 
 export const ADMIN_TOKEN = 'test-admin-token-0123456789abcdef';
+export const INTERNAL_API_TOKEN = 'test-internal-token-0123456789abcdef';
 
 export interface AdminApiHarness {
   app: NestFastifyApplication;
@@ -33,6 +34,7 @@ export async function startAdminApi(
     ADMIN_TOKEN,
     VAULT_KEYS: `test1:${randomBytes(32).toString('base64')}`,
     API_KEY_PEPPER: randomBytes(32).toString('base64'),
+    INTERNAL_API_TOKEN,
     LOG_LEVEL: 'silent',
     ...overrides,
   });

@@ -72,6 +72,8 @@ export const tokenBrokerSchema = commonSchema.extend({
   VAULT_KEYS: z.string().superRefine(checkedBy((v) => KeyRing.parse(v))),
   /** Base64 of at least 32 random bytes; keys the HMAC under which API keys are stored. */
   API_KEY_PEPPER: z.string().superRefine(checkedBy(parsePepper)),
+  /** Bearer token the gateway presents to the internal credential API (admin listener, /internal/v1). */
+  INTERNAL_API_TOKEN: secret(24),
   /** Largest admin request body accepted, in bytes; larger bodies get 413. */
   ADMIN_BODY_LIMIT_BYTES: z.coerce
     .number()

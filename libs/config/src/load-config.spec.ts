@@ -7,6 +7,7 @@ describe('config validation', () => {
     ADMIN_TOKEN: 'x'.repeat(32),
     VAULT_KEYS: KeyRing.generateSpec('k1'),
     API_KEY_PEPPER: randomBytes(32).toString('base64'),
+    INTERNAL_API_TOKEN: 'i'.repeat(32),
   };
 
   it('fills defaults that point at the local Postgres and Redis', () => {

@@ -6,6 +6,11 @@ import { MetricsService, ObservabilityModule } from '@app/observability';
 import { PersistenceModule } from '@app/persistence';
 import { PolicyCacheModule } from '@app/policy-cache';
 import { RedisModule } from '@app/redis';
+import { InternalCredentialsController } from '../credentials/internal-credentials.controller';
+import { InternalTokenGuard } from '../credentials/internal-token.guard';
+import { ResolveCredentialUseCase } from '../credentials/resolve-credential.usecase';
+import { ServiceAccountCredentialUseCase } from '../credentials/service-account-credential.usecase';
+import { TokenEndpointClient } from '../credentials/token-endpoint.client';
 import { VAULT_PROVIDERS } from '../vault/vault.providers';
 import { AuditController } from './audit/audit.controller';
 import { AdminTokenGuard } from './http/admin-token.guard';
@@ -20,7 +25,10 @@ import { ProvidersController } from './resources/providers/providers.controller'
 import { ServiceAccountAdminService } from './resources/service-accounts/service-account-admin.service';
 import { ServiceAccountsController } from './resources/service-accounts/service-accounts.controller';
 
-/** The admin REST API (its own listener): policies, revisions, audit. */
+/**
+ * The broker's non-public listener: the admin REST API (policies, revisions, audit, providers,
+ * API keys, service accounts) and the internal credential API for the gateway.
+ */
 @Module({})
 export class AdminModule {
   static forRoot(
@@ -54,6 +62,7 @@ export class AdminModule {
         ProvidersController,
         ApiKeysController,
         ServiceAccountsController,
+        InternalCredentialsController,
       ],
       providers: [
         { provide: APP_CONFIG, useValue: config },
@@ -64,6 +73,10 @@ export class AdminModule {
         ProviderAdminService,
         ApiKeyAdminService,
         ServiceAccountAdminService,
+        InternalTokenGuard,
+        TokenEndpointClient,
+        ServiceAccountCredentialUseCase,
+        ResolveCredentialUseCase,
       ],
     };
   }

@@ -5,7 +5,7 @@ import type { TokenBrokerConfig } from '@app/config';
 import { createHttpApp, type MetricsService } from '@app/observability';
 import { AdminModule } from './admin.module';
 import { AdminApiError } from './http/admin-api.error';
-import { isAdminAuthorization } from './http/admin-token';
+import { bearerMatches } from './http/admin-token';
 import { sendProblem, toProblem } from './http/problem-details.filter';
 
 /** Builds (does not listen) the admin API app: parsers for YAML and merge-patch bodies, OpenAPI. */
@@ -23,7 +23,7 @@ export async function createAdminApp(
   // Unauthenticated admin requests are refused before their bodies are read or parsed.
   fastify.addHook('onRequest', async (request, reply) => {
     if (request.url.startsWith('/admin/v1/') || request.url === '/admin/v1') {
-      if (!isAdminAuthorization(request.headers.authorization, config.ADMIN_TOKEN)) {
+      if (!bearerMatches(request.headers.authorization, config.ADMIN_TOKEN)) {
         return sendProblem(
           reply,
           request,

@@ -2,7 +2,7 @@ import { type CanActivate, type ExecutionContext, Inject, Injectable } from '@ne
 import type { FastifyRequest } from 'fastify';
 import { APP_CONFIG, type TokenBrokerConfig } from '@app/config';
 import { AdminApiError } from './admin-api.error';
-import { ADMIN_TOKEN_ACTOR, isAdminAuthorization } from './admin-token';
+import { ADMIN_TOKEN_ACTOR, bearerMatches } from './admin-token';
 
 /**
  * `Authorization: Bearer <ADMIN_TOKEN>` on every admin controller. The admin app also rejects
@@ -15,7 +15,7 @@ export class AdminTokenGuard implements CanActivate {
 
   canActivate(context: ExecutionContext): boolean {
     const request = context.switchToHttp().getRequest<FastifyRequest & { adminActor?: string }>();
-    if (!isAdminAuthorization(request.headers.authorization, this.config.ADMIN_TOKEN)) {
+    if (!bearerMatches(request.headers.authorization, this.config.ADMIN_TOKEN)) {
       throw new AdminApiError('unauthorized', 'a valid admin bearer token is required');
     }
     request.adminActor = ADMIN_TOKEN_ACTOR;

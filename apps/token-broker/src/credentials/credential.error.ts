@@ -1,0 +1,13 @@
+export type CredentialErrorCode = 'unknown_account' | 'token_endpoint_failed';
+
+/** Obtaining a machine credential failed; `code` is stable, the message carries no secret. */
+export class CredentialError extends Error {
+  constructor(
+    readonly code: CredentialErrorCode,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = 'CredentialError';
+  }
+}

@@ -1,0 +1,44 @@
+import { Body, Controller, Header, HttpCode, Post, UseGuards } from '@nestjs/common';
+import { ApiExcludeController } from '@nestjs/swagger';
+import { z } from 'zod';
+import { validateAuthMethod } from '@app/policy-engine';
+import { AdminApiError } from '../admin/http/admin-api.error';
+import { parseBody } from '../admin/http/parse-body';
+import { InternalTokenGuard } from './internal-token.guard';
+import { type CredentialAnswer, ResolveCredentialUseCase } from './resolve-credential.usecase';
+
+const requestSchema = z.strictObject({
+  principal: z.strictObject({
+    subject: z.string().min(1).max(512),
+    api_key: z
+      .strictObject({
+        name: z.string().max(64),
+        permissions: z.array(z.string().max(128)).max(100),
+      })
+      .optional(),
+  }),
+  auth_method: z.unknown(),
+});
+
+/**
+ * `POST /internal/v1/credentials/resolve`: for the gateway only (INTERNAL_API_TOKEN, served on
+ * the non-public admin listener). Answers carry credentials: `Cache-Control: no-store`.
+ */
+@ApiExcludeController()
+@UseGuards(InternalTokenGuard)
+@Controller('internal/v1/credentials')
+export class InternalCredentialsController {
+  constructor(private readonly resolve: ResolveCredentialUseCase) {}
+
+  @Post('resolve')
+  @HttpCode(200)
+  @Header('Cache-Control', 'no-store')
+  async execute(@Body() body: unknown): Promise<CredentialAnswer> {
+    const request = parseBody(requestSchema, body);
+    const method = validateAuthMethod(request.auth_method, 'auth_method');
+    if (!method.ok) {
+      throw new AdminApiError('validation_failed', 'the auth method is invalid', method.errors);
+    }
+    return this.resolve.execute(request.principal, method.value);
+  }
+}

@@ -1,0 +1,66 @@
+import { Injectable } from '@nestjs/common';
+import type { AuthMethod } from '@app/policy-engine';
+import { CredentialError } from './credential.error';
+import { ServiceAccountCredentialUseCase } from './service-account-credential.usecase';
+
+/** Who is calling through the gateway, as the gateway authenticated them. */
+export interface Principal {
+  subject: string;
+  /** Present when the caller authenticated with an API key. */
+  api_key?: { name: string; permissions: string[] };
+}
+
+export type CredentialAnswer =
+  | { outcome: 'inject'; headers: Record<string, string>; expires_at: string | null }
+  | { outcome: 'none' }
+  | { outcome: 'denied'; reason: string }
+  | { outcome: 'unavailable'; reason: string };
+
+/**
+ * What the gateway must do for one tool call, given the winning policy's auth method and the
+ * caller (DESIGN "Meaning of each method"). Per-user provider connections (`oauth`,
+ * `device_code`) do not exist yet and answer `unavailable`, never a guess.
+ */
+@Injectable()
+export class ResolveCredentialUseCase {
+  constructor(private readonly serviceAccounts: ServiceAccountCredentialUseCase) {}
+
+  async execute(principal: Principal, method: AuthMethod): Promise<CredentialAnswer> {
+    switch (method.type) {
+      case 'none':
+        return { outcome: 'none' };
+      case 'deny':
+        return { outcome: 'denied', reason: 'policy denies this tool' };
+      case 'api_key': {
+        const key = principal.api_key;
+        const granted =
+          key !== undefined &&
+          (key.name === method.key_ref || key.permissions.includes(method.key_ref ?? ''));
+        return granted
+          ? { outcome: 'none' }
+          : { outcome: 'denied', reason: `requires API key "${method.key_ref}"` };
+      }
+      case 'service_account': {
+        try {
+          const credential = await this.serviceAccounts.execute(method.account_ref ?? '');
+          return {
+            outcome: 'inject',
+            headers: credential.headers,
+            expires_at: credential.expiresAt ? credential.expiresAt.toISOString() : null,
+          };
+        } catch (error) {
+          if (error instanceof CredentialError) {
+            return { outcome: 'unavailable', reason: error.message };
+          }
+          throw error;
+        }
+      }
+      case 'oauth':
+      case 'device_code':
+        return {
+          outcome: 'unavailable',
+          reason: 'per-user provider connections are not implemented yet',
+        };
+    }
+  }
+}

@@ -1,0 +1,230 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { exportPKCS8, exportSPKI, generateKeyPair, importSPKI, jwtVerify } from 'jose';
+import Provider from 'oidc-provider';
+import {
+  ADMIN_TOKEN,
+  INTERNAL_API_TOKEN,
+  startAdminApi,
+  type AdminApiHarness,
+} from '../support/admin-api.harness';
+import { call } from '../support/http';
+
+const PAT = 'ghp_internalapitest0123456789';
+
+/** A token endpoint for Google-style JWT bearer grants (RFC 7523) that checks the assertion. */
+async function startJwtBearerEndpoint(
+  publicKeyPem: string,
+): Promise<{ server: Server; url: string; issued: string[] }> {
+  const key = await importSPKI(publicKeyPem, 'RS256');
+  const issued: string[] = [];
+  const server = createServer((req, res) => {
+    let body = '';
+    req.on('data', (chunk: Buffer) => (body += chunk.toString()));
+    req.on('end', () => {
+      const form = new URLSearchParams(body);
+      const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/token`;
+      jwtVerify(form.get('assertion') ?? '', key, {
+        audience: url,
+        issuer: 'sa@project.iam.gserviceaccount.com',
+      })
+        .then(({ payload }) => {
+          if (
+            form.get('grant_type') !== 'urn:ietf:params:oauth:grant-type:jwt-bearer' ||
+            payload.scope !== 'https://www.googleapis.com/auth/spreadsheets'
+          ) {
+            throw new Error('bad grant');
+          }
+          const token = `ya29.issued-${issued.length + 1}`;
+          issued.push(token);
+          res
+            .writeHead(200, { 'content-type': 'application/json' })
+            .end(JSON.stringify({ access_token: token, token_type: 'Bearer', expires_in: 3599 }));
+        })
+        .catch(() =>
+          res
+            .writeHead(400, { 'content-type': 'application/json' })
+            .end('{"error":"invalid_grant"}'),
+        );
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    server,
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/token`,
+    issued,
+  };
+}
+
+describe('internal credential API (gateway → broker)', () => {
+  let h: AdminApiHarness;
+  let idp: Server;
+  let idpUrl: string;
+  let google: Awaited<ReturnType<typeof startJwtBearerEndpoint>>;
+
+  const resolve = (
+    auth_method: unknown,
+    principal: unknown = { subject: 'user-1' },
+    token: string | null = INTERNAL_API_TOKEN,
+  ) =>
+    call(h.baseUrl, 'POST', '/internal/v1/credentials/resolve', {
+      body: { principal, auth_method },
+      token,
+    });
+  const admin = (method: string, path: string, body?: unknown) =>
+    call(h.baseUrl, method, path, { body, token: ADMIN_TOKEN });
+
+  beforeAll(async () => {
+    h = await startAdminApi();
+    // oidc-provider as a real OAuth server issuing client-credentials tokens.
+    const provider = new Provider('http://127.0.0.1', {
+      clients: [
+        {
+          client_id: 'machine',
+          client_secret: 'machine-secret-0123456789',
+          grant_types: ['client_credentials'],
+          redirect_uris: [],
+          response_types: [],
+        },
+      ],
+      features: { clientCredentials: { enabled: true }, devInteractions: { enabled: false } },
+      scopes: ['inventory:read'],
+    });
+    idp = createServer(provider.callback());
+    await new Promise<void>((resolve) => idp.listen(0, '127.0.0.1', resolve));
+    idpUrl = `http://127.0.0.1:${(idp.address() as AddressInfo).port}`;
+    const { publicKey, privateKey } = await generateKeyPair('RS256', { extractable: true });
+    google = await startJwtBearerEndpoint(await exportSPKI(publicKey));
+
+    await admin('POST', '/admin/v1/service-accounts', {
+      name: 'deploy_pat',
+      type: 'github_pat',
+      token: PAT,
+    });
+    await admin('POST', '/admin/v1/service-accounts', {
+      name: 'hdr',
+      type: 'static_header',
+      header_name: 'X-Api-Token',
+      value: 'static-value-1',
+    });
+    await admin('POST', '/admin/v1/service-accounts', {
+      name: 'machine',
+      type: 'oauth2_client_credentials',
+      token_endpoint: `${idpUrl}/token`,
+      client_id: 'machine',
+      client_secret: 'machine-secret-0123456789',
+      scopes: ['inventory:read'],
+    });
+    await admin('POST', '/admin/v1/service-accounts', {
+      name: 'sheets',
+      type: 'google_service_account',
+      client_email: 'sa@project.iam.gserviceaccount.com',
+      private_key: await exportPKCS8(privateKey),
+      token_uri: google.url,
+      scopes: ['https://www.googleapis.com/auth/spreadsheets'],
+    });
+  });
+
+  afterAll(async () => {
+    await new Promise((resolve) => idp.close(resolve));
+    await new Promise((resolve) => google.server.close(resolve));
+    await h.close();
+  });
+
+  it('requires the internal token: none, or the admin token, is a 401', async () => {
+    expect((await resolve({ type: 'none' }, undefined, null)).status).toBe(401);
+    expect((await resolve({ type: 'none' }, undefined, ADMIN_TOKEN)).status).toBe(401);
+  });
+
+  it('answers none and deny as the policy says', async () => {
+    expect((await resolve({ type: 'none' })).json).toEqual({ outcome: 'none' });
+    expect((await resolve({ type: 'deny' })).json).toMatchObject({ outcome: 'denied' });
+  });
+
+  it('api_key: allowed only for the named key or a key granted it as a permission', async () => {
+    const method = { type: 'api_key', key_ref: 'admin_key' };
+    expect(
+      (await resolve(method, { subject: 's', api_key: { name: 'admin_key', permissions: [] } }))
+        .json.outcome,
+    ).toBe('none');
+    expect(
+      (
+        await resolve(method, {
+          subject: 's',
+          api_key: { name: 'other', permissions: ['admin_key'] },
+        })
+      ).json.outcome,
+    ).toBe('none');
+    expect(
+      (await resolve(method, { subject: 's', api_key: { name: 'other', permissions: ['read'] } }))
+        .json.outcome,
+    ).toBe('denied');
+    expect((await resolve(method, { subject: 's' })).json.outcome).toBe('denied');
+  });
+
+  it('service_account: injects a PAT as a bearer header, a static header as itself, with no-store', async () => {
+    const pat = await resolve({ type: 'service_account', account_ref: 'deploy_pat' });
+    expect(pat.status).toBe(200);
+    expect(pat.headers.get('cache-control')).toBe('no-store');
+    expect(pat.json).toEqual({
+      outcome: 'inject',
+      headers: { authorization: `Bearer ${PAT}` },
+      expires_at: null,
+    });
+    expect((await resolve({ type: 'service_account', account_ref: 'hdr' })).json.headers).toEqual({
+      'x-api-token': 'static-value-1',
+    });
+  });
+
+  it('service_account oauth2_client_credentials: obtains a token from a real OAuth server and reuses it until near expiry', async () => {
+    const first = await resolve({ type: 'service_account', account_ref: 'machine' });
+    expect(first.json.outcome).toBe('inject');
+    expect(first.json.headers.authorization).toMatch(/^Bearer .{20,}/);
+    expect(new Date(first.json.expires_at).getTime()).toBeGreaterThan(Date.now());
+    const second = await resolve({ type: 'service_account', account_ref: 'machine' });
+    expect(second.json.headers.authorization).toBe(first.json.headers.authorization);
+  });
+
+  it('service_account google_service_account: signs an RS256 JWT bearer assertion (RFC 7523) the token endpoint accepts', async () => {
+    const res = await resolve({ type: 'service_account', account_ref: 'sheets' });
+    expect(res.json).toMatchObject({
+      outcome: 'inject',
+      headers: { authorization: 'Bearer ya29.issued-1' },
+    });
+    expect(google.issued).toEqual(['ya29.issued-1']);
+  });
+
+  it('an edited account takes effect at once (cache keyed by row version)', async () => {
+    const list = await admin('GET', '/admin/v1/service-accounts');
+    const hdr = list.json.items.find((a: { name: string }) => a.name === 'hdr');
+    await admin('PATCH', `/admin/v1/service-accounts/${hdr.id}`, { value: 'static-value-2' });
+    expect((await resolve({ type: 'service_account', account_ref: 'hdr' })).json.headers).toEqual({
+      'x-api-token': 'static-value-2',
+    });
+  });
+
+  it('answers unavailable for an unknown account, a failing token endpoint, and (for now) per-user connections', async () => {
+    expect((await resolve({ type: 'service_account', account_ref: 'ghost' })).json.outcome).toBe(
+      'unavailable',
+    );
+    await admin('POST', '/admin/v1/service-accounts', {
+      name: 'broken',
+      type: 'oauth2_client_credentials',
+      token_endpoint: `${idpUrl}/token`,
+      client_id: 'machine',
+      client_secret: 'wrong-secret',
+    });
+    const broken = await resolve({ type: 'service_account', account_ref: 'broken' });
+    expect(broken.json).toMatchObject({ outcome: 'unavailable' });
+    expect(broken.text).not.toContain('wrong-secret');
+    expect(
+      (await resolve({ type: 'oauth', provider: 'github', scopes: ['repo'] })).json.outcome,
+    ).toBe('unavailable');
+  });
+
+  it('rejects an invalid auth method with field errors', async () => {
+    const res = await resolve({ type: 'oauth' });
+    expect(res.status).toBe(422);
+    expect(res.json.errors).toEqual([expect.objectContaining({ field: 'auth_method.provider' })]);
+  });
+});
