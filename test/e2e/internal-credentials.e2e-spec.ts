@@ -90,7 +90,8 @@ describe('internal credential API (gateway → broker)', () => {
       features: { clientCredentials: { enabled: true }, devInteractions: { enabled: false } },
       scopes: ['inventory:read'],
     });
-    idp = createServer(provider.callback());
+    const handle = provider.callback();
+    idp = createServer((req, res) => void handle(req, res));
     await new Promise<void>((resolve) => idp.listen(0, '127.0.0.1', resolve));
     idpUrl = `http://127.0.0.1:${(idp.address() as AddressInfo).port}`;
     const { publicKey, privateKey } = await generateKeyPair('RS256', { extractable: true });
