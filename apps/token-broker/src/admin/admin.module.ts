@@ -6,12 +6,12 @@ import { MetricsService, ObservabilityModule } from '@app/observability';
 import { PersistenceModule } from '@app/persistence';
 import { PolicyCacheModule } from '@app/policy-cache';
 import { RedisModule } from '@app/redis';
+import { VaultModule } from '@app/vault';
 import { InternalCredentialsController } from '../credentials/internal-credentials.controller';
 import { InternalTokenGuard } from '../credentials/internal-token.guard';
 import { ResolveCredentialUseCase } from '../credentials/resolve-credential.usecase';
 import { ServiceAccountCredentialUseCase } from '../credentials/service-account-credential.usecase';
 import { TokenEndpointClient } from '../credentials/token-endpoint.client';
-import { VAULT_PROVIDERS } from '../vault/vault.providers';
 import { AuditController } from './audit/audit.controller';
 import { AdminTokenGuard } from './http/admin-token.guard';
 import { ProblemDetailsFilter } from './http/problem-details.filter';
@@ -50,6 +50,7 @@ export class AdminModule {
           app: 'token-broker-admin',
           poolSize: 5,
         }),
+        VaultModule.forRoot({ vaultKeys: config.VAULT_KEYS, apiKeyPepper: config.API_KEY_PEPPER }),
         PolicyCacheModule.forRoot({
           pollIntervalMs: config.POLICY_POLL_INTERVAL_MS,
           defaultDecision: config.POLICY_DEFAULT,
@@ -69,7 +70,6 @@ export class AdminModule {
         { provide: APP_FILTER, useClass: ProblemDetailsFilter },
         AdminTokenGuard,
         PolicyAdminService,
-        ...VAULT_PROVIDERS,
         ProviderAdminService,
         ApiKeyAdminService,
         ServiceAccountAdminService,

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { importPKCS8, SignJWT } from 'jose';
 import { Vault } from '@app/crypto';
 import { type ServiceAccountEntity, ServiceAccountRepository } from '@app/persistence';
+import { serviceAccountSecretBinding } from '@app/vault';
 import { CredentialError } from './credential.error';
 import { TokenEndpointClient } from './token-endpoint.client';
 
@@ -58,11 +59,10 @@ export class ServiceAccountCredentialUseCase {
 
   private async obtain(account: ServiceAccountEntity, now: number): Promise<InjectedCredential> {
     const secret = JSON.parse(
-      this.vault.open(account.secretSealed, {
-        owner: `service_account:${account.name}`,
-        provider: account.type,
-        field: 'secret',
-      }),
+      this.vault.open(
+        account.secretSealed,
+        serviceAccountSecretBinding(account.name, account.type),
+      ),
     ) as Record<string, string>;
     const settings = account.settings as Record<string, unknown>;
     const scopes = Array.isArray(settings.scopes) ? (settings.scopes as string[]) : [];

@@ -5,7 +5,7 @@ import { APP_CONFIG, type TokenBrokerConfig } from '@app/config';
 import { MetricsService, ObservabilityModule } from '@app/observability';
 import { PersistenceModule } from '@app/persistence';
 import { RedisModule } from '@app/redis';
-import { VAULT_PROVIDERS } from '../vault/vault.providers';
+import { VaultModule } from '@app/vault';
 import { ApiKeyValidationController } from './api-keys/api-key-validation.controller';
 import { ValidateApiKeyUseCase } from './api-keys/validate-api-key.usecase';
 import { PublicErrorFilter } from './http/public-error.filter';
@@ -35,12 +35,12 @@ export class PublicModule {
           app: 'token-broker',
           poolSize: 5,
         }),
+        VaultModule.forRoot({ vaultKeys: config.VAULT_KEYS, apiKeyPepper: config.API_KEY_PEPPER }),
       ],
       controllers: [ApiKeyValidationController],
       providers: [
         { provide: APP_CONFIG, useValue: config },
         { provide: APP_FILTER, useClass: PublicErrorFilter },
-        ...VAULT_PROVIDERS,
         ValidateApiKeyUseCase,
       ],
     };

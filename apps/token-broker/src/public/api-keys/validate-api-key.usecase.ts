@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { hashApiKey, parseApiKey, verifyApiKey } from '@app/crypto';
 import { ApiKeyRepository } from '@app/persistence';
-import { API_KEY_PEPPER } from '../../vault/vault.providers';
+import { API_KEY_PEPPER } from '@app/vault';
 
 export interface ApiKeyValidation {
   valid: true;

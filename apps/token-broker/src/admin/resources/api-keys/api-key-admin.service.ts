@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { DeepPartial } from 'typeorm';
 import { generateApiKey, hashApiKey } from '@app/crypto';
 import { type ApiKeyEntity, ApiKeyRepository, type ChangeContext } from '@app/persistence';
-import { API_KEY_PEPPER } from '../../../vault/vault.providers';
+import { API_KEY_PEPPER } from '@app/vault';
 import { AdminApiError } from '../../http/admin-api.error';
 import { parseBody } from '../../http/parse-body';
 import { NamedResourceAdminService } from '../named-resource-admin.service';

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import type { DeepPartial } from 'typeorm';
 import { Vault } from '@app/crypto';
 import { type ProviderEntity, ProviderRepository } from '@app/persistence';
+import { providerSecretBinding } from '@app/vault';
 import { parseBody } from '../../http/parse-body';
 import { NamedResourceAdminService } from '../named-resource-admin.service';
 import { presetEndpoints, type ProviderKind } from './provider.presets';
@@ -79,24 +80,15 @@ export class ProviderAdminService extends NamedResourceAdminService<ProviderEnti
       return null;
     }
     if (input !== undefined) {
-      return this.vault.seal(input, {
-        owner: `provider:${name}`,
-        provider: name,
-        field: 'client_secret',
-      });
+      return this.vault.seal(input, providerSecretBinding(name));
     }
     if (current?.clientSecretSealed && current.name !== name) {
       // Renamed: re-seal under the new binding.
-      const plain = this.vault.open(current.clientSecretSealed, {
-        owner: `provider:${current.name}`,
-        provider: current.name,
-        field: 'client_secret',
-      });
-      return this.vault.seal(plain, {
-        owner: `provider:${name}`,
-        provider: name,
-        field: 'client_secret',
-      });
+      const plain = this.vault.open(
+        current.clientSecretSealed,
+        providerSecretBinding(current.name),
+      );
+      return this.vault.seal(plain, providerSecretBinding(name));
     }
     return current?.clientSecretSealed ?? null;
   }

@@ -1,17 +1,14 @@
 import { Injectable } from '@nestjs/common';
 import type { DeepPartial } from 'typeorm';
-import { type SealBinding, Vault } from '@app/crypto';
+import { Vault } from '@app/crypto';
 import { type ServiceAccountEntity, ServiceAccountRepository } from '@app/persistence';
+import { serviceAccountSecretBinding } from '@app/vault';
 import { AdminApiError } from '../../http/admin-api.error';
 import { parseBody } from '../../http/parse-body';
 import { NamedResourceAdminService } from '../named-resource-admin.service';
 import { SECRET_FIELDS, serviceAccountInputSchema } from './service-account.schema';
 
-const binding = (name: string, type: string): SealBinding => ({
-  owner: `service_account:${name}`,
-  provider: type,
-  field: 'secret',
-});
+const binding = serviceAccountSecretBinding;
 
 /** Service accounts: non-secret settings in the clear, the secret fields sealed together. */
 @Injectable()
