@@ -1,6 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { exportPKCS8, exportSPKI, generateKeyPair, importSPKI, jwtVerify } from 'jose';
+import { exportJWK, exportPKCS8, exportSPKI, generateKeyPair, importSPKI, jwtVerify } from 'jose';
 import Provider from 'oidc-provider';
 import {
   ADMIN_TOKEN,
@@ -89,6 +89,17 @@ describe('internal credential API (gateway → broker)', () => {
       ],
       features: { clientCredentials: { enabled: true }, devInteractions: { enabled: false } },
       scopes: ['inventory:read'],
+      ttl: { ClientCredentials: 600 },
+      jwks: {
+        keys: [
+          {
+            ...(await exportJWK(
+              (await generateKeyPair('RS256', { extractable: true })).privateKey,
+            )),
+            kid: 'test-idp',
+          },
+        ],
+      },
     });
     const handle = provider.callback();
     idp = createServer((req, res) => void handle(req, res));
