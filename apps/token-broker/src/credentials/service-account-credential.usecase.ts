@@ -23,7 +23,10 @@ const ASSERTION_LIFETIME_S = 3600;
  */
 @Injectable()
 export class ServiceAccountCredentialUseCase {
-  private readonly cache = new Map<string, Promise<InjectedCredential>>();
+  private readonly cache = new Map<
+    string,
+    { version: number; credential: Promise<InjectedCredential> }
+  >();
 
   constructor(
     private readonly accounts: ServiceAccountRepository,
@@ -39,11 +42,11 @@ export class ServiceAccountCredentialUseCase {
         `service account "${accountRef}" does not exist`,
       );
     }
-    // Keyed by row version: any edit of the account (new secret, scopes) invalidates at once.
-    const key = `${account.id}:${account.rowVersion}`;
-    const cached = this.cache.get(key);
-    if (cached) {
-      const credential = await cached.catch(() => null);
+    // One entry per account, tagged with its row version: any edit (new secret, scopes)
+    // invalidates at once, and old versions do not pile up.
+    const cached = this.cache.get(account.id);
+    if (cached && cached.version === account.rowVersion) {
+      const credential = await cached.credential.catch(() => null);
       if (
         credential &&
         (credential.expiresAt === null || credential.expiresAt.getTime() - REFRESH_SKEW_MS > now)
@@ -52,8 +55,13 @@ export class ServiceAccountCredentialUseCase {
       }
     }
     const pending = this.obtain(account, now);
-    this.cache.set(key, pending);
-    pending.catch(() => this.cache.delete(key));
+    const entry = { version: account.rowVersion, credential: pending };
+    this.cache.set(account.id, entry);
+    pending.catch(() => {
+      if (this.cache.get(account.id) === entry) {
+        this.cache.delete(account.id);
+      }
+    });
     return pending;
   }
 
