@@ -250,6 +250,95 @@ describe('admin API: providers, API keys, service accounts', () => {
     });
   });
 
+  describe('review findings: secrets stay where they were sent, headers stay headers', () => {
+    it('derives preset endpoints on read: a new tenant changes them (with the secret given again)', async () => {
+      const created = await call(h.baseUrl, 'POST', '/admin/v1/providers', {
+        body: { name: 'ms', kind: 'microsoft', client_id: 'abc', client_secret: 'ms-secret-1' },
+      });
+      expect(created.json.token_endpoint).toBe(
+        'https://login.microsoftonline.com/common/oauth2/v2.0/token',
+      );
+      const refused = await call(h.baseUrl, 'PATCH', `/admin/v1/providers/${created.json.id}`, {
+        body: { tenant: 'contoso.onmicrosoft.com' },
+      });
+      expect(refused.status).toBe(422);
+      expect(refused.json.errors).toEqual([expect.objectContaining({ field: 'client_secret' })]);
+      const moved = await call(h.baseUrl, 'PATCH', `/admin/v1/providers/${created.json.id}`, {
+        body: { tenant: 'contoso.onmicrosoft.com', client_secret: 'ms-secret-2' },
+      });
+      expect(moved.status).toBe(200);
+      expect(moved.json.token_endpoint).toBe(
+        'https://login.microsoftonline.com/contoso.onmicrosoft.com/oauth2/v2.0/token',
+      );
+    });
+
+    it('refuses endpoint URLs carrying credentials or a fragment', async () => {
+      for (const issuer of ['https://user:pw@idp.example.com', 'https://idp.example.com/#x']) {
+        const res = await call(h.baseUrl, 'POST', '/admin/v1/providers', {
+          body: { name: 'creds-in-url', kind: 'oidc', client_id: 'x', issuer },
+        });
+        expect(res.status).toBe(422);
+        expect(res.text).not.toContain(':pw@');
+      }
+    });
+
+    it('refuses a token that would break out of its header (CR/LF, control characters, edge spaces)', async () => {
+      for (const token of ['ghp_abc\r\nX-Evil: 1', 'ghp_abc\n', ' ghp_abc', 'ghp\u0001abc']) {
+        const res = await call(h.baseUrl, 'POST', '/admin/v1/service-accounts', {
+          body: { name: 'crlf', type: 'github_pat', token },
+        });
+        expect(res.status).toBe(422);
+        expect(res.json.errors).toEqual([expect.objectContaining({ field: 'token' })]);
+      }
+    });
+
+    it('asks for the secret again when where it is sent changes', async () => {
+      const created = await call(h.baseUrl, 'POST', '/admin/v1/service-accounts', {
+        body: {
+          name: 'cc_moving',
+          type: 'oauth2_client_credentials',
+          token_endpoint: 'https://auth.example.com/token',
+          client_id: 'c',
+          client_secret: 'cc-secret',
+        },
+      });
+      expect(created.status).toBe(201);
+      const redirected = await call(
+        h.baseUrl,
+        'PATCH',
+        `/admin/v1/service-accounts/${created.json.id}`,
+        {
+          body: { token_endpoint: 'https://elsewhere.example.net/token' },
+        },
+      );
+      expect(redirected.status).toBe(422);
+      expect(redirected.json.errors).toEqual([expect.objectContaining({ field: 'client_secret' })]);
+      const scoped = await call(
+        h.baseUrl,
+        'PATCH',
+        `/admin/v1/service-accounts/${created.json.id}`,
+        {
+          body: { scopes: ['a'] },
+        },
+      );
+      expect(scoped.status).toBe(200);
+    });
+
+    it('refuses a Google key that is not PKCS#8 RSA (it could never sign)', async () => {
+      const res = await call(h.baseUrl, 'POST', '/admin/v1/service-accounts', {
+        body: {
+          name: 'g1',
+          type: 'google_service_account',
+          client_email: 'sa@p.iam.gserviceaccount.com',
+          private_key: '-----BEGIN RSA PRIVATE KEY-----\nMIIB\n-----END RSA PRIVATE KEY-----\n',
+          scopes: ['s'],
+        },
+      });
+      expect(res.status).toBe(422);
+      expect(res.json.errors).toEqual([expect.objectContaining({ field: 'private_key' })]);
+    });
+  });
+
   describe('/admin/v1/service-accounts', () => {
     it('creates a github_pat with the token sealed and never returned', async () => {
       const res = await call(h.baseUrl, 'POST', '/admin/v1/service-accounts', {
@@ -287,7 +376,7 @@ describe('admin API: providers, API keys, service accounts', () => {
         expect.objectContaining({ field: 'token', message: 'is required' }),
       ]);
       const list = await call(h.baseUrl, 'GET', '/admin/v1/service-accounts');
-      const account = list.json.items[0];
+      const account = list.json.items.find((a: { name: string }) => a.name === 'github_deploy_pat');
       const [before] = await ds.query('SELECT secret_sealed FROM service_accounts WHERE id = $1', [
         account.id,
       ]);

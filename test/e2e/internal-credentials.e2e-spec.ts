@@ -9,6 +9,9 @@ import {
   type AdminApiHarness,
 } from '../support/admin-api.harness';
 import { call } from '../support/http';
+import 'reflect-metadata';
+import { DataSource } from 'typeorm';
+import { buildDataSourceOptions } from '@app/persistence';
 
 const PAT = 'ghp_internalapitest0123456789';
 
@@ -232,6 +235,37 @@ describe('internal credential API (gateway → broker)', () => {
     expect(
       (await resolve({ type: 'oauth', provider: 'github', scopes: ['repo'] })).json.outcome,
     ).toBe('unavailable');
+  });
+
+  it('a secret that no longer opens answers unavailable (logged), never a 5xx', async () => {
+    await admin('POST', '/admin/v1/service-accounts', {
+      name: 'tampered',
+      type: 'static_bearer',
+      token: 'abc',
+    });
+    const ds = await new DataSource(
+      buildDataSourceOptions(h.database.url, { poolSize: 1 }),
+    ).initialize();
+    try {
+      // Another row's ciphertext: bound to another id, so it must not open here.
+      await ds.query(
+        `UPDATE service_accounts SET secret_sealed = (SELECT secret_sealed FROM service_accounts WHERE name = 'deploy_pat') WHERE name = 'tampered'`,
+      );
+    } finally {
+      await ds.destroy();
+    }
+    const res = await resolve({ type: 'service_account', account_ref: 'tampered' });
+    expect(res.status).toBe(200);
+    expect(res.json).toMatchObject({ outcome: 'unavailable' });
+    expect(res.text).not.toContain(PAT);
+  });
+
+  it('refuses a request with the wrong token before parsing its body', async () => {
+    const res = await call(h.baseUrl, 'POST', '/internal/v1/credentials/resolve', {
+      raw: '{"broken',
+      token: ADMIN_TOKEN,
+    });
+    expect(res.status).toBe(401);
   });
 
   it('rejects an invalid auth method with field errors', async () => {

@@ -60,28 +60,39 @@ export const gatewaySchema = commonSchema.extend({
   GATEWAY_PUBLIC_URL: url(['http:', 'https:'], 'http://127.0.0.1:8080'),
 });
 
-export const tokenBrokerSchema = commonSchema.extend({
-  BROKER_PORT: port(8081),
-  BROKER_HOST: z.string().default('0.0.0.0'),
-  BROKER_PUBLIC_URL: url(['http:', 'https:'], 'http://127.0.0.1:8081'),
-  ADMIN_PORT: port(8082),
-  /** Loopback by default: the admin API is for operators (compose listens on 0.0.0.0 in the container and publishes on the host's loopback). */
-  ADMIN_HOST: z.string().default('127.0.0.1'),
-  ADMIN_TOKEN: secret(24),
-  /** `<id>:<base64 32 bytes>` entries, comma-separated; the first seals, all open (see libs/crypto). */
-  VAULT_KEYS: z.string().superRefine(checkedBy((v) => KeyRing.parse(v))),
-  /** Base64 of at least 32 random bytes; keys the HMAC under which API keys are stored. */
-  API_KEY_PEPPER: z.string().superRefine(checkedBy(parsePepper)),
-  /** Bearer token the gateway presents to the internal credential API (admin listener, /internal/v1). */
-  INTERNAL_API_TOKEN: secret(24),
-  /** Largest admin request body accepted, in bytes; larger bodies get 413. */
-  ADMIN_BODY_LIMIT_BYTES: z.coerce
-    .number()
-    .int()
-    .min(1024)
-    .max(64 * 1024 * 1024)
-    .default(1024 * 1024),
-});
+export const tokenBrokerSchema = commonSchema
+  .extend({
+    BROKER_PORT: port(8081),
+    BROKER_HOST: z.string().default('0.0.0.0'),
+    BROKER_PUBLIC_URL: url(['http:', 'https:'], 'http://127.0.0.1:8081'),
+    ADMIN_PORT: port(8082),
+    /** Loopback by default: the admin API is for operators (compose listens on 0.0.0.0 in the container and publishes on the host's loopback). */
+    ADMIN_HOST: z.string().default('127.0.0.1'),
+    ADMIN_TOKEN: secret(24),
+    /** `<id>:<base64 32 bytes>` entries, comma-separated; the first seals, all open (see libs/crypto). */
+    VAULT_KEYS: z.string().superRefine(checkedBy((v) => KeyRing.parse(v))),
+    /** Base64 of at least 32 random bytes; keys the HMAC under which API keys are stored. */
+    API_KEY_PEPPER: z.string().superRefine(checkedBy(parsePepper)),
+    /** Bearer token the gateway presents to the internal credential API (admin listener, /internal/v1). */
+    INTERNAL_API_TOKEN: secret(24),
+    /** Largest admin request body accepted, in bytes; larger bodies get 413. */
+    ADMIN_BODY_LIMIT_BYTES: z.coerce
+      .number()
+      .int()
+      .min(1024)
+      .max(64 * 1024 * 1024)
+      .default(1024 * 1024),
+  })
+  .superRefine((config, ctx) => {
+    // Each API must be unreachable with the other's token.
+    if (config.ADMIN_TOKEN === config.INTERNAL_API_TOKEN) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['INTERNAL_API_TOKEN'],
+        message: 'must differ from ADMIN_TOKEN',
+      });
+    }
+  });
 
 export const workersSchema = commonSchema.extend({
   WORKERS_PORT: port(8083),

@@ -71,6 +71,12 @@ describe('config validation', () => {
     );
   });
 
+  it('refuses an INTERNAL_API_TOKEN equal to ADMIN_TOKEN (each API unreachable with the other token)', () => {
+    expect(() =>
+      loadConfig(tokenBrokerSchema, { ...valid, INTERNAL_API_TOKEN: valid.ADMIN_TOKEN }),
+    ).toThrow(/INTERNAL_API_TOKEN: must differ from ADMIN_TOKEN/);
+  });
+
   it('treats an empty value as unset', () => {
     expect(loadConfig(tokenBrokerSchema, { ...valid, POLICY_DEFAULT: '' }).POLICY_DEFAULT).toBe(
       'deny',

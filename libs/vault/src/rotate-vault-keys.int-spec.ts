@@ -1,4 +1,5 @@
 import 'reflect-metadata';
+import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { KeyRing, Vault } from '@app/crypto';
 import {
@@ -16,6 +17,8 @@ describe('vault key rotation (real Postgres)', () => {
   const oldKey = KeyRing.generateSpec('k1');
   const newKey = KeyRing.generateSpec('k2');
   const ctx = { actor: 'test' };
+  const GITHUB_ID = randomUUID();
+  const PAT_ID = randomUUID();
 
   beforeAll(async () => {
     database = await createTestDatabase();
@@ -23,10 +26,11 @@ describe('vault key rotation (real Postgres)', () => {
     const before = new Vault(KeyRing.parse(oldKey));
     await new ProviderRepository(ds).create(
       {
+        id: GITHUB_ID,
         name: 'github',
         kind: 'github',
         clientId: 'c',
-        clientSecretSealed: before.seal('gh-secret', providerSecretBinding('github')),
+        clientSecretSealed: before.seal('gh-secret', providerSecretBinding(GITHUB_ID)),
         settings: {},
       },
       ctx,
@@ -43,12 +47,13 @@ describe('vault key rotation (real Postgres)', () => {
     );
     await new ServiceAccountRepository(ds).create(
       {
+        id: PAT_ID,
         name: 'pat',
         type: 'github_pat',
         settings: {},
         secretSealed: before.seal(
           '{"token":"ghp_x"}',
-          serviceAccountSecretBinding('pat', 'github_pat'),
+          serviceAccountSecretBinding(PAT_ID, 'github_pat'),
         ),
       },
       ctx,
@@ -86,14 +91,14 @@ describe('vault key rotation (real Postgres)', () => {
     const [provider] = await ds.query(
       `SELECT client_secret_sealed FROM providers WHERE name = 'github'`,
     );
-    expect(onlyNew.open(provider.client_secret_sealed, providerSecretBinding('github'))).toBe(
+    expect(onlyNew.open(provider.client_secret_sealed, providerSecretBinding(GITHUB_ID))).toBe(
       'gh-secret',
     );
     const [account] = await ds.query(
       `SELECT secret_sealed FROM service_accounts WHERE name = 'pat'`,
     );
     expect(
-      onlyNew.open(account.secret_sealed, serviceAccountSecretBinding('pat', 'github_pat')),
+      onlyNew.open(account.secret_sealed, serviceAccountSecretBinding(PAT_ID, 'github_pat')),
     ).toBe('{"token":"ghp_x"}');
 
     const again = await rotate.execute();

@@ -6,6 +6,8 @@ import { providerSecretBinding, serviceAccountSecretBinding } from './seal-bindi
 export interface RotationReport {
   examined: number;
   resealed: number;
+  /** Rows that changed while being rotated (an admin edit); run again until this is 0. */
+  skipped: number;
   /** Rows whose value would not open (wrong binding or a key no longer in VAULT_KEYS): ids only. */
   failed: { table: string; id: string }[];
 }
@@ -23,13 +25,13 @@ const COLUMNS: SealedColumn[] = [
     table: 'providers',
     column: 'client_secret_sealed',
     select: 'name',
-    binding: (row) => providerSecretBinding(row.name),
+    binding: (row) => providerSecretBinding(row.id),
   },
   {
     table: 'service_accounts',
     column: 'secret_sealed',
     select: 'name, type',
-    binding: (row) => serviceAccountSecretBinding(row.name, row.type),
+    binding: (row) => serviceAccountSecretBinding(row.id, row.type),
   },
 ];
 
@@ -46,7 +48,7 @@ export class RotateVaultKeysUseCase {
   ) {}
 
   async execute(batchSize = 200): Promise<RotationReport> {
-    const report: RotationReport = { examined: 0, resealed: 0, failed: [] };
+    const report: RotationReport = { examined: 0, resealed: 0, skipped: 0, failed: [] };
     for (const column of COLUMNS) {
       let after = '00000000-0000-0000-0000-000000000000';
       for (;;) {
@@ -89,6 +91,8 @@ export class RotateVaultKeysUseCase {
     );
     if (result[1] === 1) {
       report.resealed += 1;
+    } else {
+      report.skipped += 1;
     }
   }
 }

@@ -2,12 +2,14 @@ import type { SealBinding } from '@app/crypto';
 
 /**
  * Where each sealed column's binding is defined, once: the writer, the reader and the rotation
- * job must agree exactly, or nothing opens.
+ * job must agree exactly, or nothing opens. Bound to the owning row's id (never to its name), so
+ * a ciphertext copied to another row, or left over from a deleted row, does not open, and renames
+ * need no re-sealing.
  */
-export function providerSecretBinding(providerName: string): SealBinding {
-  return { owner: `provider:${providerName}`, provider: providerName, field: 'client_secret' };
+export function providerSecretBinding(providerId: string): SealBinding {
+  return { owner: `provider:${providerId}`, provider: '', field: 'client_secret' };
 }
 
-export function serviceAccountSecretBinding(accountName: string, type: string): SealBinding {
-  return { owner: `service_account:${accountName}`, provider: type, field: 'secret' };
+export function serviceAccountSecretBinding(accountId: string, type: string): SealBinding {
+  return { owner: `service_account:${accountId}`, provider: type, field: 'secret' };
 }

@@ -20,16 +20,22 @@ export async function createAdminApp(
     bodyLimit: config.ADMIN_BODY_LIMIT_BYTES,
   });
   const fastify = app.getHttpAdapter().getInstance();
-  // Unauthenticated admin requests are refused before their bodies are read or parsed.
+  // Unauthenticated admin and internal requests are refused before their bodies are parsed.
   fastify.addHook('onRequest', async (request, reply) => {
-    if (request.url.startsWith('/admin/v1/') || request.url === '/admin/v1') {
-      if (!bearerMatches(request.headers.authorization, config.ADMIN_TOKEN)) {
-        return sendProblem(
-          reply,
-          request,
-          toProblem(new AdminApiError('unauthorized', 'a valid admin bearer token is required')),
-        );
-      }
+    const path = request.url.split('?')[0];
+    const expected = path.startsWith('/admin/v1')
+      ? config.ADMIN_TOKEN
+      : path.startsWith('/internal/')
+        ? config.INTERNAL_API_TOKEN
+        : null;
+    if (expected !== null && !bearerMatches(request.headers.authorization, expected)) {
+      return sendProblem(
+        reply,
+        request,
+        toProblem(
+          new AdminApiError('unauthorized', 'a valid bearer token for this API is required'),
+        ),
+      );
     }
     return undefined;
   });

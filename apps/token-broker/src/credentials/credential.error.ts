@@ -1,4 +1,5 @@
-export type CredentialErrorCode = 'unknown_account' | 'token_endpoint_failed';
+export type CredentialErrorCode =
+  'unknown_account' | 'token_endpoint_failed' | 'credential_unusable';
 
 /** Obtaining a machine credential failed; `code` is stable, the message carries no secret. */
 export class CredentialError extends Error {

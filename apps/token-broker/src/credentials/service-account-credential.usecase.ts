@@ -1,6 +1,9 @@
-import { Injectable } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import { Inject, Injectable } from '@nestjs/common';
 import { importPKCS8, SignJWT } from 'jose';
+import type { Logger } from 'pino';
 import { Vault } from '@app/crypto';
+import { LOGGER } from '@app/observability';
 import { type ServiceAccountEntity, ServiceAccountRepository } from '@app/persistence';
 import { serviceAccountSecretBinding } from '@app/vault';
 import { CredentialError } from './credential.error';
@@ -12,9 +15,17 @@ export interface InjectedCredential {
   expiresAt: Date | null;
 }
 
-// Obtained tokens are reused until this close to their expiry.
-const REFRESH_SKEW_MS = 60_000;
+interface CacheEntry {
+  version: number;
+  pending: Promise<InjectedCredential>;
+  /** Set once `pending` resolves, so freshness is decided without awaiting (no stampede). */
+  value?: InjectedCredential;
+  /** Reuse until this instant (a minute before expiry, or half the lifetime if shorter). */
+  reuseUntil?: number;
+}
+
 const ASSERTION_LIFETIME_S = 3600;
+const MAX_CACHED_ACCOUNTS = 1000;
 
 /**
  * The header to inject for a service account: static secrets as they are, OAuth client
@@ -23,15 +34,13 @@ const ASSERTION_LIFETIME_S = 3600;
  */
 @Injectable()
 export class ServiceAccountCredentialUseCase {
-  private readonly cache = new Map<
-    string,
-    { version: number; credential: Promise<InjectedCredential> }
-  >();
+  private readonly cache = new Map<string, CacheEntry>();
 
   constructor(
     private readonly accounts: ServiceAccountRepository,
     private readonly vault: Vault,
     private readonly tokens: TokenEndpointClient,
+    @Inject(LOGGER) private readonly logger: Logger,
   ) {}
 
   async execute(accountRef: string, now = Date.now()): Promise<InjectedCredential> {
@@ -43,36 +52,70 @@ export class ServiceAccountCredentialUseCase {
       );
     }
     // One entry per account, tagged with its row version: any edit (new secret, scopes)
-    // invalidates at once, and old versions do not pile up.
+    // invalidates at once. Decided synchronously, so concurrent callers share one request.
     const cached = this.cache.get(account.id);
     if (cached && cached.version === account.rowVersion) {
-      const credential = await cached.credential.catch(() => null);
-      if (
-        credential &&
-        (credential.expiresAt === null || credential.expiresAt.getTime() - REFRESH_SKEW_MS > now)
-      ) {
-        return credential;
+      if (cached.value === undefined) {
+        return cached.pending;
+      }
+      if (cached.reuseUntil === undefined || cached.reuseUntil > now) {
+        return cached.value;
       }
     }
-    const pending = this.obtain(account, now);
-    const entry = { version: account.rowVersion, credential: pending };
+    return this.refresh(account, now);
+  }
+
+  private refresh(account: ServiceAccountEntity, now: number): Promise<InjectedCredential> {
+    if (this.cache.size >= MAX_CACHED_ACCOUNTS && !this.cache.has(account.id)) {
+      this.cache.delete(this.cache.keys().next().value as string);
+    }
+    const entry: CacheEntry = { version: account.rowVersion, pending: this.obtain(account, now) };
     this.cache.set(account.id, entry);
-    pending.catch(() => {
-      if (this.cache.get(account.id) === entry) {
-        this.cache.delete(account.id);
-      }
-    });
-    return pending;
+    entry.pending.then(
+      (value) => {
+        entry.value = value;
+        if (value.expiresAt !== null) {
+          const lifetime = value.expiresAt.getTime() - now;
+          entry.reuseUntil = value.expiresAt.getTime() - Math.min(60_000, lifetime / 2);
+        }
+      },
+      () => {
+        if (this.cache.get(account.id) === entry) {
+          this.cache.delete(account.id);
+        }
+      },
+    );
+    return entry.pending;
   }
 
   private async obtain(account: ServiceAccountEntity, now: number): Promise<InjectedCredential> {
+    try {
+      return await this.exchange(account, now);
+    } catch (error) {
+      if (error instanceof CredentialError) {
+        throw error;
+      }
+      // A secret that will not open (key removed, row tampered) or a key jose refuses: the
+      // operator has to fix the account; the detail goes to the log, never to the caller.
+      this.logger.error(
+        { err: error, service_account_id: account.id },
+        'service account credential unusable',
+      );
+      throw new CredentialError(
+        'credential_unusable',
+        `service account "${account.name}" cannot be used; see the broker log`,
+        {
+          cause: error,
+        },
+      );
+    }
+  }
+
+  private async exchange(account: ServiceAccountEntity, now: number): Promise<InjectedCredential> {
     const secret = JSON.parse(
-      this.vault.open(
-        account.secretSealed,
-        serviceAccountSecretBinding(account.name, account.type),
-      ),
+      this.vault.open(account.secretSealed, serviceAccountSecretBinding(account.id, account.type)),
     ) as Record<string, string>;
-    const settings = account.settings as Record<string, unknown>;
+    const settings = account.settings;
     const scopes = Array.isArray(settings.scopes) ? (settings.scopes as string[]) : [];
     switch (account.type) {
       case 'github_pat':
@@ -109,7 +152,8 @@ export class ServiceAccountCredentialUseCase {
           .setIssuer(String(settings.client_email))
           .setAudience(String(settings.token_uri))
           .setIssuedAt(Math.floor(now / 1000))
-          .setExpirationTime(Math.floor(now / 1000) + ASSERTION_LIFETIME_S);
+          .setExpirationTime(Math.floor(now / 1000) + ASSERTION_LIFETIME_S)
+          .setJti(randomUUID());
         if (typeof settings.subject === 'string') {
           jwt.setSubject(settings.subject); // domain-wide delegation: act as this user
         }
@@ -122,20 +166,16 @@ export class ServiceAccountCredentialUseCase {
       }
       default:
         throw new CredentialError(
-          'unknown_account',
+          'credential_unusable',
           `service account "${account.name}" has an unknown type`,
         );
     }
   }
 
-  private bearer(
-    accessToken: string,
-    expiresIn: number | undefined,
-    now: number,
-  ): InjectedCredential {
+  private bearer(accessToken: string, expiresIn: number, now: number): InjectedCredential {
     return {
       headers: { authorization: `Bearer ${accessToken}` },
-      expiresAt: expiresIn === undefined ? null : new Date(now + expiresIn * 1000),
+      expiresAt: new Date(now + expiresIn * 1000),
     };
   }
 }

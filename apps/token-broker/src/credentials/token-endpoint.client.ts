@@ -4,8 +4,15 @@ import { CredentialError } from './credential.error';
 export interface TokenResponse {
   access_token: string;
   token_type: string;
-  expires_in?: number;
+  /** Seconds; a default when the server gave none, capped to a sane maximum. */
+  expires_in: number;
 }
+
+// RFC 6749 §5.1 only RECOMMENDS expires_in: without it, reuse the token this long.
+const DEFAULT_EXPIRES_IN_S = 300;
+const MAX_EXPIRES_IN_S = 86_400;
+// RFC 6750 §2.1 b64token: what may follow "Bearer " in a header.
+const B64TOKEN = /^[A-Za-z0-9\-._~+/]+=*$/;
 
 const TIMEOUT_MS = 10_000;
 const MAX_BODY_BYTES = 64 * 1024;
@@ -56,11 +63,18 @@ export class TokenEndpointClient {
         `token endpoint answered ${response.status} without JSON`,
       );
     }
-    const parsed = body as Partial<TokenResponse> & { error?: unknown };
+    const parsed = body as {
+      access_token?: unknown;
+      token_type?: unknown;
+      expires_in?: unknown;
+      error?: unknown;
+    };
     if (
       !response.ok ||
       typeof parsed.access_token !== 'string' ||
-      typeof parsed.token_type !== 'string'
+      !B64TOKEN.test(parsed.access_token) ||
+      typeof parsed.token_type !== 'string' ||
+      parsed.token_type.toLowerCase() !== 'bearer'
     ) {
       const error = typeof parsed.error === 'string' ? parsed.error.slice(0, 64) : 'no token';
       throw new CredentialError(
@@ -71,7 +85,7 @@ export class TokenEndpointClient {
     return {
       access_token: parsed.access_token,
       token_type: parsed.token_type,
-      expires_in: typeof parsed.expires_in === 'number' ? parsed.expires_in : undefined,
+      expires_in: expiresIn(parsed.expires_in),
     };
   }
 
@@ -96,4 +110,13 @@ export class TokenEndpointClient {
     }
     return Buffer.concat(chunks).toString('utf8');
   }
+}
+
+/** A positive number of seconds (numeric strings accepted, as some servers send them), capped. */
+function expiresIn(value: unknown): number {
+  const seconds = typeof value === 'string' && /^\d{1,10}$/.test(value) ? Number(value) : value;
+  if (typeof seconds !== 'number' || !Number.isFinite(seconds) || seconds <= 0) {
+    return DEFAULT_EXPIRES_IN_S;
+  }
+  return Math.min(seconds, MAX_EXPIRES_IN_S);
 }

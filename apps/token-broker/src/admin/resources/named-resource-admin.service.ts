@@ -53,8 +53,9 @@ export abstract class NamedResourceAdminService<E extends Row> {
     expected: readonly number[] | undefined,
     ctx: ChangeContext,
   ): Promise<E> {
-    const current = await this.get(id);
-    return this.repository.update(id, expected, () => this.toValues(body, current), ctx);
+    await this.get(id);
+    // Built from the row as locked inside the write, so nothing read earlier is written back.
+    return this.repository.update(id, expected, (locked) => this.toValues(body, locked), ctx);
   }
 
   async patch(
@@ -78,10 +79,11 @@ export abstract class NamedResourceAdminService<E extends Row> {
         merged[key] = null;
       }
     }
+    // The merge was made on `current`; If-Match (or its row version) makes sure it is still current.
     return this.repository.update(
       id,
       expected ?? [current.rowVersion],
-      () => this.toValues(merged, current),
+      (locked) => this.toValues(merged, locked),
       ctx,
     );
   }

@@ -1,23 +1,30 @@
+import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import type { DeepPartial } from 'typeorm';
 import { Vault } from '@app/crypto';
 import { type ProviderEntity, ProviderRepository } from '@app/persistence';
 import { providerSecretBinding } from '@app/vault';
+import { AdminApiError } from '../../http/admin-api.error';
 import { parseBody } from '../../http/parse-body';
 import { NamedResourceAdminService } from '../named-resource-admin.service';
-import { presetEndpoints, type ProviderKind } from './provider.presets';
+import { effectiveEndpoints, type ProviderKind } from './provider.presets';
 import { providerInputSchema } from './provider.schema';
 
-const ENDPOINTS = [
+/** Where the client secret goes: changing any of these without re-entering it is refused. */
+const SECRET_DESTINATION = [
+  'kind',
+  'client_id',
+  'tenant',
   'issuer',
   'authorization_endpoint',
   'token_endpoint',
   'device_authorization_endpoint',
-  'userinfo_endpoint',
-  'revocation_endpoint',
 ] as const;
 
-/** Provider configurations: presets fill endpoints; the client secret is sealed and write-only. */
+/**
+ * Provider configurations. Only what the operator wrote is stored; preset endpoints are
+ * derived on read. The client secret is sealed (bound to the row id) and write-only.
+ */
 @Injectable()
 export class ProviderAdminService extends NamedResourceAdminService<ProviderEntity> {
   constructor(
@@ -35,6 +42,7 @@ export class ProviderAdminService extends NamedResourceAdminService<ProviderEnti
       client_id: row.clientId,
       client_secret_set: row.clientSecretSealed !== null,
       ...row.settings,
+      ...effectiveEndpoints(row.kind as ProviderKind, row.settings),
       row_version: row.rowVersion,
       created_at: row.createdAt.toISOString(),
       updated_at: row.updatedAt.toISOString(),
@@ -46,50 +54,36 @@ export class ProviderAdminService extends NamedResourceAdminService<ProviderEnti
   }
 
   protected toValues(body: unknown, current: ProviderEntity | null): DeepPartial<ProviderEntity> {
-    const { name, kind, client_id, client_secret, tenant, ...rest } = parseBody(
+    const { name, kind, client_id, client_secret, ...settings } = parseBody(
       providerInputSchema,
       body,
     );
-    const preset = presetEndpoints(kind as ProviderKind, tenant ?? 'common');
-    const settings: Record<string, unknown> = {
-      ...rest,
-      ...(tenant !== undefined ? { tenant } : {}),
-    };
-    for (const endpoint of ENDPOINTS) {
-      settings[endpoint] = rest[endpoint] ?? preset[endpoint];
-      if (settings[endpoint] === undefined) {
-        delete settings[endpoint];
+    const id = current?.id ?? randomUUID();
+    let sealed: string | null;
+    if (client_secret === null) {
+      sealed = null;
+    } else if (client_secret !== undefined) {
+      sealed = this.vault.seal(client_secret, providerSecretBinding(id));
+    } else {
+      sealed = current?.clientSecretSealed ?? null;
+      if (
+        sealed !== null &&
+        current !== null &&
+        this.destinationChanged(current, { kind, client_id, ...settings })
+      ) {
+        throw new AdminApiError('validation_failed', 'the request body is invalid', [
+          {
+            field: 'client_secret',
+            message: `must be given again when ${SECRET_DESTINATION.join(', ')} change`,
+          },
+        ]);
       }
     }
-    return {
-      name,
-      kind,
-      clientId: client_id,
-      clientSecretSealed: this.secret(client_secret, name, current),
-      settings,
-    };
+    return { id, name, kind, clientId: client_id, clientSecretSealed: sealed, settings };
   }
 
-  /** Sealed to the provider's name: a sealed secret copied to another provider row will not open. */
-  private secret(
-    input: string | null | undefined,
-    name: string,
-    current: ProviderEntity | null,
-  ): string | null {
-    if (input === null) {
-      return null;
-    }
-    if (input !== undefined) {
-      return this.vault.seal(input, providerSecretBinding(name));
-    }
-    if (current?.clientSecretSealed && current.name !== name) {
-      // Renamed: re-seal under the new binding.
-      const plain = this.vault.open(
-        current.clientSecretSealed,
-        providerSecretBinding(current.name),
-      );
-      return this.vault.seal(plain, providerSecretBinding(name));
-    }
-    return current?.clientSecretSealed ?? null;
+  private destinationChanged(current: ProviderEntity, next: Record<string, unknown>): boolean {
+    const before: Record<string, unknown> = { ...this.editable(current) };
+    return SECRET_DESTINATION.some((field) => before[field] !== next[field]);
   }
 }

@@ -44,3 +44,31 @@ export function presetEndpoints(kind: ProviderKind, tenant: string): ProviderEnd
       return {};
   }
 }
+
+/**
+ * The endpoints a provider uses: the operator's explicit values over the preset of its kind.
+ * Computed when read, so changing `kind` or `tenant` changes the preset endpoints too.
+ */
+export function effectiveEndpoints(
+  kind: ProviderKind,
+  settings: Record<string, unknown>,
+): ProviderEndpoints {
+  const tenant = typeof settings.tenant === 'string' ? settings.tenant : 'common';
+  const merged: ProviderEndpoints = { ...presetEndpoints(kind, tenant) };
+  for (const key of ENDPOINT_NAMES) {
+    const explicit = settings[key];
+    if (typeof explicit === 'string') {
+      merged[key] = explicit;
+    }
+  }
+  return merged;
+}
+
+export const ENDPOINT_NAMES = [
+  'issuer',
+  'authorization_endpoint',
+  'token_endpoint',
+  'device_authorization_endpoint',
+  'userinfo_endpoint',
+  'revocation_endpoint',
+] as const;

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import type { DeepPartial } from 'typeorm';
 import { Vault } from '@app/crypto';
@@ -6,9 +7,14 @@ import { serviceAccountSecretBinding } from '@app/vault';
 import { AdminApiError } from '../../http/admin-api.error';
 import { parseBody } from '../../http/parse-body';
 import { NamedResourceAdminService } from '../named-resource-admin.service';
-import { SECRET_FIELDS, serviceAccountInputSchema } from './service-account.schema';
+import {
+  SECRET_DESTINATION,
+  SECRET_FIELDS,
+  type ServiceAccountInput,
+  serviceAccountInputSchema,
+} from './service-account.schema';
 
-const binding = serviceAccountSecretBinding;
+type ServiceAccountType = ServiceAccountInput['type'];
 
 /** Service accounts: non-secret settings in the clear, the secret fields sealed together. */
 @Injectable()
@@ -42,8 +48,7 @@ export class ServiceAccountAdminService extends NamedResourceAdminService<Servic
     body: unknown,
     current: ServiceAccountEntity | null,
   ): DeepPartial<ServiceAccountEntity> {
-    const input = parseBody(serviceAccountInputSchema, body);
-    const { name, type, description, ...rest } = input;
+    const { name, type, description, ...rest } = parseBody(serviceAccountInputSchema, body);
     const secretNames = SECRET_FIELDS[type];
     const given: Record<string, string> = {};
     const settings: Record<string, unknown> = {};
@@ -54,42 +59,54 @@ export class ServiceAccountAdminService extends NamedResourceAdminService<Servic
         settings[key] = value;
       }
     }
+    const id = current?.id ?? randomUUID();
     return {
+      id,
       name,
       type,
       description,
       settings,
-      secretSealed: this.sealed(given, secretNames, name, type, current),
+      secretSealed: this.sealed(id, type, given, settings, current),
     };
   }
 
   private sealed(
+    id: string,
+    type: ServiceAccountType,
     given: Record<string, string>,
-    secretNames: readonly string[],
-    name: string,
-    type: string,
+    settings: Record<string, unknown>,
     current: ServiceAccountEntity | null,
   ): string {
-    const complete = secretNames.every((field) => given[field] !== undefined);
-    if (complete) {
-      return this.vault.seal(JSON.stringify(given), binding(name, type));
+    const secretNames = SECRET_FIELDS[type];
+    if (secretNames.every((field) => given[field] !== undefined)) {
+      const plaintext = JSON.stringify(given);
+      if (Buffer.byteLength(plaintext) > Vault.MAX_PLAINTEXT_BYTES) {
+        throw invalid(secretNames.map((field) => ({ field, message: 'is too large to store' })));
+      }
+      return this.vault.seal(plaintext, serviceAccountSecretBinding(id, type));
     }
-    // Absent secret on update: keep the stored one, if it belongs to the same type.
+    const missing = secretNames
+      .filter((field) => given[field] === undefined)
+      .map((field) => ({ field, message: 'is required' }));
+    // Absent secret on update: keep the stored one, unless the type or where it is sent changed.
     if (current === null || current.type !== type) {
-      throw new AdminApiError(
-        'validation_failed',
-        'the request body is invalid',
-        secretNames
-          .filter((field) => given[field] === undefined)
-          .map((field) => ({ field, message: 'is required' })),
+      throw invalid(missing);
+    }
+    const redirected = SECRET_DESTINATION[type].filter(
+      (field) => JSON.stringify(current.settings[field]) !== JSON.stringify(settings[field]),
+    );
+    if (redirected.length > 0) {
+      throw invalid(
+        missing.map((m) => ({
+          field: m.field,
+          message: `must be given again when ${redirected.join(', ')} change`,
+        })),
       );
     }
-    if (current.name === name) {
-      return current.secretSealed;
-    }
-    return this.vault.seal(
-      this.vault.open(current.secretSealed, binding(current.name, current.type)),
-      binding(name, type),
-    );
+    return current.secretSealed;
   }
+}
+
+function invalid(errors: { field: string; message: string }[]): AdminApiError {
+  return new AdminApiError('validation_failed', 'the request body is invalid', errors);
 }

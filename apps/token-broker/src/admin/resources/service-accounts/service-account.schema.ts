@@ -1,11 +1,31 @@
 import { z } from 'zod';
-import { endpointUrl, resourceName, scopeList, secretText, text } from '../field.schemas';
+import { createPrivateKey } from 'node:crypto';
+import {
+  endpointUrl,
+  headerSecret,
+  resourceName,
+  scopeList,
+  secretText,
+  text,
+} from '../field.schemas';
 
 const common = {
   name: resourceName,
   description: text(2000).default(''),
 };
-const token = secretText(8192).optional();
+const token = headerSecret(8192).optional();
+
+/** A PKCS#8 RSA private key, as in Google's JSON key files (what RS256 signing needs). */
+function isPkcs8RsaKey(pem: string): boolean {
+  if (!pem.trimStart().startsWith('-----BEGIN PRIVATE KEY-----')) {
+    return false;
+  }
+  try {
+    return createPrivateKey({ key: pem, format: 'pem' }).asymmetricKeyType === 'rsa';
+  } catch {
+    return false;
+  }
+}
 
 /**
  * A service account as operators write it, by type. Secret fields (`token`, `value`,
@@ -40,7 +60,7 @@ export const serviceAccountInputSchema = z.discriminatedUnion('type', [
             'must not be a hop or framing header (cookie, host, content-length, transfer-encoding)',
         },
       ),
-    value: secretText(8192).optional(),
+    value: headerSecret(8192).optional(),
   }),
   z.strictObject({
     ...common,
@@ -56,7 +76,9 @@ export const serviceAccountInputSchema = z.discriminatedUnion('type', [
     type: z.literal('google_service_account'),
     client_email: z.email({ message: 'must be the service account e-mail' }),
     private_key: secretText(16384)
-      .refine((k) => k.includes('PRIVATE KEY'), { message: 'must be a PEM private key' })
+      .refine(isPkcs8RsaKey, {
+        message: 'must be a PKCS#8 PEM RSA private key (-----BEGIN PRIVATE KEY-----)',
+      })
       .optional(),
     private_key_id: text(128).optional(),
     token_uri: endpointUrl.default('https://oauth2.googleapis.com/token'),
@@ -75,4 +97,14 @@ export const SECRET_FIELDS: Record<ServiceAccountInput['type'], readonly string[
   static_header: ['value'],
   oauth2_client_credentials: ['client_secret'],
   google_service_account: ['private_key'],
+};
+
+/** Where each type's secret is sent: changing any of these without re-entering the secret is refused. */
+export const SECRET_DESTINATION: Record<ServiceAccountInput['type'], readonly string[]> = {
+  github_pat: [],
+  gitlab_pat: ['base_url'],
+  static_bearer: [],
+  static_header: ['header_name'],
+  oauth2_client_credentials: ['token_endpoint', 'client_id'],
+  google_service_account: ['token_uri', 'client_email'],
 };
