@@ -5,8 +5,10 @@ import { PolicyRevisionEntity } from './entities/policy-revision.entity';
 import { PolicyEntity } from './entities/policy.entity';
 import { ProviderEntity } from './entities/provider.entity';
 import { ServiceAccountEntity } from './entities/service-account.entity';
+import { SigningKeyEntity } from './entities/signing-key.entity';
 import { CreatePolicyTables1764300000000 } from './migrations/1764300000000-CreatePolicyTables';
 import { CreateCredentialTables1764400000000 } from './migrations/1764400000000-CreateCredentialTables';
+import { CreateSigningKeys1764500000000 } from './migrations/1764500000000-CreateSigningKeys';
 
 export const ENTITIES = [
   PolicyEntity,
@@ -15,8 +17,13 @@ export const ENTITIES = [
   ProviderEntity,
   ApiKeyEntity,
   ServiceAccountEntity,
+  SigningKeyEntity,
 ];
-export const MIGRATIONS = [CreatePolicyTables1764300000000, CreateCredentialTables1764400000000];
+export const MIGRATIONS = [
+  CreatePolicyTables1764300000000,
+  CreateCredentialTables1764400000000,
+  CreateSigningKeys1764500000000,
+];
 
 /** The one data-source definition shared by the apps, the migrate CLI and the tests. */
 export function buildDataSourceOptions(

@@ -29,3 +29,4 @@ export {
 export { NamedResourceRepository } from './repositories/named-resource.repository';
 export { AuditRepository } from './repositories/audit.repository';
 export type { AuditDraft } from './repositories/audit.writer';
+export { SigningKeyEntity, type SigningKeyState } from './entities/signing-key.entity';

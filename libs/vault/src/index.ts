@@ -1,3 +1,8 @@
 export { RotateVaultKeysUseCase, type RotationReport } from './rotate-vault-keys.usecase';
-export { providerSecretBinding, serviceAccountSecretBinding } from './seal-bindings';
+export {
+  providerSecretBinding,
+  serviceAccountSecretBinding,
+  signingKeySecretBinding,
+} from './seal-bindings';
+export { SIGNING_ALG, SigningKeyStore, type ActiveSigningKey } from './signing-key.store';
 export { API_KEY_PEPPER, VaultModule } from './vault.module';

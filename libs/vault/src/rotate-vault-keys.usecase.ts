@@ -1,7 +1,11 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { type SealBinding, Vault } from '@app/crypto';
-import { providerSecretBinding, serviceAccountSecretBinding } from './seal-bindings';
+import {
+  providerSecretBinding,
+  serviceAccountSecretBinding,
+  signingKeySecretBinding,
+} from './seal-bindings';
 
 export interface RotationReport {
   examined: number;
@@ -14,6 +18,8 @@ export interface RotationReport {
 
 interface SealedColumn {
   table: string;
+  /** The primary key column (returned as `id`). */
+  key: 'id' | 'kid';
   column: string;
   /** Extra columns the binding needs. */
   select: string;
@@ -23,12 +29,21 @@ interface SealedColumn {
 const COLUMNS: SealedColumn[] = [
   {
     table: 'providers',
+    key: 'id',
     column: 'client_secret_sealed',
     select: 'name',
     binding: (row) => providerSecretBinding(row.id),
   },
   {
+    table: 'signing_keys',
+    key: 'kid',
+    column: 'private_jwk_sealed',
+    select: 'kid',
+    binding: (row) => signingKeySecretBinding(row.kid),
+  },
+  {
     table: 'service_accounts',
+    key: 'id',
     column: 'secret_sealed',
     select: 'name, type',
     binding: (row) => serviceAccountSecretBinding(row.id, row.type),
@@ -50,11 +65,11 @@ export class RotateVaultKeysUseCase {
   async execute(batchSize = 200): Promise<RotationReport> {
     const report: RotationReport = { examined: 0, resealed: 0, skipped: 0, failed: [] };
     for (const column of COLUMNS) {
-      let after = '00000000-0000-0000-0000-000000000000';
+      let after = '';
       for (;;) {
         const rows: Record<string, string>[] = await this.dataSource.query(
-          `SELECT id, ${column.select}, ${column.column} AS sealed FROM ${column.table}
-            WHERE id > $1 AND ${column.column} IS NOT NULL ORDER BY id LIMIT $2`,
+          `SELECT ${column.key}::text AS id, ${column.select}, ${column.column} AS sealed FROM ${column.table}
+            WHERE ${column.key}::text > $1 AND ${column.column} IS NOT NULL ORDER BY ${column.key}::text LIMIT $2`,
           [after, batchSize],
         );
         if (rows.length === 0) {
@@ -86,7 +101,7 @@ export class RotateVaultKeysUseCase {
       return;
     }
     const result: [unknown[], number] = await this.dataSource.query(
-      `UPDATE ${column.table} SET ${column.column} = $1 WHERE id = $2 AND ${column.column} = $3`,
+      `UPDATE ${column.table} SET ${column.column} = $1 WHERE ${column.key}::text = $2 AND ${column.column} = $3`,
       [resealed, row.id, row.sealed],
     );
     if (result[1] === 1) {

@@ -13,3 +13,7 @@ export function providerSecretBinding(providerId: string): SealBinding {
 export function serviceAccountSecretBinding(accountId: string, type: string): SealBinding {
   return { owner: `service_account:${accountId}`, provider: type, field: 'secret' };
 }
+
+export function signingKeySecretBinding(kid: string): SealBinding {
+  return { owner: `signing_key:${kid}`, provider: '', field: 'private_jwk' };
+}

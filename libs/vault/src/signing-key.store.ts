@@ -1,0 +1,91 @@
+import { Injectable } from '@nestjs/common';
+import { calculateJwkThumbprint, exportJWK, generateKeyPair, type JWK } from 'jose';
+import { DataSource, type EntityManager } from 'typeorm';
+import { Vault } from '@app/crypto';
+import { SigningKeyEntity } from '@app/persistence';
+import { signingKeySecretBinding } from './seal-bindings';
+
+/** ES256 (RFC 7518 §3.4): small keys and signatures, supported by every JOSE library. */
+export const SIGNING_ALG = 'ES256';
+// Serialises key creation and rotation across broker and worker processes.
+const SIGNING_KEY_LOCK = 0x6d63706b; // "mcpk"
+
+export interface ActiveSigningKey {
+  kid: string;
+  alg: string;
+  /** Private JWK, for the signer only; never logged, never published. */
+  privateJwk: JWK;
+}
+
+/**
+ * The broker's token-signing keys: one active key signs; the previous one stays published in
+ * the JWKS so tokens it signed keep verifying until they expire. Private keys are sealed by the
+ * vault, bound to their kid.
+ */
+@Injectable()
+export class SigningKeyStore {
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly vault: Vault,
+  ) {}
+
+  /** The active key, created on first use. */
+  async active(): Promise<ActiveSigningKey> {
+    const existing = await this.dataSource
+      .getRepository(SigningKeyEntity)
+      .findOneBy({ state: 'active' });
+    const row =
+      existing ??
+      (await this.dataSource.transaction(async (m) => {
+        await m.query('SELECT pg_advisory_xact_lock($1)', [SIGNING_KEY_LOCK]);
+        return (
+          (await m.getRepository(SigningKeyEntity).findOneBy({ state: 'active' })) ??
+          this.insertActive(m)
+        );
+      }));
+    return {
+      kid: row.kid,
+      alg: row.alg,
+      privateJwk: JSON.parse(
+        this.vault.open(row.privateJwkSealed, signingKeySecretBinding(row.kid)),
+      ) as JWK,
+    };
+  }
+
+  /** Makes a new active key; the active one becomes previous, the previous one is retired. */
+  async rotate(): Promise<string> {
+    return this.dataSource.transaction(async (m) => {
+      await m.query('SELECT pg_advisory_xact_lock($1)', [SIGNING_KEY_LOCK]);
+      await m.query(
+        `UPDATE signing_keys SET state = 'retired', retired_at = now() WHERE state = 'previous'`,
+      );
+      await m.query(`UPDATE signing_keys SET state = 'previous' WHERE state = 'active'`);
+      return (await this.insertActive(m)).kid;
+    });
+  }
+
+  /** RFC 7517 JWK Set of the active and previous public keys (what `/jwks` serves). */
+  async publicJwks(): Promise<{ keys: JWK[] }> {
+    const rows = await this.dataSource
+      .getRepository(SigningKeyEntity)
+      .find({ where: [{ state: 'active' }, { state: 'previous' }], order: { createdAt: 'DESC' } });
+    return {
+      keys: rows.map((row) => ({ ...row.publicJwk, kid: row.kid, alg: row.alg, use: 'sig' })),
+    };
+  }
+
+  private async insertActive(m: EntityManager): Promise<SigningKeyEntity> {
+    const { publicKey, privateKey } = await generateKeyPair(SIGNING_ALG, { extractable: true });
+    const publicJwk = await exportJWK(publicKey);
+    const kid = await calculateJwkThumbprint(publicJwk);
+    const privateJwk = { ...(await exportJWK(privateKey)), kid, alg: SIGNING_ALG };
+    return m.getRepository(SigningKeyEntity).save({
+      kid,
+      alg: SIGNING_ALG,
+      publicJwk: publicJwk as Record<string, unknown>,
+      privateJwkSealed: this.vault.seal(JSON.stringify(privateJwk), signingKeySecretBinding(kid)),
+      state: 'active',
+      retiredAt: null,
+    });
+  }
+}
