@@ -1,14 +1,9 @@
-import {
-  Column,
-  CreateDateColumn,
-  Entity,
-  PrimaryGeneratedColumn,
-  UpdateDateColumn,
-} from 'typeorm';
+import { Column, Entity, PrimaryGeneratedColumn } from 'typeorm';
+import { VersionedEntity } from './versioned.entity';
 import type { AuthMethod } from '@app/policy-engine';
 
 @Entity({ name: 'policies' })
-export class PolicyEntity {
+export class PolicyEntity extends VersionedEntity {
   @PrimaryGeneratedColumn('uuid')
   id: string;
 
@@ -29,14 +24,4 @@ export class PolicyEntity {
 
   @Column({ name: 'auth_method', type: 'jsonb' })
   authMethod: AuthMethod;
-
-  /** Bumped on every write; the policy's ETag. */
-  @Column({ name: 'row_version', type: 'integer', default: 1 })
-  rowVersion: number;
-
-  @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
-  createdAt: Date;
-
-  @UpdateDateColumn({ name: 'updated_at', type: 'timestamptz' })
-  updatedAt: Date;
 }

@@ -1,14 +1,9 @@
-import {
-  Column,
-  CreateDateColumn,
-  Entity,
-  PrimaryGeneratedColumn,
-  UpdateDateColumn,
-} from 'typeorm';
+import { Column, Entity, PrimaryGeneratedColumn } from 'typeorm';
+import { VersionedEntity } from './versioned.entity';
 
 /** An OAuth/OIDC provider users connect to for tool credentials. The secret is sealed. */
 @Entity({ name: 'providers' })
-export class ProviderEntity {
+export class ProviderEntity extends VersionedEntity {
   @PrimaryGeneratedColumn('uuid')
   id: string;
 
@@ -28,13 +23,4 @@ export class ProviderEntity {
   /** Endpoints, scopes and switches; see the provider model in the token broker. */
   @Column({ type: 'jsonb' })
   settings: Record<string, unknown>;
-
-  @Column({ name: 'row_version', type: 'integer', default: 1 })
-  rowVersion: number;
-
-  @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
-  createdAt: Date;
-
-  @UpdateDateColumn({ name: 'updated_at', type: 'timestamptz' })
-  updatedAt: Date;
 }

@@ -1,14 +1,9 @@
-import {
-  Column,
-  CreateDateColumn,
-  Entity,
-  PrimaryGeneratedColumn,
-  UpdateDateColumn,
-} from 'typeorm';
+import { Column, Entity, PrimaryGeneratedColumn } from 'typeorm';
+import { VersionedEntity } from './versioned.entity';
 
 /** A machine credential injected for `service_account` policies. The secret is sealed. */
 @Entity({ name: 'service_accounts' })
-export class ServiceAccountEntity {
+export class ServiceAccountEntity extends VersionedEntity {
   @PrimaryGeneratedColumn('uuid')
   id: string;
 
@@ -28,13 +23,4 @@ export class ServiceAccountEntity {
 
   @Column({ name: 'secret_sealed', type: 'text' })
   secretSealed: string;
-
-  @Column({ name: 'row_version', type: 'integer', default: 1 })
-  rowVersion: number;
-
-  @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
-  createdAt: Date;
-
-  @UpdateDateColumn({ name: 'updated_at', type: 'timestamptz' })
-  updatedAt: Date;
 }

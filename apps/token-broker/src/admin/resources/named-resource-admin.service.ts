@@ -9,6 +9,21 @@ interface Row {
   id: string;
   name: string;
   rowVersion: number;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+/** The bookkeeping fields every resource view carries (`row_version` is also its ETag). */
+export function versionFields(row: Row): {
+  row_version: number;
+  created_at: string;
+  updated_at: string;
+} {
+  return {
+    row_version: row.rowVersion,
+    created_at: row.createdAt.toISOString(),
+    updated_at: row.updatedAt.toISOString(),
+  };
 }
 
 /**

@@ -24,6 +24,8 @@ interface Row {
   id: string;
   name: string;
   rowVersion: number;
+  createdAt: Date;
+  updatedAt: Date;
 }
 
 /**

@@ -5,7 +5,7 @@ import { type ApiKeyEntity, ApiKeyRepository, type ChangeContext } from '@app/pe
 import { API_KEY_PEPPER } from '@app/vault';
 import { AdminApiError } from '../../http/admin-api.error';
 import { parseBody } from '../../http/parse-body';
-import { NamedResourceAdminService } from '../named-resource-admin.service';
+import { NamedResourceAdminService, versionFields } from '../named-resource-admin.service';
 import { apiKeyInputSchema } from './api-key.schema';
 
 /** API keys: generated here, returned once at creation, stored as a keyed hash only. */
@@ -28,9 +28,7 @@ export class ApiKeyAdminService extends NamedResourceAdminService<ApiKeyEntity> 
       active: row.active,
       expires_at: row.expiresAt ? row.expiresAt.toISOString() : null,
       last_used_at: row.lastUsedAt ? row.lastUsedAt.toISOString() : null,
-      row_version: row.rowVersion,
-      created_at: row.createdAt.toISOString(),
-      updated_at: row.updatedAt.toISOString(),
+      ...versionFields(row),
     };
   }
 

@@ -6,7 +6,7 @@ import { type ProviderEntity, ProviderRepository } from '@app/persistence';
 import { providerSecretBinding } from '@app/vault';
 import { AdminApiError } from '../../http/admin-api.error';
 import { parseBody } from '../../http/parse-body';
-import { NamedResourceAdminService } from '../named-resource-admin.service';
+import { NamedResourceAdminService, versionFields } from '../named-resource-admin.service';
 import { effectiveEndpoints, type ProviderKind } from './provider.presets';
 import { providerInputSchema } from './provider.schema';
 
@@ -43,9 +43,7 @@ export class ProviderAdminService extends NamedResourceAdminService<ProviderEnti
       client_secret_set: row.clientSecretSealed !== null,
       ...row.settings,
       ...effectiveEndpoints(row.kind as ProviderKind, row.settings),
-      row_version: row.rowVersion,
-      created_at: row.createdAt.toISOString(),
-      updated_at: row.updatedAt.toISOString(),
+      ...versionFields(row),
     };
   }
 

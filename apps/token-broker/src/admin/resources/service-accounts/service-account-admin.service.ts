@@ -6,7 +6,7 @@ import { type ServiceAccountEntity, ServiceAccountRepository } from '@app/persis
 import { serviceAccountSecretBinding } from '@app/vault';
 import { AdminApiError } from '../../http/admin-api.error';
 import { parseBody } from '../../http/parse-body';
-import { NamedResourceAdminService } from '../named-resource-admin.service';
+import { NamedResourceAdminService, versionFields } from '../named-resource-admin.service';
 import {
   SECRET_DESTINATION,
   SECRET_FIELDS,
@@ -34,9 +34,7 @@ export class ServiceAccountAdminService extends NamedResourceAdminService<Servic
       description: row.description,
       ...row.settings,
       secret_set: true,
-      row_version: row.rowVersion,
-      created_at: row.createdAt.toISOString(),
-      updated_at: row.updatedAt.toISOString(),
+      ...versionFields(row),
     };
   }
 
