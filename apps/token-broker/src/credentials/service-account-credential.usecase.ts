@@ -5,9 +5,9 @@ import type { Logger } from 'pino';
 import { Vault } from '@app/crypto';
 import { LOGGER } from '@app/observability';
 import { type ServiceAccountEntity, ServiceAccountRepository } from '@app/persistence';
+import { OAuthClientError, TokenEndpointClient } from '@app/provider-flows';
 import { serviceAccountSecretBinding } from '@app/vault';
 import { CredentialError } from './credential.error';
-import { TokenEndpointClient } from './token-endpoint.client';
 
 export interface InjectedCredential {
   headers: Record<string, string>;
@@ -94,6 +94,11 @@ export class ServiceAccountCredentialUseCase {
     } catch (error) {
       if (error instanceof CredentialError) {
         throw error;
+      }
+      if (error instanceof OAuthClientError) {
+        throw new CredentialError('token_endpoint_failed', `token endpoint: ${error.message}`, {
+          cause: error,
+        });
       }
       // A secret that will not open (key removed, row tampered) or a key jose refuses: the
       // operator has to fix the account; the detail goes to the log, never to the caller.

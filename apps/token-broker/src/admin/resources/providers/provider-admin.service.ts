@@ -3,11 +3,11 @@ import { Injectable } from '@nestjs/common';
 import type { DeepPartial } from 'typeorm';
 import { Vault } from '@app/crypto';
 import { type ProviderEntity, ProviderRepository } from '@app/persistence';
+import { effectiveEndpoints, type ProviderKind } from '@app/provider-flows';
 import { providerSecretBinding } from '@app/vault';
 import { AdminApiError } from '../../http/admin-api.error';
 import { parseBody } from '../../http/parse-body';
 import { NamedResourceAdminService, versionFields } from '../named-resource-admin.service';
-import { effectiveEndpoints, type ProviderKind } from './provider.presets';
 import { providerInputSchema } from './provider.schema';
 
 /** Where the client secret goes: changing any of these without re-entering it is refused. */

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { endpointUrl, resourceName, scopeList, secretText, text } from '../field.schemas';
-import { PROVIDER_KINDS } from './provider.presets';
+import { PROVIDER_KINDS } from '@app/provider-flows';
 
 const endpointFields = {
   issuer: endpointUrl.optional(),

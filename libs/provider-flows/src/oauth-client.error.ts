@@ -1,0 +1,18 @@
+export type OAuthClientErrorCode = 'unreachable' | 'bad_response' | 'oauth_error';
+
+/**
+ * A call to a provider endpoint failed. `oauthError` carries the RFC 6749 §5.2 / RFC 8628 §3.5
+ * `error` code when the server sent one (e.g. `authorization_pending`). Messages name the host and
+ * the status, never a secret or a token.
+ */
+export class OAuthClientError extends Error {
+  constructor(
+    readonly code: OAuthClientErrorCode,
+    message: string,
+    readonly oauthError?: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = 'OAuthClientError';
+  }
+}
