@@ -1,5 +1,6 @@
 import type { DataSourceOptions } from 'typeorm';
 import { ApiKeyEntity } from './entities/api-key.entity';
+import { ConnectionEntity } from './entities/connection.entity';
 import { AuditEventEntity } from './entities/audit-event.entity';
 import { PolicyRevisionEntity } from './entities/policy-revision.entity';
 import { PolicyEntity } from './entities/policy.entity';
@@ -9,6 +10,7 @@ import { SigningKeyEntity } from './entities/signing-key.entity';
 import { CreatePolicyTables1764300000000 } from './migrations/1764300000000-CreatePolicyTables';
 import { CreateCredentialTables1764400000000 } from './migrations/1764400000000-CreateCredentialTables';
 import { CreateSigningKeys1764500000000 } from './migrations/1764500000000-CreateSigningKeys';
+import { CreateConnections1764600000000 } from './migrations/1764600000000-CreateConnections';
 
 export const ENTITIES = [
   PolicyEntity,
@@ -18,11 +20,13 @@ export const ENTITIES = [
   ApiKeyEntity,
   ServiceAccountEntity,
   SigningKeyEntity,
+  ConnectionEntity,
 ];
 export const MIGRATIONS = [
   CreatePolicyTables1764300000000,
   CreateCredentialTables1764400000000,
   CreateSigningKeys1764500000000,
+  CreateConnections1764600000000,
 ];
 
 /** The one data-source definition shared by the apps, the migrate CLI and the tests. */

@@ -30,3 +30,5 @@ export { NamedResourceRepository } from './repositories/named-resource.repositor
 export { AuditRepository } from './repositories/audit.repository';
 export type { AuditDraft } from './repositories/audit.writer';
 export { SigningKeyEntity, type SigningKeyState } from './entities/signing-key.entity';
+export { ConnectionEntity, type ConnectionStatus } from './entities/connection.entity';
+export { ConnectionRepository, type ConnectionTokens } from './repositories/connection.repository';

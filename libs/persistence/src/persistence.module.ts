@@ -10,6 +10,7 @@ import { DataSource } from 'typeorm';
 import { ReadinessService } from '@app/observability';
 import { buildDataSourceOptions } from './data-source.options';
 import { AuditRepository } from './repositories/audit.repository';
+import { ConnectionRepository } from './repositories/connection.repository';
 import {
   ApiKeyRepository,
   ProviderRepository,
@@ -61,6 +62,7 @@ export class PersistenceModule implements OnModuleInit, OnApplicationShutdown {
           ProviderRepository,
           ApiKeyRepository,
           ServiceAccountRepository,
+          ConnectionRepository,
         ].map((Repository) => ({
           provide: Repository,
           useFactory: (ds: DataSource) => new Repository(ds),
@@ -74,6 +76,7 @@ export class PersistenceModule implements OnModuleInit, OnApplicationShutdown {
         ProviderRepository,
         ApiKeyRepository,
         ServiceAccountRepository,
+        ConnectionRepository,
       ],
     };
   }

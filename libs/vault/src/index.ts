@@ -3,6 +3,9 @@ export {
   providerSecretBinding,
   serviceAccountSecretBinding,
   signingKeySecretBinding,
+  connectionTokenBinding,
+  deviceCodeBinding,
+  type ConnectionTokenField,
 } from './seal-bindings';
 export { SIGNING_ALG, SigningKeyStore, type ActiveSigningKey } from './signing-key.store';
 export { API_KEY_PEPPER, VaultModule } from './vault.module';

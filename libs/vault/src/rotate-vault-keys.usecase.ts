@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { type SealBinding, Vault } from '@app/crypto';
 import {
+  connectionTokenBinding,
   providerSecretBinding,
   serviceAccountSecretBinding,
   signingKeySecretBinding,
@@ -40,6 +41,20 @@ const COLUMNS: SealedColumn[] = [
     column: 'private_jwk_sealed',
     select: 'kid',
     binding: (row) => signingKeySecretBinding(row.kid),
+  },
+  {
+    table: 'connections',
+    key: 'id',
+    column: 'access_token_sealed',
+    select: 'provider_id',
+    binding: (row) => connectionTokenBinding(row.id, row.provider_id, 'access_token'),
+  },
+  {
+    table: 'connections',
+    key: 'id',
+    column: 'refresh_token_sealed',
+    select: 'provider_id',
+    binding: (row) => connectionTokenBinding(row.id, row.provider_id, 'refresh_token'),
   },
   {
     table: 'service_accounts',

@@ -17,3 +17,18 @@ export function serviceAccountSecretBinding(accountId: string, type: string): Se
 export function signingKeySecretBinding(kid: string): SealBinding {
   return { owner: `signing_key:${kid}`, provider: '', field: 'private_jwk' };
 }
+
+export type ConnectionTokenField = 'access_token' | 'refresh_token';
+
+export function connectionTokenBinding(
+  connectionId: string,
+  providerId: string,
+  field: ConnectionTokenField,
+): SealBinding {
+  return { owner: `connection:${connectionId}`, provider: providerId, field };
+}
+
+/** The device code of a pending RFC 8628 authorization, kept in Redis until it completes. */
+export function deviceCodeBinding(pendingId: string, providerId: string): SealBinding {
+  return { owner: `device_authorization:${pendingId}`, provider: providerId, field: 'device_code' };
+}
