@@ -13,3 +13,16 @@ export {
   type ClientAuth,
   type TokenResponse,
 } from './token-endpoint.client';
+export {
+  DeviceAuthorizationStore,
+  type PendingDeviceAuthorization,
+} from './device-authorization.store';
+export {
+  PollDeviceAuthorizationUseCase,
+  type DevicePollOutcome,
+} from './poll-device-authorization.usecase';
+export { providerClient, type ProviderClient } from './provider-client';
+export {
+  StartDeviceAuthorizationUseCase,
+  type DeviceAuthorizationRemedy,
+} from './start-device-authorization.usecase';

@@ -1,0 +1,2 @@
+export { devicePollJobId, JOBS, QUEUES, type DevicePollPayload } from './job-catalog';
+export { JobProducer } from './job.producer';

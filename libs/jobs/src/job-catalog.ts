@@ -1,0 +1,24 @@
+/**
+ * Every queue and job the apps share: names, payloads (ids only, never a token or secret) and the
+ * one function that builds each job's dedupe id.
+ */
+export const QUEUES = {
+  /** Provider-credential work: device-code polling (later: refresh, recovery, rotation). */
+  credentials: 'credentials',
+} as const;
+
+export const JOBS = {
+  devicePoll: 'device-poll',
+} as const;
+
+/** One poll of a pending RFC 8628 device authorization. */
+export interface DevicePollPayload {
+  pendingId: string;
+  /** 1 for the first poll; each re-enqueue increments it. */
+  attempt: number;
+}
+
+/** BullMQ custom ids may not contain ':' and must not look like integers. */
+export function devicePollJobId(pendingId: string, attempt: number): string {
+  return `device-poll_${pendingId}_${attempt}`;
+}

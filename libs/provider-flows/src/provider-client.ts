@@ -1,0 +1,35 @@
+import { Vault } from '@app/crypto';
+import type { ProviderEntity } from '@app/persistence';
+import { providerSecretBinding } from '@app/vault';
+import type { ClientAuth } from './token-endpoint.client';
+import {
+  effectiveEndpoints,
+  type ProviderEndpoints,
+  type ProviderKind,
+} from './provider-endpoints';
+
+/** What a flow needs of a provider row: its endpoints and its client authentication. */
+export interface ProviderClient {
+  endpoints: ProviderEndpoints;
+  auth: ClientAuth;
+  resource?: string;
+  deviceCodeEnabled: boolean;
+  oauthEnabled: boolean;
+}
+
+export function providerClient(row: ProviderEntity, vault: Vault): ProviderClient {
+  const settings = row.settings;
+  return {
+    endpoints: effectiveEndpoints(row.kind as ProviderKind, settings),
+    auth: {
+      id: row.clientId,
+      secret:
+        row.clientSecretSealed === null
+          ? undefined
+          : vault.open(row.clientSecretSealed, providerSecretBinding(row.id)),
+    },
+    resource: typeof settings.resource === 'string' ? settings.resource : undefined,
+    deviceCodeEnabled: settings.device_code_enabled === true,
+    oauthEnabled: settings.oauth_enabled !== false,
+  };
+}

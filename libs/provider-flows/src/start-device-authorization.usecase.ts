@@ -1,0 +1,104 @@
+import { randomUUID } from 'node:crypto';
+import { Vault } from '@app/crypto';
+import type { JobProducer } from '@app/jobs';
+import type { ProviderRepository } from '@app/persistence';
+import { deviceCodeBinding } from '@app/vault';
+import type { DeviceAuthorizationStore } from './device-authorization.store';
+import { OAuthClientError } from './oauth-client.error';
+import { providerClient } from './provider-client';
+import { expiresIn, type TokenEndpointClient } from './token-endpoint.client';
+
+/** What the user is told to do (the seed's device-code shape, without the device code). */
+export interface DeviceAuthorizationRemedy {
+  user_code: string;
+  verification_uri: string;
+  verification_uri_complete?: string;
+  expires_in: number;
+  interval: number;
+}
+
+const DEFAULT_INTERVAL_S = 5; // RFC 8628 §3.2
+const MAX_LIFETIME_S = 1800;
+
+/**
+ * RFC 8628 §3.1–3.2 for one user and provider: asks the provider for a device code, keeps it
+ * sealed in Redis, queues the first poll (payload: an id only) and returns what to show the user.
+ */
+export class StartDeviceAuthorizationUseCase {
+  constructor(
+    private readonly providers: ProviderRepository,
+    private readonly vault: Vault,
+    private readonly client: TokenEndpointClient,
+    private readonly store: DeviceAuthorizationStore,
+    private readonly jobs: JobProducer,
+  ) {}
+
+  async execute(
+    subject: string,
+    providerName: string,
+    scopes: string[],
+    now = Date.now(),
+  ): Promise<DeviceAuthorizationRemedy> {
+    const row = await this.providers.findByName(providerName);
+    if (!row) {
+      throw new OAuthClientError('bad_response', `provider "${providerName}" is not configured`);
+    }
+    const provider = providerClient(row, this.vault);
+    const endpoint = provider.endpoints.device_authorization_endpoint;
+    if (
+      !provider.deviceCodeEnabled ||
+      endpoint === undefined ||
+      provider.endpoints.token_endpoint === undefined
+    ) {
+      throw new OAuthClientError(
+        'bad_response',
+        `provider "${providerName}" does not allow the device flow`,
+      );
+    }
+    const form: Record<string, string> = {};
+    if (scopes.length > 0) {
+      form.scope = scopes.join(' ');
+    }
+    if (provider.resource !== undefined) {
+      form.resource = provider.resource;
+    }
+    const answer = await this.client.postForm(endpoint, form, provider.auth);
+    // Google names it verification_url; RFC 8628 says verification_uri.
+    const verificationUri = answer.verification_uri ?? answer.verification_url;
+    if (
+      typeof answer.device_code !== 'string' ||
+      typeof answer.user_code !== 'string' ||
+      typeof verificationUri !== 'string'
+    ) {
+      throw new OAuthClientError(
+        'bad_response',
+        `${new URL(endpoint).host} answered without a device code`,
+      );
+    }
+    const lifetime = expiresIn(answer.expires_in, MAX_LIFETIME_S, MAX_LIFETIME_S);
+    const interval = expiresIn(answer.interval, DEFAULT_INTERVAL_S, 60);
+    const pendingId = randomUUID();
+    await this.store.save(
+      pendingId,
+      {
+        subject,
+        providerId: row.id,
+        scopes,
+        deviceCodeSealed: this.vault.seal(answer.device_code, deviceCodeBinding(pendingId, row.id)),
+        interval,
+        expiresAt: now + lifetime * 1000,
+      },
+      now,
+    );
+    await this.jobs.enqueueDevicePoll({ pendingId, attempt: 1 }, interval * 1000);
+    return {
+      user_code: answer.user_code,
+      verification_uri: verificationUri,
+      ...(typeof answer.verification_uri_complete === 'string'
+        ? { verification_uri_complete: answer.verification_uri_complete }
+        : {}),
+      expires_in: lifetime,
+      interval,
+    };
+  }
+}
