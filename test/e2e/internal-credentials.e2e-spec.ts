@@ -11,7 +11,11 @@ import {
 import { call } from '../support/http';
 import 'reflect-metadata';
 import { DataSource } from 'typeorm';
-import { buildDataSourceOptions } from '@app/persistence';
+import { Queue } from 'bullmq';
+import { KeyRing, Vault } from '@app/crypto';
+import { QUEUES } from '@app/jobs';
+import { buildDataSourceOptions, ConnectionRepository, ProviderRepository } from '@app/persistence';
+import { connectionTokenBinding } from '@app/vault';
 
 const PAT = 'ghp_internalapitest0123456789';
 
@@ -83,6 +87,13 @@ describe('internal credential API (gateway → broker)', () => {
     const provider = new Provider('http://127.0.0.1', {
       clients: [
         {
+          client_id: 'device-app',
+          grant_types: ['urn:ietf:params:oauth:grant-type:device_code'],
+          response_types: [],
+          redirect_uris: [],
+          token_endpoint_auth_method: 'none',
+        },
+        {
           client_id: 'machine',
           client_secret: 'machine-secret-0123456789',
           grant_types: ['client_credentials'],
@@ -90,7 +101,11 @@ describe('internal credential API (gateway → broker)', () => {
           response_types: [],
         },
       ],
-      features: { clientCredentials: { enabled: true }, devInteractions: { enabled: false } },
+      features: {
+        clientCredentials: { enabled: true },
+        deviceFlow: { enabled: true },
+        devInteractions: { enabled: false },
+      },
       scopes: ['inventory:read'],
       ttl: { ClientCredentials: 600 },
       jwks: {
@@ -266,6 +281,99 @@ describe('internal credential API (gateway → broker)', () => {
       token: ADMIN_TOKEN,
     });
     expect(res.status).toBe(401);
+  });
+
+  describe('per-user connections (device_code, oauth)', () => {
+    beforeAll(async () => {
+      const res = await admin('POST', '/admin/v1/providers', {
+        name: 'idp',
+        kind: 'oauth2',
+        client_id: 'device-app',
+        token_endpoint: `${idpUrl}/token`,
+        device_authorization_endpoint: `${idpUrl}/device/auth`,
+        oauth_enabled: false,
+        device_code_enabled: true,
+      });
+      expect(res.status).toBe(201);
+    });
+
+    it('device_code without a connection: starts RFC 8628 at the provider and answers the seed remedy; the poll is queued', async () => {
+      const res = await resolve(
+        { type: 'device_code', provider: 'idp', scopes: ['openid'] },
+        { subject: 'alice' },
+      );
+      expect(res.status).toBe(200);
+      expect(res.json).toMatchObject({
+        outcome: 'auth_required',
+        remedy: {
+          auth_type: 'device_code',
+          provider: 'idp',
+          verification_uri: `${idpUrl}/device`,
+          expires_in: expect.any(Number),
+          interval: expect.any(Number),
+        },
+      });
+      expect(res.json.remedy.user_code).toMatch(/^[A-Z]{4}-[A-Z]{4}$/);
+      expect(res.json.remedy.instructions).toContain(res.json.remedy.user_code);
+      expect(res.json.remedy).not.toHaveProperty('device_code');
+      const queue = new Queue(QUEUES.credentials, {
+        prefix: `${h.config.REDIS_KEY_PREFIX}bull`,
+        connection: { host: '127.0.0.1', port: 6379 },
+      });
+      try {
+        const delayed = await queue.getDelayed();
+        expect(delayed.map((j) => j.name)).toContain('device-poll');
+        expect(Object.keys(delayed[0].data).sort()).toEqual(['attempt', 'pendingId']);
+      } finally {
+        await queue.obliterate({ force: true });
+        await queue.close();
+      }
+    });
+
+    it('with an active connection covering the scopes: injects its access token', async () => {
+      const ds = await new DataSource(
+        buildDataSourceOptions(h.database.url, { poolSize: 1 }),
+      ).initialize();
+      try {
+        const provider = await new ProviderRepository(ds).findByName('idp');
+        const vault = new Vault(KeyRing.parse(h.config.VAULT_KEYS));
+        await new ConnectionRepository(ds).upsert('bob', provider!.id, {
+          seal: (id) => ({
+            accessTokenSealed: vault.seal(
+              'user-access-token',
+              connectionTokenBinding(id, provider!.id, 'access_token'),
+            ),
+            refreshTokenSealed: null,
+          }),
+          tokenType: 'Bearer',
+          scopes: ['openid', 'repo'],
+          expiresAt: new Date(Date.now() + 3600_000),
+        });
+      } finally {
+        await ds.destroy();
+      }
+      const ok = await resolve(
+        { type: 'device_code', provider: 'idp', scopes: ['repo'] },
+        { subject: 'bob' },
+      );
+      expect(ok.json).toMatchObject({
+        outcome: 'inject',
+        headers: { authorization: 'Bearer user-access-token' },
+      });
+      // Another user never gets bob's token.
+      const other = await resolve(
+        { type: 'oauth', provider: 'idp', scopes: ['repo'] },
+        { subject: 'mallory' },
+      );
+      expect(other.json.outcome).toBe('unavailable');
+      expect(other.text).not.toContain('user-access-token');
+      // Scopes the connection lacks mean a new authorization, not the narrower token.
+      const wider = await resolve(
+        { type: 'device_code', provider: 'idp', scopes: ['admin'] },
+        { subject: 'bob' },
+      );
+      expect(wider.json.outcome).toBe('auth_required');
+    });
   });
 
   it('rejects an invalid auth method with field errors', async () => {

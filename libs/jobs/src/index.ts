@@ -1,2 +1,3 @@
 export { devicePollJobId, JOBS, QUEUES, type DevicePollPayload } from './job-catalog';
 export { JobProducer } from './job.producer';
+export { JobsModule } from './jobs.module';

@@ -5,9 +5,18 @@ import { APP_CONFIG, type TokenBrokerConfig } from '@app/config';
 import { MetricsService, ObservabilityModule } from '@app/observability';
 import { PersistenceModule } from '@app/persistence';
 import { PolicyCacheModule } from '@app/policy-cache';
-import { TokenEndpointClient } from '@app/provider-flows';
-import { RedisModule } from '@app/redis';
+import type Redis from 'ioredis';
+import { Vault } from '@app/crypto';
+import { JobProducer, JobsModule } from '@app/jobs';
+import { ProviderRepository } from '@app/persistence';
+import {
+  DeviceAuthorizationStore,
+  StartDeviceAuthorizationUseCase,
+  TokenEndpointClient,
+} from '@app/provider-flows';
+import { REDIS, REDIS_OPTIONS, RedisModule, type RedisModuleOptions } from '@app/redis';
 import { VaultModule } from '@app/vault';
+import { ConnectionCredentialUseCase } from '../credentials/connection-credential.usecase';
 import { InternalCredentialsController } from '../credentials/internal-credentials.controller';
 import { InternalTokenGuard } from '../credentials/internal-token.guard';
 import { ResolveCredentialUseCase } from '../credentials/resolve-credential.usecase';
@@ -51,6 +60,7 @@ export class AdminModule {
           poolSize: 5,
         }),
         VaultModule.forRoot({ vaultKeys: config.VAULT_KEYS, apiKeyPepper: config.API_KEY_PEPPER }),
+        JobsModule.forRoot({ redisUrl: config.REDIS_URL, keyPrefix: config.REDIS_KEY_PREFIX }),
         PolicyCacheModule.forRoot({
           pollIntervalMs: config.POLICY_POLL_INTERVAL_MS,
           defaultDecision: config.POLICY_DEFAULT,
@@ -77,6 +87,30 @@ export class AdminModule {
         TokenEndpointClient,
         ServiceAccountCredentialUseCase,
         ResolveCredentialUseCase,
+        ConnectionCredentialUseCase,
+        {
+          provide: DeviceAuthorizationStore,
+          useFactory: (redis: Redis, options: RedisModuleOptions) =>
+            new DeviceAuthorizationStore(redis, options.keyPrefix),
+          inject: [REDIS, REDIS_OPTIONS],
+        },
+        {
+          provide: StartDeviceAuthorizationUseCase,
+          useFactory: (
+            providers: ProviderRepository,
+            vault: Vault,
+            client: TokenEndpointClient,
+            store: DeviceAuthorizationStore,
+            jobs: JobProducer,
+          ) => new StartDeviceAuthorizationUseCase(providers, vault, client, store, jobs),
+          inject: [
+            ProviderRepository,
+            Vault,
+            TokenEndpointClient,
+            DeviceAuthorizationStore,
+            JobProducer,
+          ],
+        },
       ],
     };
   }

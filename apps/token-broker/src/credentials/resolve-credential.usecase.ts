@@ -1,5 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { AuthMethod } from '@app/policy-engine';
+import type { DeviceAuthorizationRemedy } from '@app/provider-flows';
+import { ConnectionCredentialUseCase } from './connection-credential.usecase';
 import { CredentialError } from './credential.error';
 import { ServiceAccountCredentialUseCase } from './service-account-credential.usecase';
 
@@ -14,16 +16,28 @@ export type CredentialAnswer =
   | { outcome: 'inject'; headers: Record<string, string>; expires_at: string | null }
   | { outcome: 'none' }
   | { outcome: 'denied'; reason: string }
-  | { outcome: 'unavailable'; reason: string };
+  | { outcome: 'unavailable'; reason: string }
+  | {
+      outcome: 'auth_required';
+      /** The seed's `-32001` data for a device-code remedy (reference/001_guide.md). */
+      remedy: {
+        auth_type: 'device_code';
+        provider: string;
+        instructions: string;
+      } & DeviceAuthorizationRemedy;
+    };
 
 /**
  * What the gateway must do for one tool call, given the winning policy's auth method and the
- * caller (DESIGN "Meaning of each method"). Per-user provider connections (`oauth`,
- * `device_code`) do not exist yet and answer `unavailable`, never a guess.
+ * caller (DESIGN "Meaning of each method"). What is not built yet (connecting by authorization
+ * code + PKCE) answers `unavailable`, never a guess.
  */
 @Injectable()
 export class ResolveCredentialUseCase {
-  constructor(private readonly serviceAccounts: ServiceAccountCredentialUseCase) {}
+  constructor(
+    private readonly serviceAccounts: ServiceAccountCredentialUseCase,
+    private readonly connections: ConnectionCredentialUseCase,
+  ) {}
 
   async execute(principal: Principal, method: AuthMethod): Promise<CredentialAnswer> {
     switch (method.type) {
@@ -56,11 +70,35 @@ export class ResolveCredentialUseCase {
         }
       }
       case 'oauth':
-      case 'device_code':
-        return {
-          outcome: 'unavailable',
-          reason: 'per-user provider connections are not implemented yet',
-        };
+      case 'device_code': {
+        const answer = await this.connections.execute(principal.subject, {
+          type: method.type,
+          provider: method.provider ?? '',
+          scopes: method.scopes ?? [],
+        });
+        switch (answer.kind) {
+          case 'credential':
+            return {
+              outcome: 'inject',
+              headers: answer.credential.headers,
+              expires_at: answer.credential.expiresAt
+                ? answer.credential.expiresAt.toISOString()
+                : null,
+            };
+          case 'device_code':
+            return {
+              outcome: 'auth_required',
+              remedy: {
+                auth_type: 'device_code',
+                provider: answer.provider,
+                ...answer.remedy,
+                instructions: `Go to ${answer.remedy.verification_uri} and enter code: ${answer.remedy.user_code}. The call can be retried once you have approved it.`,
+              },
+            };
+          case 'unavailable':
+            return { outcome: 'unavailable', reason: answer.reason };
+        }
+      }
     }
   }
 }

@@ -1,0 +1,83 @@
+import { Injectable } from '@nestjs/common';
+import { Vault } from '@app/crypto';
+import { ConnectionRepository, ProviderRepository } from '@app/persistence';
+import {
+  type DeviceAuthorizationRemedy,
+  OAuthClientError,
+  StartDeviceAuthorizationUseCase,
+} from '@app/provider-flows';
+import { connectionTokenBinding } from '@app/vault';
+import type { InjectedCredential } from './service-account-credential.usecase';
+
+export type ConnectionAnswer =
+  | { kind: 'credential'; credential: InjectedCredential }
+  | { kind: 'device_code'; provider: string; remedy: DeviceAuthorizationRemedy }
+  | { kind: 'unavailable'; reason: string };
+
+// A token this close to expiry is not handed out: the upstream call could outlive it.
+const EXPIRY_MARGIN_MS = 30_000;
+
+/**
+ * The user's own credential for a provider (`oauth` / `device_code` policies): the connection's
+ * access token when it is active, unexpired and covers the scopes; otherwise the remedy.
+ * Device code: a fresh device authorization whose poll the workers run. Authorization code +
+ * PKCE is not built yet, so `oauth` without a usable connection answers unavailable.
+ */
+@Injectable()
+export class ConnectionCredentialUseCase {
+  constructor(
+    private readonly providers: ProviderRepository,
+    private readonly connections: ConnectionRepository,
+    private readonly vault: Vault,
+    private readonly startDevice: StartDeviceAuthorizationUseCase,
+  ) {}
+
+  async execute(
+    subject: string,
+    method: { type: 'oauth' | 'device_code'; provider: string; scopes: string[] },
+    now = Date.now(),
+  ): Promise<ConnectionAnswer> {
+    const provider = await this.providers.findByName(method.provider);
+    if (!provider) {
+      return { kind: 'unavailable', reason: `provider "${method.provider}" is not configured` };
+    }
+    const connection = await this.connections.find(subject, provider.id);
+    const usable =
+      connection !== null &&
+      connection.status === 'active' &&
+      (connection.expiresAt === null || connection.expiresAt.getTime() - EXPIRY_MARGIN_MS > now) &&
+      method.scopes.every((scope) => connection.scopes.includes(scope));
+    if (usable) {
+      const token = this.vault.open(
+        connection.accessTokenSealed,
+        connectionTokenBinding(connection.id, provider.id, 'access_token'),
+      );
+      return {
+        kind: 'credential',
+        credential: {
+          headers: { authorization: `Bearer ${token}` },
+          expiresAt: connection.expiresAt,
+        },
+      };
+    }
+    if (method.type === 'oauth') {
+      return {
+        kind: 'unavailable',
+        reason: 'connecting with authorization code + PKCE is not implemented yet',
+      };
+    }
+    try {
+      const scopes = [...new Set([...method.scopes, ...(connection?.scopes ?? [])])];
+      return {
+        kind: 'device_code',
+        provider: method.provider,
+        remedy: await this.startDevice.execute(subject, method.provider, scopes, now),
+      };
+    } catch (error) {
+      if (error instanceof OAuthClientError) {
+        return { kind: 'unavailable', reason: error.message };
+      }
+      throw error;
+    }
+  }
+}
