@@ -3,12 +3,11 @@ import { APP_FILTER } from '@nestjs/core';
 import type { Logger } from 'pino';
 import { APP_CONFIG, type TokenBrokerConfig } from '@app/config';
 import { MetricsService, ObservabilityModule } from '@app/observability';
-import { PersistenceModule } from '@app/persistence';
+import { PersistenceModule, ProviderRepository } from '@app/persistence';
 import { PolicyCacheModule } from '@app/policy-cache';
 import type Redis from 'ioredis';
 import { Vault } from '@app/crypto';
 import { JobProducer, JobsModule } from '@app/jobs';
-import { ProviderRepository } from '@app/persistence';
 import {
   DeviceAuthorizationStore,
   StartDeviceAuthorizationUseCase,
