@@ -1,4 +1,5 @@
 import { Queue } from 'bullmq';
+import Redis from 'ioredis';
 import { type DevicePollPayload, devicePollJobId, JOBS, QUEUES } from './job-catalog';
 
 /**
@@ -7,21 +8,18 @@ import { type DevicePollPayload, devicePollJobId, JOBS, QUEUES } from './job-cat
  */
 export class JobProducer {
   private readonly credentials: Queue;
+  private readonly connection: Redis;
 
   constructor(redisUrl: string, keyPrefix: string) {
-    const url = new URL(redisUrl);
+    // ioredis parses the URL (user, password, db, TLS, IPv6) exactly as the rest of the app does.
+    this.connection = new Redis(redisUrl, {
+      maxRetriesPerRequest: 1,
+      connectTimeout: 5000,
+      commandTimeout: 5000,
+    });
     this.credentials = new Queue(QUEUES.credentials, {
       prefix: `${keyPrefix}bull`,
-      connection: {
-        host: url.hostname,
-        port: Number(url.port || 6379),
-        username: url.username || undefined,
-        password: url.password ? decodeURIComponent(url.password) : undefined,
-        db: url.pathname.length > 1 ? Number(url.pathname.slice(1)) : 0,
-        tls: url.protocol === 'rediss:' ? {} : undefined,
-        maxRetriesPerRequest: 1,
-        connectTimeout: 5000,
-      },
+      connection: this.connection,
       defaultJobOptions: { removeOnComplete: 1000, removeOnFail: 5000 },
     });
   }
@@ -31,7 +29,8 @@ export class JobProducer {
       jobId: devicePollJobId(payload.pendingId, payload.attempt),
       delay: delayMs,
       attempts: 3,
-      backoff: { type: 'exponential', delay: 1000 },
+      // A failed attempt never retries sooner than the provider's polling interval.
+      backoff: { type: 'fixed', delay: Math.max(delayMs, 1000) },
     });
   }
 
@@ -42,5 +41,7 @@ export class JobProducer {
 
   async close(): Promise<void> {
     await this.credentials.close();
+    // A connection we passed in is ours to close, not BullMQ's.
+    await this.connection.quit().catch(() => this.connection.disconnect());
   }
 }

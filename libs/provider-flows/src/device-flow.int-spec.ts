@@ -81,6 +81,11 @@ describe('RFC 8628 device authorization (real Postgres, Redis, BullMQ)', () => {
   const vault = new Vault(KeyRing.parse(KeyRing.generateSpec('k1')));
   let providerId: string;
 
+  /** The lease a poll takes lasts `interval`; dropping it stands in for that time passing. */
+  const intervalPassed = (pendingId: string) => redis.del(`${prefix}device-lease:${pendingId}`);
+  const pendingIds = async () =>
+    (await redis.keys(`${prefix}device:*`)).map((k) => k.split(':').pop() as string);
+
   beforeAll(async () => {
     database = await createTestDatabase();
     ds = await new DataSource(buildDataSourceOptions(database.url, { poolSize: 2 })).initialize();
@@ -167,8 +172,15 @@ describe('RFC 8628 device authorization (real Postgres, Redis, BullMQ)', () => {
       },
     );
     expect(await poll.execute(pendingId)).toEqual({ state: 'pending', retryAfterMs: 5000 });
+    // Polled again at once: the lease holds the provider back until `interval` has passed.
+    const asked = fake.requests.length;
+    expect(await poll.execute(pendingId)).toEqual({ state: 'pending', retryAfterMs: 5000 });
+    expect(fake.requests.length).toBe(asked);
+    await intervalPassed(pendingId);
     expect(await poll.execute(pendingId)).toEqual({ state: 'pending', retryAfterMs: 10_000 });
+    await intervalPassed(pendingId);
     expect(await poll.execute(pendingId)).toEqual({ state: 'pending', retryAfterMs: 10_000 });
+    await intervalPassed(pendingId);
     const done = await poll.execute(pendingId);
     expect(done.state).toBe('connected');
     const tokenRequest = fake.requests[fake.requests.length - 1];
@@ -188,6 +200,34 @@ describe('RFC 8628 device authorization (real Postgres, Redis, BullMQ)', () => {
       ),
     ).toBe('gho_access1');
     expect(await poll.execute(pendingId)).toMatchObject({ state: 'gone' });
+  });
+
+  it('shows the same code again while one is in flight instead of starting a new flow', async () => {
+    const first = await start.execute('user-4', 'gh', ['repo']);
+    const devicesAsked = fake.requests.filter((r) => r.path === '/device').length;
+    const again = await start.execute('user-4', 'gh', ['repo']);
+    expect(again.user_code).toBe(first.user_code);
+    expect(fake.requests.filter((r) => r.path === '/device').length).toBe(devicesAsked);
+    const pendingId = (await pendingIds())[0];
+    fake.token.push({ status: 400, body: { error: 'access_denied' } });
+    await poll.execute(pendingId);
+  });
+
+  it('understands errors sent with 200 (GitHub) and comma-separated scopes, and keeps tokens without expiry as non-expiring', async () => {
+    await start.execute('user-5', 'gh', ['repo']);
+    const pendingId = (await pendingIds())[0];
+    fake.token.push(
+      { status: 200, body: { error: 'slow_down' } },
+      {
+        status: 200,
+        body: { access_token: 'gho_noexpiry', token_type: 'bearer', scope: 'repo,gist' },
+      },
+    );
+    expect(await poll.execute(pendingId)).toEqual({ state: 'pending', retryAfterMs: 10_000 });
+    await intervalPassed(pendingId);
+    expect((await poll.execute(pendingId)).state).toBe('connected');
+    const connection = await new ConnectionRepository(ds).find('user-5', providerId);
+    expect(connection).toMatchObject({ scopes: ['repo', 'gist'], expiresAt: null });
   });
 
   it('stops on access_denied and on expired_token, forgetting the device code', async () => {

@@ -9,6 +9,7 @@ export {
 } from './provider-endpoints';
 export {
   expiresIn,
+  positiveSeconds,
   TokenEndpointClient,
   type ClientAuth,
   type TokenResponse,

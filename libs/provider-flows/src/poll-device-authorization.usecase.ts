@@ -1,10 +1,13 @@
 import { Vault } from '@app/crypto';
 import type { ConnectionRepository, ProviderRepository } from '@app/persistence';
 import { connectionTokenBinding, deviceCodeBinding } from '@app/vault';
-import type { DeviceAuthorizationStore } from './device-authorization.store';
+import type {
+  DeviceAuthorizationStore,
+  PendingDeviceAuthorization,
+} from './device-authorization.store';
 import { OAuthClientError } from './oauth-client.error';
 import { providerClient } from './provider-client';
-import type { TokenEndpointClient } from './token-endpoint.client';
+import type { TokenEndpointClient, TokenResponse } from './token-endpoint.client';
 
 export type DevicePollOutcome =
   | { state: 'pending'; retryAfterMs: number }
@@ -12,12 +15,17 @@ export type DevicePollOutcome =
   | { state: 'denied' | 'expired' | 'gone' | 'failed'; reason: string };
 
 const DEVICE_GRANT = 'urn:ietf:params:oauth:grant-type:device_code';
+const MAX_BACKOFF_MS = 300_000;
+// A poll's lease ends slightly before the next poll is due, so a punctual next poll gets it.
+const LEASE_SLACK_MS = 250;
 
 /**
  * One poll of a pending device authorization (RFC 8628 §3.4–3.5): on success the tokens become
  * the user's connection (sealed, bound to it); `authorization_pending` waits `interval`;
- * `slow_down` adds 5 s to it for this and later polls; `access_denied` and `expired_token` stop.
- * The caller (a BullMQ processor) re-queues while the answer is `pending`.
+ * `slow_down` adds 5 s to it for this and later polls; `access_denied` and `expired_token` stop;
+ * transport failures back off exponentially. A lease per pending id keeps polls at least
+ * `interval` apart whatever the queue does. The caller (a BullMQ processor) re-queues while the
+ * answer is `pending`, after `retryAfterMs`.
  */
 export class PollDeviceAuthorizationUseCase {
   constructor(
@@ -37,56 +45,72 @@ export class PollDeviceAuthorizationUseCase {
       };
     }
     if (now >= pending.expiresAt) {
-      await this.store.delete(pendingId);
+      await this.store.delete(pendingId, pending);
       return { state: 'expired', reason: 'the device code expired' };
     }
-    const row = await this.providers.findById(pending.providerId);
-    if (!row) {
-      await this.store.delete(pendingId);
-      return { state: 'failed', reason: 'the provider was removed' };
+    if (!(await this.store.lease(pendingId, pending.interval * 1000 - LEASE_SLACK_MS))) {
+      return { state: 'pending', retryAfterMs: pending.interval * 1000 };
     }
-    const provider = providerClient(row, this.vault);
-    const deviceCode = this.vault.open(
-      pending.deviceCodeSealed,
-      deviceCodeBinding(pendingId, row.id),
-    );
+    const row = await this.providers.findById(pending.providerId);
+    const tokenEndpoint =
+      row === null ? undefined : providerClient(row, this.vault).endpoints.token_endpoint;
+    if (row === null || tokenEndpoint === undefined || row.settings.device_code_enabled !== true) {
+      await this.store.delete(pendingId, pending);
+      return {
+        state: 'failed',
+        reason: 'the provider was removed or no longer allows the device flow',
+      };
+    }
+    let token: TokenResponse;
     try {
-      const token = await this.client.request(
-        provider.endpoints.token_endpoint as string,
-        { grant_type: DEVICE_GRANT, device_code: deviceCode },
-        provider.auth,
+      const deviceCode = this.vault.open(
+        pending.deviceCodeSealed,
+        deviceCodeBinding(pendingId, row.id),
       );
-      const connection = await this.connections.upsert(pending.subject, row.id, {
-        seal: (id) => ({
-          accessTokenSealed: this.vault.seal(
-            token.access_token,
-            connectionTokenBinding(id, row.id, 'access_token'),
-          ),
-          refreshTokenSealed:
-            token.refresh_token === undefined
-              ? null
-              : this.vault.seal(
-                  token.refresh_token,
-                  connectionTokenBinding(id, row.id, 'refresh_token'),
-                ),
-        }),
-        tokenType: token.token_type,
-        scopes: token.scope !== undefined ? token.scope.split(' ').filter(Boolean) : pending.scopes,
-        expiresAt: new Date(now + token.expires_in * 1000),
-      });
-      await this.store.delete(pendingId);
-      return { state: 'connected', connectionId: connection.id };
+      token = await this.client.request(
+        tokenEndpoint,
+        { grant_type: DEVICE_GRANT, device_code: deviceCode },
+        providerClient(row, this.vault).auth,
+      );
     } catch (error) {
       if (!(error instanceof OAuthClientError)) {
-        throw error;
+        await this.store.delete(pendingId, pending);
+        return {
+          state: 'failed',
+          reason: 'the device code or the provider secret cannot be opened',
+        };
       }
       return this.onError(pendingId, pending, error, now);
     }
+    const granted = token.scope === undefined ? [] : parseScopes(token.scope);
+    const connection = await this.connections.upsert(pending.subject, row.id, {
+      seal: (id) => ({
+        accessTokenSealed: this.vault.seal(
+          token.access_token,
+          connectionTokenBinding(id, row.id, 'access_token'),
+        ),
+        refreshTokenSealed:
+          token.refresh_token === undefined
+            ? null
+            : this.vault.seal(
+                token.refresh_token,
+                connectionTokenBinding(id, row.id, 'refresh_token'),
+              ),
+      }),
+      tokenType: token.token_type,
+      // Providers spell granted scopes differently (commas, URLs): keep what was asked for too,
+      // so a granted connection is recognised as covering the request that created it.
+      scopes: [...new Set([...pending.scopes, ...granted])],
+      // No expires_in: the provider's tokens do not expire (GitHub OAuth apps), not "5 minutes".
+      expiresAt: token.expires_in === undefined ? null : new Date(now + token.expires_in * 1000),
+    });
+    await this.store.delete(pendingId, pending);
+    return { state: 'connected', connectionId: connection.id };
   }
 
   private async onError(
     pendingId: string,
-    pending: NonNullable<Awaited<ReturnType<DeviceAuthorizationStore['get']>>>,
+    pending: PendingDeviceAuthorization,
     error: OAuthClientError,
     now: number,
   ): Promise<DevicePollOutcome> {
@@ -95,22 +119,33 @@ export class PollDeviceAuthorizationUseCase {
         return { state: 'pending', retryAfterMs: pending.interval * 1000 };
       case 'slow_down': {
         const slower = { ...pending, interval: pending.interval + 5 };
-        await this.store.save(pendingId, slower, now);
+        await this.store.update(pendingId, slower, now);
         return { state: 'pending', retryAfterMs: slower.interval * 1000 };
       }
       case 'access_denied':
-        await this.store.delete(pendingId);
+        await this.store.delete(pendingId, pending);
         return { state: 'denied', reason: 'the user denied the request' };
       case 'expired_token':
-        await this.store.delete(pendingId);
+        await this.store.delete(pendingId, pending);
         return { state: 'expired', reason: 'the device code expired' };
-      default:
+      default: {
         if (error.code === 'oauth_error') {
-          await this.store.delete(pendingId);
+          await this.store.delete(pendingId, pending);
           return { state: 'failed', reason: error.message };
         }
-        // Unreachable or garbled answer: transient, try again at the normal pace.
-        return { state: 'pending', retryAfterMs: pending.interval * 1000 };
+        // Unreachable or garbled answer: exponential backoff (RFC 8628 §3.5).
+        const failures = (pending.failures ?? 0) + 1;
+        await this.store.update(pendingId, { ...pending, failures }, now);
+        return {
+          state: 'pending',
+          retryAfterMs: Math.min(pending.interval * 1000 * 2 ** failures, MAX_BACKOFF_MS),
+        };
+      }
     }
   }
+}
+
+/** RFC 6749 §3.3 says space-separated; GitHub answers with commas. */
+export function parseScopes(scope: string): string[] {
+  return scope.split(/[\s,]+/).filter(Boolean);
 }

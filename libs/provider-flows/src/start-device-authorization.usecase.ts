@@ -19,6 +19,7 @@ export interface DeviceAuthorizationRemedy {
 
 const DEFAULT_INTERVAL_S = 5; // RFC 8628 §3.2
 const MAX_LIFETIME_S = 1800;
+const MAX_INTERVAL_S = 300;
 
 /**
  * RFC 8628 §3.1–3.2 for one user and provider: asks the provider for a device code, keeps it
@@ -42,6 +43,18 @@ export class StartDeviceAuthorizationUseCase {
     const row = await this.providers.findByName(providerName);
     if (!row) {
       throw new OAuthClientError('bad_response', `provider "${providerName}" is not configured`);
+    }
+    // The same user asking again while a code is in flight gets the same code, not a new flow.
+    const active = await this.store.getActive<DeviceAuthorizationRemedy>(subject, row.id);
+    if (
+      active !== null &&
+      active.expiresAt > now &&
+      (await this.store.get(active.pendingId)) !== null
+    ) {
+      return {
+        ...active.remedy,
+        expires_in: Math.max(1, Math.floor((active.expiresAt - now) / 1000)),
+      };
     }
     const provider = providerClient(row, this.vault);
     const endpoint = provider.endpoints.device_authorization_endpoint;
@@ -76,7 +89,7 @@ export class StartDeviceAuthorizationUseCase {
       );
     }
     const lifetime = expiresIn(answer.expires_in, MAX_LIFETIME_S, MAX_LIFETIME_S);
-    const interval = expiresIn(answer.interval, DEFAULT_INTERVAL_S, 60);
+    const interval = expiresIn(answer.interval, DEFAULT_INTERVAL_S, MAX_INTERVAL_S);
     const pendingId = randomUUID();
     await this.store.save(
       pendingId,
@@ -90,8 +103,7 @@ export class StartDeviceAuthorizationUseCase {
       },
       now,
     );
-    await this.jobs.enqueueDevicePoll({ pendingId, attempt: 1 }, interval * 1000);
-    return {
+    const remedy: DeviceAuthorizationRemedy = {
       user_code: answer.user_code,
       verification_uri: verificationUri,
       ...(typeof answer.verification_uri_complete === 'string'
@@ -100,5 +112,16 @@ export class StartDeviceAuthorizationUseCase {
       expires_in: lifetime,
       interval,
     };
+    const expiresAt = now + lifetime * 1000;
+    if (!(await this.store.claimActive(subject, row.id, { pendingId, remedy, expiresAt }, now))) {
+      // Another call won the race: drop ours (never polled) and show theirs.
+      await this.store.delete(pendingId);
+      const winner = await this.store.getActive<DeviceAuthorizationRemedy>(subject, row.id);
+      if (winner !== null) {
+        return winner.remedy;
+      }
+    }
+    await this.jobs.enqueueDevicePoll({ pendingId, attempt: 1 }, interval * 1000);
+    return remedy;
   }
 }

@@ -4,8 +4,8 @@ import { OAuthClientError } from './oauth-client.error';
 export interface TokenResponse {
   access_token: string;
   token_type: string;
-  /** Seconds; a default when the server gave none, capped to a sane maximum. */
-  expires_in: number;
+  /** Seconds as the server gave them (numeric strings accepted); undefined when absent or invalid. */
+  expires_in: number | undefined;
   refresh_token?: string;
   scope?: string;
 }
@@ -51,7 +51,7 @@ export class TokenEndpointClient {
     return {
       access_token: body.access_token,
       token_type: body.token_type,
-      expires_in: expiresIn(body.expires_in),
+      expires_in: positiveSeconds(body.expires_in),
       refresh_token: typeof body.refresh_token === 'string' ? body.refresh_token : undefined,
       scope: typeof body.scope === 'string' ? body.scope : undefined,
     };
@@ -112,7 +112,12 @@ export class TokenEndpointClient {
       );
     }
     const object = body as Record<string, unknown>;
-    if (!response.ok) {
+    // Some providers (GitHub) answer OAuth errors with 200 and an `error` member.
+    const errorIn2xx =
+      typeof object.error === 'string' &&
+      object.access_token === undefined &&
+      object.device_code === undefined;
+    if (!response.ok || errorIn2xx) {
       const code =
         typeof object.error === 'string' && /^[\x20-\x7e]{1,64}$/.test(object.error)
           ? object.error
@@ -149,15 +154,19 @@ async function boundedText(response: Response): Promise<string> {
   return Buffer.concat(chunks).toString('utf8');
 }
 
-/** A positive number of seconds (numeric strings accepted, as some servers send them), capped. */
+/** A positive number of seconds (numeric strings accepted, as some servers send them). */
+export function positiveSeconds(value: unknown): number | undefined {
+  const seconds = typeof value === 'string' && /^\d{1,10}$/.test(value) ? Number(value) : value;
+  return typeof seconds === 'number' && Number.isFinite(seconds) && seconds > 0
+    ? seconds
+    : undefined;
+}
+
+/** {@link positiveSeconds} with a fallback and a cap. */
 export function expiresIn(
   value: unknown,
   fallback = DEFAULT_EXPIRES_IN_S,
   max = MAX_EXPIRES_IN_S,
 ): number {
-  const seconds = typeof value === 'string' && /^\d{1,10}$/.test(value) ? Number(value) : value;
-  if (typeof seconds !== 'number' || !Number.isFinite(seconds) || seconds <= 0) {
-    return fallback;
-  }
-  return Math.min(seconds, max);
+  return Math.min(positiveSeconds(value) ?? fallback, max);
 }

@@ -52,13 +52,13 @@ export class SigningKeyStore {
     };
   }
 
-  /** Makes a new active key; the active one becomes previous, the previous one is retired. */
+  /** Makes a new active key; the active one becomes previous, the previous one is deleted. */
   async rotate(): Promise<string> {
     return this.dataSource.transaction(async (m) => {
       await m.query('SELECT pg_advisory_xact_lock($1)', [SIGNING_KEY_LOCK]);
-      await m.query(
-        `UPDATE signing_keys SET state = 'retired', retired_at = now() WHERE state = 'previous'`,
-      );
+      // The key before the previous one is no longer published: nothing may verify or sign with
+      // it, so its private half is not kept either.
+      await m.query(`DELETE FROM signing_keys WHERE state = 'previous'`);
       await m.query(`UPDATE signing_keys SET state = 'previous' WHERE state = 'active'`);
       return (await this.insertActive(m)).kid;
     });

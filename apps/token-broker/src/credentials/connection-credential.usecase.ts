@@ -1,5 +1,7 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
+import type { Logger } from 'pino';
 import { Vault } from '@app/crypto';
+import { LOGGER } from '@app/observability';
 import { ConnectionRepository, ProviderRepository } from '@app/persistence';
 import {
   type DeviceAuthorizationRemedy,
@@ -30,12 +32,35 @@ export class ConnectionCredentialUseCase {
     private readonly connections: ConnectionRepository,
     private readonly vault: Vault,
     private readonly startDevice: StartDeviceAuthorizationUseCase,
+    @Inject(LOGGER) private readonly logger: Logger,
   ) {}
 
   async execute(
     subject: string,
     method: { type: 'oauth' | 'device_code'; provider: string; scopes: string[] },
     now = Date.now(),
+  ): Promise<ConnectionAnswer> {
+    try {
+      return await this.answer(subject, method, now);
+    } catch (error) {
+      // A token that will not open (vault key removed too early), Redis or the queue down: the
+      // gateway gets "unavailable"; the detail goes to the log with ids only.
+      this.logger.error(
+        { err: error, provider: method.provider },
+        'connection credential unavailable',
+      );
+      const reason =
+        error instanceof OAuthClientError
+          ? error.message
+          : 'the credential cannot be obtained right now; see the broker log';
+      return { kind: 'unavailable', reason };
+    }
+  }
+
+  private async answer(
+    subject: string,
+    method: { type: 'oauth' | 'device_code'; provider: string; scopes: string[] },
+    now: number,
   ): Promise<ConnectionAnswer> {
     const provider = await this.providers.findByName(method.provider);
     if (!provider) {
@@ -66,18 +91,11 @@ export class ConnectionCredentialUseCase {
         reason: 'connecting with authorization code + PKCE is not implemented yet',
       };
     }
-    try {
-      const scopes = [...new Set([...method.scopes, ...(connection?.scopes ?? [])])];
-      return {
-        kind: 'device_code',
-        provider: method.provider,
-        remedy: await this.startDevice.execute(subject, method.provider, scopes, now),
-      };
-    } catch (error) {
-      if (error instanceof OAuthClientError) {
-        return { kind: 'unavailable', reason: error.message };
-      }
-      throw error;
-    }
+    const scopes = [...new Set([...method.scopes, ...(connection?.scopes ?? [])])];
+    return {
+      kind: 'device_code',
+      provider: method.provider,
+      remedy: await this.startDevice.execute(subject, method.provider, scopes, now),
+    };
   }
 }

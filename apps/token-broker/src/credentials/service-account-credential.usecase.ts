@@ -5,7 +5,7 @@ import type { Logger } from 'pino';
 import { Vault } from '@app/crypto';
 import { LOGGER } from '@app/observability';
 import { type ServiceAccountEntity, ServiceAccountRepository } from '@app/persistence';
-import { OAuthClientError, TokenEndpointClient } from '@app/provider-flows';
+import { expiresIn, OAuthClientError, TokenEndpointClient } from '@app/provider-flows';
 import { serviceAccountSecretBinding } from '@app/vault';
 import { CredentialError } from './credential.error';
 
@@ -177,10 +177,15 @@ export class ServiceAccountCredentialUseCase {
     }
   }
 
-  private bearer(accessToken: string, expiresIn: number, now: number): InjectedCredential {
+  /** Machine tokens without a stated lifetime are reused 5 minutes; lifetimes are capped at a day. */
+  private bearer(
+    accessToken: string,
+    seconds: number | undefined,
+    now: number,
+  ): InjectedCredential {
     return {
       headers: { authorization: `Bearer ${accessToken}` },
-      expiresAt: new Date(now + expiresIn * 1000),
+      expiresAt: new Date(now + expiresIn(seconds) * 1000),
     };
   }
 }

@@ -30,6 +30,11 @@ export class ConnectionRepository {
     tokens: ConnectionTokens,
   ): Promise<ConnectionEntity> {
     return this.dataSource.transaction(async (m) => {
+      // Serialises completions for one (user, provider): without it two first-time completions
+      // would both insert and one would fail on the unique constraint, losing an approved grant.
+      await m.query('SELECT pg_advisory_xact_lock(hashtext($1))', [
+        `connection:${subject}:${providerId}`,
+      ]);
       const repo = m.getRepository(ConnectionEntity);
       const existing = await repo.findOne({
         where: { subject, providerId },
