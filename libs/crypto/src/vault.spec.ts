@@ -172,3 +172,25 @@ describe('vault key rotation', () => {
     );
   });
 });
+
+describe('vault JSON values', () => {
+  const vault = new Vault(KeyRing.parse(KeyRing.generateSpec('k1')));
+
+  it('opens a sealed JSON object', () => {
+    const sealed = vault.seal(JSON.stringify({ token: 'ghp_x' }), binding);
+    expect(vault.openJson<{ token: string }>(sealed, binding)).toEqual({ token: 'ghp_x' });
+  });
+
+  it('refuses a sealed value that is not JSON without quoting it', () => {
+    const sealed = vault.seal('plain-secret-not-json', binding);
+    let caught: unknown;
+    try {
+      vault.openJson(sealed, binding);
+    } catch (error) {
+      caught = error;
+    }
+    expect(caught).toBeInstanceOf(VaultError);
+    expect((caught as VaultError).code).toBe('malformed');
+    expect((caught as Error).message).not.toContain('plain-secret');
+  });
+});

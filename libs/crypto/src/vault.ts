@@ -66,6 +66,19 @@ export class Vault {
    * @throws VaultError `malformed`, `unknown_key` or `decrypt_failed`.
    * @throws TypeError on an incomplete binding.
    */
+  /**
+   * Opens a value that was sealed as JSON. A parse failure is a `malformed` VaultError whose
+   * message never quotes the plaintext (V8's SyntaxError messages would).
+   */
+  openJson<T>(sealed: string, binding: SealBinding): T {
+    const plaintext = this.open(sealed, binding);
+    try {
+      return JSON.parse(plaintext) as T;
+    } catch {
+      throw new VaultError('malformed', 'Sealed value is not JSON');
+    }
+  }
+
   open(sealed: string, binding: SealBinding): string {
     assertBinding(binding);
     const { keyId, iv, ciphertext, tag } = parseSealed(sealed);

@@ -46,9 +46,7 @@ export class SigningKeyStore {
     return {
       kid: row.kid,
       alg: row.alg,
-      privateJwk: JSON.parse(
-        this.vault.open(row.privateJwkSealed, signingKeySecretBinding(row.kid)),
-      ) as JWK,
+      privateJwk: this.vault.openJson<JWK>(row.privateJwkSealed, signingKeySecretBinding(row.kid)),
     };
   }
 

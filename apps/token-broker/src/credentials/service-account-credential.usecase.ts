@@ -117,9 +117,10 @@ export class ServiceAccountCredentialUseCase {
   }
 
   private async exchange(account: ServiceAccountEntity, now: number): Promise<InjectedCredential> {
-    const secret = JSON.parse(
-      this.vault.open(account.secretSealed, serviceAccountSecretBinding(account.id, account.type)),
-    ) as Record<string, string>;
+    const secret = this.vault.openJson<Record<string, string>>(
+      account.secretSealed,
+      serviceAccountSecretBinding(account.id, account.type),
+    );
     const settings = account.settings;
     const scopes = Array.isArray(settings.scopes) ? (settings.scopes as string[]) : [];
     switch (account.type) {

@@ -23,20 +23,14 @@ import {
   ApiResponse,
   ApiTags,
 } from '@nestjs/swagger';
-import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { ChangeContext, StoredPolicy, WriteResult } from '@app/persistence';
+import type { FastifyReply } from 'fastify';
+import type { StoredPolicy, WriteResult } from '@app/persistence';
 import { AdminApiError } from '../http/admin-api.error';
+import { type AdminRequest, changeContext } from '../http/change-context';
 import { AdminTokenGuard } from '../http/admin-token.guard';
 import { expectedVersions, POLICY_ETAG, policyEtag, SET_ETAG, setEtag } from './if-match';
 import { PolicyAdminService } from './policy-admin.service';
 import { POLICY_INPUT_SCHEMA, POLICY_SCHEMA, PROBLEM_SCHEMA } from './policy.schemas';
-
-type AdminRequest = FastifyRequest & { adminActor?: string };
-
-const context = (request: AdminRequest): ChangeContext => ({
-  actor: request.adminActor ?? 'unknown',
-  correlationId: request.id,
-});
 
 function sendPolicy(
   reply: FastifyReply,
@@ -118,7 +112,7 @@ export class PoliciesController {
       text,
       isYaml ? 'yaml' : 'json',
       { dryRun: dryRun === 'true', expectedVersions: expectedVersions(ifMatch, SET_ETAG) },
-      context(request),
+      changeContext(request),
     );
     await reply
       .header('ETag', setEtag(result.version))
@@ -162,7 +156,7 @@ export class PoliciesController {
     @Body() body: unknown,
     @Res() reply: FastifyReply,
   ): Promise<void> {
-    const result = await this.service.create(body, context(request));
+    const result = await this.service.create(body, changeContext(request));
     void reply.header('Location', `/admin/v1/policies/${result.value.id}`);
     sendPolicy(reply, result, 201);
   }
@@ -184,7 +178,7 @@ export class PoliciesController {
         id,
         body,
         expectedVersions(ifMatch, POLICY_ETAG),
-        context(request),
+        changeContext(request),
       ),
     );
   }
@@ -201,7 +195,12 @@ export class PoliciesController {
   ): Promise<void> {
     sendPolicy(
       reply,
-      await this.service.patch(id, body, expectedVersions(ifMatch, POLICY_ETAG), context(request)),
+      await this.service.patch(
+        id,
+        body,
+        expectedVersions(ifMatch, POLICY_ETAG),
+        changeContext(request),
+      ),
     );
   }
 
@@ -216,7 +215,7 @@ export class PoliciesController {
     const result = await this.service.remove(
       id,
       expectedVersions(ifMatch, POLICY_ETAG),
-      context(request),
+      changeContext(request),
     );
     await reply.status(204).header('X-Policy-Set-Version', String(result.version)).send();
   }

@@ -1,9 +1,9 @@
 import { Controller, Get, HttpCode, Param, Post, Query, Req } from '@nestjs/common';
 import { UseGuards } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
-import type { FastifyRequest } from 'fastify';
 import { PolicyRepository } from '@app/persistence';
 import { AdminApiError } from '../http/admin-api.error';
+import { type AdminRequest, changeContext } from '../http/change-context';
 import { AdminTokenGuard } from '../http/admin-token.guard';
 import { optionalInt } from '../http/query-params';
 import { PolicyAdminService } from './policy-admin.service';
@@ -69,14 +69,8 @@ export class PolicyRevisionsController {
   @ApiOperation({
     summary: 'Make the set equal to this revision again (recorded as a new revision)',
   })
-  async restore(
-    @Param('version') raw: string,
-    @Req() request: FastifyRequest & { adminActor?: string },
-  ) {
-    const result = await this.service.restore(revisionNumber(raw), {
-      actor: request.adminActor ?? 'unknown',
-      correlationId: request.id,
-    });
+  async restore(@Param('version') raw: string, @Req() request: AdminRequest) {
+    const result = await this.service.restore(revisionNumber(raw), changeContext(request));
     return {
       restored_from: Number(raw),
       changed: result.changed,

@@ -12,13 +12,11 @@ import {
   Res,
 } from '@nestjs/common';
 import { ApiBearerAuth, ApiResponse } from '@nestjs/swagger';
-import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { ChangeContext } from '@app/persistence';
+import type { FastifyReply } from 'fastify';
+import { type AdminRequest, changeContext } from '../http/change-context';
 import { expectedVersions, POLICY_ETAG, policyEtag } from '../policies/if-match';
 import { PROBLEM_SCHEMA } from '../policies/policy.schemas';
 import type { NamedResourceAdminService } from './named-resource-admin.service';
-
-type AdminRequest = FastifyRequest & { adminActor?: string };
 
 interface Row {
   id: string;
@@ -61,7 +59,7 @@ export abstract class NamedResourceController<E extends Row> {
     @Body() body: unknown,
     @Res() reply: FastifyReply,
   ): Promise<void> {
-    const row = await this.service.create(body, context(request));
+    const row = await this.service.create(body, changeContext(request));
     void reply.header('Location', `${this.path}/${row.id}`);
     this.send(reply, row, 201);
   }
@@ -80,7 +78,7 @@ export abstract class NamedResourceController<E extends Row> {
         id,
         body,
         expectedVersions(ifMatch, POLICY_ETAG),
-        context(request),
+        changeContext(request),
       ),
     );
   }
@@ -95,7 +93,12 @@ export abstract class NamedResourceController<E extends Row> {
   ): Promise<void> {
     this.send(
       reply,
-      await this.service.patch(id, body, expectedVersions(ifMatch, POLICY_ETAG), context(request)),
+      await this.service.patch(
+        id,
+        body,
+        expectedVersions(ifMatch, POLICY_ETAG),
+        changeContext(request),
+      ),
     );
   }
 
@@ -106,7 +109,7 @@ export abstract class NamedResourceController<E extends Row> {
     @Headers('if-match') ifMatch: string | undefined,
     @Res() reply: FastifyReply,
   ): Promise<void> {
-    await this.service.remove(id, expectedVersions(ifMatch, POLICY_ETAG), context(request));
+    await this.service.remove(id, expectedVersions(ifMatch, POLICY_ETAG), changeContext(request));
     await reply.status(204).send();
   }
 
@@ -117,8 +120,4 @@ export abstract class NamedResourceController<E extends Row> {
       .header('Cache-Control', 'no-store')
       .send({ ...this.service.view(row), ...extra });
   }
-}
-
-function context(request: AdminRequest): ChangeContext {
-  return { actor: request.adminActor ?? 'unknown', correlationId: request.id };
 }

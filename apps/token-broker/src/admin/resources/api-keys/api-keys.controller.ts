@@ -1,8 +1,9 @@
 import { Body, Controller, HttpCode, Post, Req, Res, UseGuards } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
-import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyReply } from 'fastify';
 import type { ApiKeyEntity } from '@app/persistence';
 import { AdminTokenGuard } from '../../http/admin-token.guard';
+import { type AdminRequest, changeContext } from '../../http/change-context';
 import { NamedResourceController } from '../named-resource.controller';
 import { ApiKeyAdminService } from './api-key-admin.service';
 
@@ -21,14 +22,11 @@ export class ApiKeysController extends NamedResourceController<ApiKeyEntity> {
   @HttpCode(201)
   @ApiOperation({ summary: 'Create a key; the response carries `key` once and never again' })
   override async create(
-    @Req() request: FastifyRequest & { adminActor?: string },
+    @Req() request: AdminRequest,
     @Body() body: unknown,
     @Res() reply: FastifyReply,
   ): Promise<void> {
-    const { row, key } = await this.service.createWithKey(body, {
-      actor: request.adminActor ?? 'unknown',
-      correlationId: request.id,
-    });
+    const { row, key } = await this.service.createWithKey(body, changeContext(request));
     void reply.header('Location', `${this.path}/${row.id}`);
     this.send(reply, row, 201, { key });
   }
