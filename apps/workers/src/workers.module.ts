@@ -1,18 +1,34 @@
-import { type DynamicModule, Module } from '@nestjs/common';
+import { BullModule } from '@nestjs/bullmq';
+import { type DynamicModule, Inject, Module, type OnApplicationShutdown } from '@nestjs/common';
+import Redis from 'ioredis';
 import type { Logger } from 'pino';
 import { APP_CONFIG, type WorkersConfig } from '@app/config';
+import { Vault } from '@app/crypto';
+import { JobsModule, QUEUES } from '@app/jobs';
 import { MetricsService, ObservabilityModule } from '@app/observability';
-import { PersistenceModule } from '@app/persistence';
-import { RedisModule } from '@app/redis';
+import { ConnectionRepository, PersistenceModule, ProviderRepository } from '@app/persistence';
+import {
+  DeviceAuthorizationStore,
+  PollDeviceAuthorizationUseCase,
+  TokenEndpointClient,
+} from '@app/provider-flows';
+import { REDIS, REDIS_OPTIONS, RedisModule, type RedisModuleOptions } from '@app/redis';
+import { VaultModule } from '@app/vault';
+import { CredentialsProcessor } from './credentials/credentials.processor';
 
 /**
- * Background processors. This issue brings the process up (health, metrics, Postgres and Redis
- * readiness); the BullMQ processors (token refresh, device-code polling, session recovery,
- * cleanup, key rotation) arrive with the workers issue.
+ * Background processors (BullMQ). Today: the `credentials` queue's device-code polling. Token
+ * refresh, session recovery, cleanup and scheduled key rotation arrive with the workers issue.
  */
+const BULL_CONNECTION = Symbol('BULL_CONNECTION');
+
 @Module({})
-export class WorkersModule {
+export class WorkersModule implements OnApplicationShutdown {
+  constructor(@Inject(BULL_CONNECTION) private readonly connection: Redis) {}
+
   static forRoot(config: WorkersConfig, logger: Logger, metrics: MetricsService): DynamicModule {
+    // Workers block on Redis: BullMQ requires maxRetriesPerRequest null for them.
+    const connection = new Redis(config.REDIS_URL, { maxRetriesPerRequest: null });
     return {
       module: WorkersModule,
       imports: [
@@ -25,10 +41,47 @@ export class WorkersModule {
         PersistenceModule.forRoot({
           databaseUrl: config.DATABASE_URL,
           app: 'workers',
-          poolSize: 2,
+          poolSize: 4,
         }),
+        VaultModule.forRoot({ vaultKeys: config.VAULT_KEYS }),
+        JobsModule.forRoot({ redisUrl: config.REDIS_URL, keyPrefix: config.REDIS_KEY_PREFIX }),
+        BullModule.forRoot({ prefix: `${config.REDIS_KEY_PREFIX}bull`, connection }),
+        BullModule.registerQueue({ name: QUEUES.credentials }),
       ],
-      providers: [{ provide: APP_CONFIG, useValue: config }],
+      providers: [
+        { provide: APP_CONFIG, useValue: config },
+        { provide: BULL_CONNECTION, useValue: connection },
+        TokenEndpointClient,
+        {
+          provide: DeviceAuthorizationStore,
+          useFactory: (redis: Redis, options: RedisModuleOptions) =>
+            new DeviceAuthorizationStore(redis, options.keyPrefix),
+          inject: [REDIS, REDIS_OPTIONS],
+        },
+        {
+          provide: PollDeviceAuthorizationUseCase,
+          useFactory: (
+            providers: ProviderRepository,
+            connections: ConnectionRepository,
+            vault: Vault,
+            client: TokenEndpointClient,
+            store: DeviceAuthorizationStore,
+          ) => new PollDeviceAuthorizationUseCase(providers, connections, vault, client, store),
+          inject: [
+            ProviderRepository,
+            ConnectionRepository,
+            Vault,
+            TokenEndpointClient,
+            DeviceAuthorizationStore,
+          ],
+        },
+        CredentialsProcessor,
+      ],
     };
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    // BullMQ closes the connections it made; the one we handed it is ours to close.
+    await this.connection.quit().catch(() => this.connection.disconnect());
   }
 }

@@ -95,6 +95,10 @@ export const tokenBrokerSchema = commonSchema
   });
 
 export const workersSchema = commonSchema.extend({
+  /** The same key ring as the broker's: workers open and seal provider tokens. */
+  VAULT_KEYS: z.string().superRefine(checkedBy((v) => KeyRing.parse(v))),
+  /** Jobs processed at once per worker process. */
+  WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(100).default(5),
   WORKERS_PORT: port(8083),
   WORKERS_HOST: z.string().default('0.0.0.0'),
 });
