@@ -374,6 +374,45 @@ describe('internal credential API (gateway → broker)', () => {
       );
       expect(wider.json.outcome).toBe('auth_required');
     });
+
+    it("lists and revokes only the user's own connections; a revoked one is never injected again", async () => {
+      const internal = (method: string, path: string, token: string = INTERNAL_API_TOKEN) =>
+        call(h.baseUrl, method, path, { token });
+      expect(
+        (await internal('GET', '/internal/v1/connections?subject=bob', ADMIN_TOKEN)).status,
+      ).toBe(401);
+      const listed = await internal('GET', '/internal/v1/connections?subject=bob');
+      expect(listed.status).toBe(200);
+      expect(listed.json.connections).toEqual([
+        expect.objectContaining({ provider: 'idp', status: 'active', scopes: ['openid', 'repo'] }),
+      ]);
+      expect(listed.text).not.toContain('user-access-token');
+      expect(
+        (await internal('GET', '/internal/v1/connections?subject=mallory')).json.connections,
+      ).toEqual([]);
+      expect((await internal('GET', '/internal/v1/connections')).status).toBe(422);
+
+      const id = listed.json.connections[0].id as string;
+      expect(
+        (await internal('DELETE', `/internal/v1/connections/${id}?subject=mallory`)).status,
+      ).toBe(404);
+      expect(
+        (await internal('GET', '/internal/v1/connections?subject=bob')).json.connections[0].status,
+      ).toBe('active');
+      expect((await internal('DELETE', `/internal/v1/connections/${id}?subject=bob`)).status).toBe(
+        204,
+      );
+      expect(
+        (await internal('GET', '/internal/v1/connections?subject=bob')).json.connections[0].status,
+      ).toBe('revoked');
+
+      const after = await resolve(
+        { type: 'device_code', provider: 'idp', scopes: ['repo'] },
+        { subject: 'bob' },
+      );
+      expect(after.json.outcome).toBe('auth_required');
+      expect(after.text).not.toContain('user-access-token');
+    });
   });
 
   it('rejects an invalid auth method with field errors', async () => {

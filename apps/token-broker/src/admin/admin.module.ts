@@ -15,6 +15,8 @@ import {
 } from '@app/provider-flows';
 import { REDIS, REDIS_OPTIONS, RedisModule, type RedisModuleOptions } from '@app/redis';
 import { VaultModule } from '@app/vault';
+import { InternalConnectionsController } from '../connections/internal-connections.controller';
+import { ManageConnectionsUseCase } from '../connections/manage-connections.usecase';
 import { ConnectionCredentialUseCase } from '../credentials/connection-credential.usecase';
 import { InternalCredentialsController } from '../credentials/internal-credentials.controller';
 import { InternalTokenGuard } from '../credentials/internal-token.guard';
@@ -73,6 +75,7 @@ export class AdminModule {
         ApiKeysController,
         ServiceAccountsController,
         InternalCredentialsController,
+        InternalConnectionsController,
       ],
       providers: [
         { provide: APP_CONFIG, useValue: config },
@@ -87,6 +90,7 @@ export class AdminModule {
         ServiceAccountCredentialUseCase,
         ResolveCredentialUseCase,
         ConnectionCredentialUseCase,
+        ManageConnectionsUseCase,
         {
           provide: DeviceAuthorizationStore,
           useFactory: (redis: Redis, options: RedisModuleOptions) =>

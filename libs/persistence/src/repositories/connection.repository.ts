@@ -59,6 +59,17 @@ export class ConnectionRepository {
     });
   }
 
+  /** Marks the connection revoked and drops its tokens (the access token is replaced by `emptied`). */
+  async revoke(id: string, subject: string, emptied: (id: string) => string): Promise<boolean> {
+    const result = await this.dataSource
+      .getRepository(ConnectionEntity)
+      .update(
+        { id, subject },
+        { status: 'revoked', accessTokenSealed: emptied(id), refreshTokenSealed: null },
+      );
+    return (result.affected ?? 0) > 0;
+  }
+
   async setStatus(id: string, subject: string, status: ConnectionStatus): Promise<boolean> {
     const result = await this.dataSource
       .getRepository(ConnectionEntity)
