@@ -160,6 +160,15 @@ describe('admin API: providers, API keys, service accounts', () => {
     });
   });
 
+  describe('GET /health/auth (seed shape)', () => {
+    it('reports each provider and the session storage', async () => {
+      const res = await call(h.publicUrl, 'GET', '/health/auth', { token: null });
+      expect(res.json).toMatchObject({ healthy: true, session_storage: 'healthy' });
+      expect(res.json.providers).toMatchObject({ github: 'healthy' });
+      expect(res.text).not.toContain(CLIENT_SECRET);
+    });
+  });
+
   describe('/admin/v1/api-keys and POST /mcp/auth/apikey/validate', () => {
     let key: string;
     let id: string;

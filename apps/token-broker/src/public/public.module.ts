@@ -8,6 +8,7 @@ import { RedisModule } from '@app/redis';
 import { VaultModule } from '@app/vault';
 import { ApiKeyValidationController } from './api-keys/api-key-validation.controller';
 import { ValidateApiKeyUseCase } from './api-keys/validate-api-key.usecase';
+import { AuthHealthController } from './health/auth-health.controller';
 import { PublicErrorFilter } from './http/public-error.filter';
 
 /**
@@ -37,7 +38,7 @@ export class PublicModule {
         }),
         VaultModule.forRoot({ vaultKeys: config.VAULT_KEYS, apiKeyPepper: config.API_KEY_PEPPER }),
       ],
-      controllers: [ApiKeyValidationController],
+      controllers: [ApiKeyValidationController, AuthHealthController],
       providers: [
         { provide: APP_CONFIG, useValue: config },
         { provide: APP_FILTER, useClass: PublicErrorFilter },
