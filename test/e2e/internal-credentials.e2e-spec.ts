@@ -83,8 +83,13 @@ describe('internal credential API (gateway → broker)', () => {
 
   beforeAll(async () => {
     h = await startAdminApi();
-    // oidc-provider as a real OAuth server issuing client-credentials tokens.
-    const provider = new Provider('http://127.0.0.1', {
+    // oidc-provider as a real OAuth server (client credentials, device flow, discovery); its
+    // issuer is its own URL, so it has to listen before it is built.
+    let handle: ReturnType<Provider['callback']> = () => undefined as never;
+    idp = createServer((req, res) => void handle(req, res));
+    await new Promise<void>((resolve) => idp.listen(0, '127.0.0.1', resolve));
+    idpUrl = `http://127.0.0.1:${(idp.address() as AddressInfo).port}`;
+    const provider = new Provider(idpUrl, {
       clients: [
         {
           client_id: 'device-app',
@@ -119,10 +124,7 @@ describe('internal credential API (gateway → broker)', () => {
         ],
       },
     });
-    const handle = provider.callback();
-    idp = createServer((req, res) => void handle(req, res));
-    await new Promise<void>((resolve) => idp.listen(0, '127.0.0.1', resolve));
-    idpUrl = `http://127.0.0.1:${(idp.address() as AddressInfo).port}`;
+    handle = provider.callback();
     const { publicKey, privateKey } = await generateKeyPair('RS256', { extractable: true });
     google = await startJwtBearerEndpoint(await exportSPKI(publicKey));
 
@@ -328,6 +330,26 @@ describe('internal credential API (gateway → broker)', () => {
         await queue.obliterate({ force: true });
         await queue.close();
       }
+    });
+
+    it('an oidc provider gets its endpoints by discovery (SPEC-MUST 32) and starts the device flow', async () => {
+      const created = await admin('POST', '/admin/v1/providers', {
+        name: 'idp-oidc',
+        kind: 'oidc',
+        issuer: idpUrl,
+        client_id: 'device-app',
+        oauth_enabled: false,
+        device_code_enabled: true,
+      });
+      expect(created.status).toBe(201);
+      const res = await resolve(
+        { type: 'device_code', provider: 'idp-oidc', scopes: ['openid'] },
+        { subject: 'dora' },
+      );
+      expect(res.json).toMatchObject({
+        outcome: 'auth_required',
+        remedy: { verification_uri: `${idpUrl}/device` },
+      });
     });
 
     it('with an active connection covering the scopes: injects its access token', async () => {

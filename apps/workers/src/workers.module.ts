@@ -10,6 +10,7 @@ import { ConnectionRepository, PersistenceModule, ProviderRepository } from '@ap
 import {
   DeviceAuthorizationStore,
   PollDeviceAuthorizationUseCase,
+  ProviderMetadataResolver,
   TokenEndpointClient,
 } from '@app/provider-flows';
 import { REDIS, REDIS_OPTIONS, RedisModule, type RedisModuleOptions } from '@app/redis';
@@ -52,6 +53,7 @@ export class WorkersModule implements OnApplicationShutdown {
         { provide: APP_CONFIG, useValue: config },
         { provide: BULL_CONNECTION, useValue: connection },
         TokenEndpointClient,
+        { provide: ProviderMetadataResolver, useValue: new ProviderMetadataResolver() },
         {
           provide: DeviceAuthorizationStore,
           useFactory: (redis: Redis, options: RedisModuleOptions) =>
@@ -66,13 +68,23 @@ export class WorkersModule implements OnApplicationShutdown {
             vault: Vault,
             client: TokenEndpointClient,
             store: DeviceAuthorizationStore,
-          ) => new PollDeviceAuthorizationUseCase(providers, connections, vault, client, store),
+            resolver: ProviderMetadataResolver,
+          ) =>
+            new PollDeviceAuthorizationUseCase(
+              providers,
+              connections,
+              vault,
+              client,
+              store,
+              resolver,
+            ),
           inject: [
             ProviderRepository,
             ConnectionRepository,
             Vault,
             TokenEndpointClient,
             DeviceAuthorizationStore,
+            ProviderMetadataResolver,
           ],
         },
         CredentialsProcessor,

@@ -22,7 +22,9 @@ export {
   PollDeviceAuthorizationUseCase,
   type DevicePollOutcome,
 } from './poll-device-authorization.usecase';
-export { providerClient, type ProviderClient } from './provider-client';
+export { providerClient, resolveProviderClient, type ProviderClient } from './provider-client';
+export { ProviderMetadataResolver } from './provider-metadata.resolver';
+export { assertFetchable, isForbiddenAddress } from './ssrf-guard';
 export {
   StartDeviceAuthorizationUseCase,
   type DeviceAuthorizationRemedy,

@@ -6,7 +6,8 @@ import type {
   PendingDeviceAuthorization,
 } from './device-authorization.store';
 import { OAuthClientError } from './oauth-client.error';
-import { providerClient } from './provider-client';
+import { type ProviderClient, resolveProviderClient } from './provider-client';
+import type { ProviderMetadataResolver } from './provider-metadata.resolver';
 import type { TokenEndpointClient, TokenResponse } from './token-endpoint.client';
 
 export type DevicePollOutcome =
@@ -34,6 +35,7 @@ export class PollDeviceAuthorizationUseCase {
     private readonly vault: Vault,
     private readonly client: TokenEndpointClient,
     private readonly store: DeviceAuthorizationStore,
+    private readonly resolver?: ProviderMetadataResolver,
   ) {}
 
   async execute(pendingId: string, now = Date.now()): Promise<DevicePollOutcome> {
@@ -52,9 +54,23 @@ export class PollDeviceAuthorizationUseCase {
       return { state: 'pending', retryAfterMs: pending.interval * 1000 };
     }
     const row = await this.providers.findById(pending.providerId);
-    const tokenEndpoint =
-      row === null ? undefined : providerClient(row, this.vault).endpoints.token_endpoint;
-    if (row === null || tokenEndpoint === undefined || row.settings.device_code_enabled !== true) {
+    let client: ProviderClient | null;
+    try {
+      client = row === null ? null : await resolveProviderClient(row, this.vault, this.resolver);
+    } catch (error) {
+      if (!(error instanceof OAuthClientError)) {
+        throw error;
+      }
+      // Discovery failed: transient as far as we know; try again at the normal pace.
+      return { state: 'pending', retryAfterMs: pending.interval * 1000 };
+    }
+    const tokenEndpoint = client?.endpoints.token_endpoint;
+    if (
+      row === null ||
+      client === null ||
+      tokenEndpoint === undefined ||
+      row.settings.device_code_enabled !== true
+    ) {
       await this.store.delete(pendingId, pending);
       return {
         state: 'failed',
@@ -70,7 +86,7 @@ export class PollDeviceAuthorizationUseCase {
       token = await this.client.request(
         tokenEndpoint,
         { grant_type: DEVICE_GRANT, device_code: deviceCode },
-        providerClient(row, this.vault).auth,
+        client.auth,
       );
     } catch (error) {
       if (!(error instanceof OAuthClientError)) {

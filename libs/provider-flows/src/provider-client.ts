@@ -1,6 +1,7 @@
 import { Vault } from '@app/crypto';
 import type { ProviderEntity } from '@app/persistence';
 import { providerSecretBinding } from '@app/vault';
+import type { ProviderMetadataResolver } from './provider-metadata.resolver';
 import type { ClientAuth } from './token-endpoint.client';
 import {
   effectiveEndpoints,
@@ -32,4 +33,21 @@ export function providerClient(row: ProviderEntity, vault: Vault): ProviderClien
     deviceCodeEnabled: settings.device_code_enabled === true,
     oauthEnabled: settings.oauth_enabled !== false,
   };
+}
+
+/**
+ * {@link providerClient}, with the endpoints of an `oidc` provider taken from its discovery
+ * document (explicit settings still win).
+ */
+export async function resolveProviderClient(
+  row: ProviderEntity,
+  vault: Vault,
+  resolver?: ProviderMetadataResolver,
+): Promise<ProviderClient> {
+  const client = providerClient(row, vault);
+  const issuer = client.endpoints.issuer;
+  if (row.kind !== 'oidc' || resolver === undefined || issuer === undefined) {
+    return client;
+  }
+  return { ...client, endpoints: { ...(await resolver.endpoints(issuer)), ...client.endpoints } };
 }

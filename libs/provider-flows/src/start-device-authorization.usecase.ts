@@ -5,7 +5,8 @@ import type { ProviderRepository } from '@app/persistence';
 import { deviceCodeBinding } from '@app/vault';
 import type { DeviceAuthorizationStore } from './device-authorization.store';
 import { OAuthClientError } from './oauth-client.error';
-import { providerClient } from './provider-client';
+import { resolveProviderClient } from './provider-client';
+import type { ProviderMetadataResolver } from './provider-metadata.resolver';
 import { expiresIn, type TokenEndpointClient } from './token-endpoint.client';
 
 /** What the user is told to do (the seed's device-code shape, without the device code). */
@@ -32,6 +33,7 @@ export class StartDeviceAuthorizationUseCase {
     private readonly client: TokenEndpointClient,
     private readonly store: DeviceAuthorizationStore,
     private readonly jobs: JobProducer,
+    private readonly resolver?: ProviderMetadataResolver,
   ) {}
 
   async execute(
@@ -56,7 +58,7 @@ export class StartDeviceAuthorizationUseCase {
         expires_in: Math.max(1, Math.floor((active.expiresAt - now) / 1000)),
       };
     }
-    const provider = providerClient(row, this.vault);
+    const provider = await resolveProviderClient(row, this.vault, this.resolver);
     const endpoint = provider.endpoints.device_authorization_endpoint;
     if (
       !provider.deviceCodeEnabled ||

@@ -132,7 +132,15 @@ export class TokenEndpointClient {
   }
 }
 
-async function boundedText(response: Response): Promise<string> {
+/** Reads a response body up to `max` bytes; beyond that the read stops and is an error. */
+export async function readBoundedText(
+  response: Response,
+  max: number = MAX_BODY_BYTES,
+): Promise<string> {
+  return boundedText(response, max);
+}
+
+async function boundedText(response: Response, max: number = MAX_BODY_BYTES): Promise<string> {
   const reader = response.body?.getReader();
   if (!reader) {
     return '';
@@ -145,7 +153,7 @@ async function boundedText(response: Response): Promise<string> {
       break;
     }
     size += value.byteLength;
-    if (size > MAX_BODY_BYTES) {
+    if (size > max) {
       await reader.cancel();
       throw new OAuthClientError('bad_response', 'answer too large');
     }

@@ -10,6 +10,7 @@ import { Vault } from '@app/crypto';
 import { JobProducer, JobsModule } from '@app/jobs';
 import {
   DeviceAuthorizationStore,
+  ProviderMetadataResolver,
   StartDeviceAuthorizationUseCase,
   TokenEndpointClient,
 } from '@app/provider-flows';
@@ -87,6 +88,7 @@ export class AdminModule {
         ServiceAccountAdminService,
         InternalTokenGuard,
         TokenEndpointClient,
+        { provide: ProviderMetadataResolver, useValue: new ProviderMetadataResolver() },
         ServiceAccountCredentialUseCase,
         ResolveCredentialUseCase,
         ConnectionCredentialUseCase,
@@ -105,13 +107,15 @@ export class AdminModule {
             client: TokenEndpointClient,
             store: DeviceAuthorizationStore,
             jobs: JobProducer,
-          ) => new StartDeviceAuthorizationUseCase(providers, vault, client, store, jobs),
+            resolver: ProviderMetadataResolver,
+          ) => new StartDeviceAuthorizationUseCase(providers, vault, client, store, jobs, resolver),
           inject: [
             ProviderRepository,
             Vault,
             TokenEndpointClient,
             DeviceAuthorizationStore,
             JobProducer,
+            ProviderMetadataResolver,
           ],
         },
       ],

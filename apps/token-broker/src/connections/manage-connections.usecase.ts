@@ -3,7 +3,11 @@ import type { Logger } from 'pino';
 import { Vault } from '@app/crypto';
 import { LOGGER } from '@app/observability';
 import { type ConnectionEntity, ConnectionRepository, ProviderRepository } from '@app/persistence';
-import { providerClient, TokenEndpointClient } from '@app/provider-flows';
+import {
+  ProviderMetadataResolver,
+  resolveProviderClient,
+  TokenEndpointClient,
+} from '@app/provider-flows';
 import { connectionTokenBinding } from '@app/vault';
 
 export interface ConnectionView {
@@ -28,6 +32,7 @@ export class ManageConnectionsUseCase {
     private readonly providers: ProviderRepository,
     private readonly vault: Vault,
     private readonly client: TokenEndpointClient,
+    private readonly resolver: ProviderMetadataResolver,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
 
@@ -52,10 +57,12 @@ export class ManageConnectionsUseCase {
   private async revokeAtProvider(row: ConnectionEntity): Promise<void> {
     try {
       const provider = await this.providers.findById(row.providerId);
-      const endpoint = provider
-        ? providerClient(provider, this.vault).endpoints.revocation_endpoint
-        : undefined;
-      if (!provider || endpoint === undefined || row.status === 'revoked') {
+      if (!provider || row.status === 'revoked') {
+        return;
+      }
+      const client = await resolveProviderClient(provider, this.vault, this.resolver);
+      const endpoint = client.endpoints.revocation_endpoint;
+      if (endpoint === undefined) {
         return;
       }
       const refresh = row.refreshTokenSealed;
@@ -75,11 +82,7 @@ export class ManageConnectionsUseCase {
               ),
               'access_token',
             ];
-      await this.client.postForm(
-        endpoint,
-        { token, token_type_hint: hint },
-        providerClient(provider, this.vault).auth,
-      );
+      await this.client.postForm(endpoint, { token, token_type_hint: hint }, client.auth);
     } catch (error) {
       this.logger.warn(
         { err: error, connection_id: row.id },

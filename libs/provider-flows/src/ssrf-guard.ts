@@ -1,0 +1,91 @@
+import { lookup } from 'node:dns/promises';
+import { BlockList, isIP } from 'node:net';
+import { OAuthClientError } from './oauth-client.error';
+
+// Addresses a URL configured by an operator must never make the broker call (SSRF): private,
+// loopback, link-local (cloud metadata), carrier-grade NAT, multicast, reserved, unspecified.
+const FORBIDDEN = new BlockList();
+for (const [network, prefix] of [
+  ['0.0.0.0', 8],
+  ['10.0.0.0', 8],
+  ['100.64.0.0', 10],
+  ['127.0.0.0', 8],
+  ['169.254.0.0', 16],
+  ['172.16.0.0', 12],
+  ['192.0.0.0', 24],
+  ['192.168.0.0', 16],
+  ['198.18.0.0', 15],
+  ['224.0.0.0', 4],
+  ['240.0.0.0', 4],
+] as const) {
+  FORBIDDEN.addSubnet(network, prefix, 'ipv4');
+}
+for (const [network, prefix] of [
+  ['::', 128],
+  ['::1', 128],
+  ['64:ff9b::', 96],
+  ['fc00::', 7],
+  ['fe80::', 10],
+  ['ff00::', 8],
+] as const) {
+  FORBIDDEN.addSubnet(network, prefix, 'ipv6');
+}
+
+const LOOPBACK_NAMES = new Set(['localhost', '127.0.0.1', '[::1]']);
+
+/** Whether an IP address is one the broker must not call. */
+export function isForbiddenAddress(address: string): boolean {
+  // IPv4-mapped IPv6 (::ffff:10.0.0.1) is judged as the IPv4 address it carries.
+  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address);
+  if (mapped) {
+    return isForbiddenAddress(mapped[1]);
+  }
+  // The same in hex form, as the URL parser writes it: [::ffff:10.0.0.1] becomes [::ffff:a00:1].
+  const hex = /^::ffff:([0-9a-f]{1,4}):([0-9a-f]{1,4})$/i.exec(address);
+  if (hex) {
+    const high = parseInt(hex[1], 16);
+    const low = parseInt(hex[2], 16);
+    return isForbiddenAddress(`${high >> 8}.${high & 255}.${low >> 8}.${low & 255}`);
+  }
+  const family = isIP(address);
+  if (family === 0) {
+    return true;
+  }
+  return FORBIDDEN.check(address, family === 4 ? 'ipv4' : 'ipv6');
+}
+
+/**
+ * Checks a URL before the broker fetches it: HTTPS, and every address its host resolves to is
+ * public. A URL whose host is literally a loopback name (local development, as the admin API
+ * allows for endpoints) may be plain HTTP and loopback; a public name resolving to a private or
+ * loopback address is refused. DNS can change between this check and the connection (rebinding);
+ * pinning the checked address needs a custom dispatcher and is not done yet.
+ */
+export async function assertFetchable(target: string): Promise<URL> {
+  const url = new URL(target);
+  if (LOOPBACK_NAMES.has(url.hostname)) {
+    return url;
+  }
+  if (url.protocol !== 'https:') {
+    throw new OAuthClientError('bad_response', `${url.host}: only https:// is allowed`);
+  }
+  const host = url.hostname.replace(/^\[|\]$/g, '');
+  let addresses: string[];
+  try {
+    addresses =
+      isIP(host) !== 0
+        ? [host]
+        : (await lookup(host, { all: true, verbatim: true })).map((a) => a.address);
+  } catch (error) {
+    throw new OAuthClientError('unreachable', `${url.host} does not resolve`, undefined, {
+      cause: error,
+    });
+  }
+  if (addresses.length === 0 || addresses.some(isForbiddenAddress)) {
+    throw new OAuthClientError(
+      'bad_response',
+      `${url.host} resolves to an address the broker may not call`,
+    );
+  }
+  return url;
+}
