@@ -11,10 +11,9 @@ const close = (server: Server) => new Promise((resolve) => server.close(resolve)
 
 describe('provider metadata discovery (OIDC Discovery §4, RFC 8414 §3)', () => {
   it('reads the endpoints of a real OpenID provider and caches them', async () => {
-    let issuer = '';
-    const server = createServer((req, res) => void handler(req, res));
     let handler: ReturnType<Provider['callback']> = () => undefined as never;
-    issuer = await listen(server);
+    const server = createServer((req, res) => void handler(req, res));
+    const issuer = await listen(server);
     handler = new Provider(issuer, {
       features: { deviceFlow: { enabled: true }, devInteractions: { enabled: false } },
     }).callback();
@@ -38,14 +37,12 @@ describe('provider metadata discovery (OIDC Discovery §4, RFC 8414 §3)', () =>
 
   it('refuses a metadata document for another issuer', async () => {
     const server = createServer((_req, res) => {
-      res
-        .writeHead(200, { 'content-type': 'application/json' })
-        .end(
-          JSON.stringify({
-            issuer: 'https://attacker.example',
-            token_endpoint: 'https://attacker.example/token',
-          }),
-        );
+      res.writeHead(200, { 'content-type': 'application/json' }).end(
+        JSON.stringify({
+          issuer: 'https://attacker.example',
+          token_endpoint: 'https://attacker.example/token',
+        }),
+      );
     });
     const issuer = await listen(server);
     try {
