@@ -3,17 +3,11 @@ import { type DynamicModule, Inject, Module, type OnApplicationShutdown } from '
 import Redis from 'ioredis';
 import type { Logger } from 'pino';
 import { APP_CONFIG, type WorkersConfig } from '@app/config';
-import { Vault } from '@app/crypto';
 import { JobsModule, QUEUES } from '@app/jobs';
 import { MetricsService, ObservabilityModule } from '@app/observability';
-import { ConnectionRepository, PersistenceModule, ProviderRepository } from '@app/persistence';
-import {
-  DeviceAuthorizationStore,
-  PollDeviceAuthorizationUseCase,
-  ProviderMetadataResolver,
-  TokenEndpointClient,
-} from '@app/provider-flows';
-import { REDIS, REDIS_OPTIONS, RedisModule, type RedisModuleOptions } from '@app/redis';
+import { PersistenceModule } from '@app/persistence';
+import { ProviderFlowsModule } from '@app/provider-flows';
+import { RedisModule } from '@app/redis';
 import { VaultModule } from '@app/vault';
 import { CredentialsProcessor } from './credentials/credentials.processor';
 
@@ -46,47 +40,13 @@ export class WorkersModule implements OnApplicationShutdown {
         }),
         VaultModule.forRoot({ vaultKeys: config.VAULT_KEYS }),
         JobsModule.forRoot({ redisUrl: config.REDIS_URL, keyPrefix: config.REDIS_KEY_PREFIX }),
+        ProviderFlowsModule.forRoot(),
         BullModule.forRoot({ prefix: `${config.REDIS_KEY_PREFIX}bull`, connection }),
         BullModule.registerQueue({ name: QUEUES.credentials }),
       ],
       providers: [
         { provide: APP_CONFIG, useValue: config },
         { provide: BULL_CONNECTION, useValue: connection },
-        TokenEndpointClient,
-        { provide: ProviderMetadataResolver, useValue: new ProviderMetadataResolver() },
-        {
-          provide: DeviceAuthorizationStore,
-          useFactory: (redis: Redis, options: RedisModuleOptions) =>
-            new DeviceAuthorizationStore(redis, options.keyPrefix),
-          inject: [REDIS, REDIS_OPTIONS],
-        },
-        {
-          provide: PollDeviceAuthorizationUseCase,
-          useFactory: (
-            providers: ProviderRepository,
-            connections: ConnectionRepository,
-            vault: Vault,
-            client: TokenEndpointClient,
-            store: DeviceAuthorizationStore,
-            resolver: ProviderMetadataResolver,
-          ) =>
-            new PollDeviceAuthorizationUseCase(
-              providers,
-              connections,
-              vault,
-              client,
-              store,
-              resolver,
-            ),
-          inject: [
-            ProviderRepository,
-            ConnectionRepository,
-            Vault,
-            TokenEndpointClient,
-            DeviceAuthorizationStore,
-            ProviderMetadataResolver,
-          ],
-        },
         CredentialsProcessor,
       ],
     };

@@ -29,3 +29,4 @@ export {
   StartDeviceAuthorizationUseCase,
   type DeviceAuthorizationRemedy,
 } from './start-device-authorization.usecase';
+export { ProviderFlowsModule } from './provider-flows.module';

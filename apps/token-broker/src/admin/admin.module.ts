@@ -3,18 +3,11 @@ import { APP_FILTER } from '@nestjs/core';
 import type { Logger } from 'pino';
 import { APP_CONFIG, type TokenBrokerConfig } from '@app/config';
 import { MetricsService, ObservabilityModule } from '@app/observability';
-import { PersistenceModule, ProviderRepository } from '@app/persistence';
+import { PersistenceModule } from '@app/persistence';
 import { PolicyCacheModule } from '@app/policy-cache';
-import type Redis from 'ioredis';
-import { Vault } from '@app/crypto';
-import { JobProducer, JobsModule } from '@app/jobs';
-import {
-  DeviceAuthorizationStore,
-  ProviderMetadataResolver,
-  StartDeviceAuthorizationUseCase,
-  TokenEndpointClient,
-} from '@app/provider-flows';
-import { REDIS, REDIS_OPTIONS, RedisModule, type RedisModuleOptions } from '@app/redis';
+import { JobsModule } from '@app/jobs';
+import { ProviderFlowsModule } from '@app/provider-flows';
+import { RedisModule } from '@app/redis';
 import { VaultModule } from '@app/vault';
 import { InternalConnectionsController } from '../connections/internal-connections.controller';
 import { ManageConnectionsUseCase } from '../connections/manage-connections.usecase';
@@ -63,6 +56,7 @@ export class AdminModule {
         }),
         VaultModule.forRoot({ vaultKeys: config.VAULT_KEYS, apiKeyPepper: config.API_KEY_PEPPER }),
         JobsModule.forRoot({ redisUrl: config.REDIS_URL, keyPrefix: config.REDIS_KEY_PREFIX }),
+        ProviderFlowsModule.forRoot(),
         PolicyCacheModule.forRoot({
           pollIntervalMs: config.POLICY_POLL_INTERVAL_MS,
           defaultDecision: config.POLICY_DEFAULT,
@@ -87,37 +81,10 @@ export class AdminModule {
         ApiKeyAdminService,
         ServiceAccountAdminService,
         InternalTokenGuard,
-        TokenEndpointClient,
-        { provide: ProviderMetadataResolver, useValue: new ProviderMetadataResolver() },
         ServiceAccountCredentialUseCase,
         ResolveCredentialUseCase,
         ConnectionCredentialUseCase,
         ManageConnectionsUseCase,
-        {
-          provide: DeviceAuthorizationStore,
-          useFactory: (redis: Redis, options: RedisModuleOptions) =>
-            new DeviceAuthorizationStore(redis, options.keyPrefix),
-          inject: [REDIS, REDIS_OPTIONS],
-        },
-        {
-          provide: StartDeviceAuthorizationUseCase,
-          useFactory: (
-            providers: ProviderRepository,
-            vault: Vault,
-            client: TokenEndpointClient,
-            store: DeviceAuthorizationStore,
-            jobs: JobProducer,
-            resolver: ProviderMetadataResolver,
-          ) => new StartDeviceAuthorizationUseCase(providers, vault, client, store, jobs, resolver),
-          inject: [
-            ProviderRepository,
-            Vault,
-            TokenEndpointClient,
-            DeviceAuthorizationStore,
-            JobProducer,
-            ProviderMetadataResolver,
-          ],
-        },
       ],
     };
   }

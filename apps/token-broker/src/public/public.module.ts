@@ -12,8 +12,8 @@ import { AuthHealthController } from './health/auth-health.controller';
 import { PublicErrorFilter } from './http/public-error.filter';
 
 /**
- * The broker's public listener: health, API-key validation. The authorization server, provider
- * connections and the internal credential API are still to come (token-broker issue).
+ * The broker's public listener: health, `/health/auth`, API-key validation. The authorization
+ * server for MCP clients and the user-facing connection pages are still to come.
  */
 @Module({})
 export class PublicModule {

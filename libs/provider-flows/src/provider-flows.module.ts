@@ -1,0 +1,82 @@
+import { type DynamicModule, Module } from '@nestjs/common';
+import type Redis from 'ioredis';
+import { Vault } from '@app/crypto';
+import { JobProducer } from '@app/jobs';
+import { ConnectionRepository, ProviderRepository } from '@app/persistence';
+import { REDIS, REDIS_OPTIONS, type RedisModuleOptions } from '@app/redis';
+import { DeviceAuthorizationStore } from './device-authorization.store';
+import { PollDeviceAuthorizationUseCase } from './poll-device-authorization.usecase';
+import { ProviderMetadataResolver } from './provider-metadata.resolver';
+import { StartDeviceAuthorizationUseCase } from './start-device-authorization.usecase';
+import { TokenEndpointClient } from './token-endpoint.client';
+
+/**
+ * The provider flows wired once for any app: expects the global Vault, repositories, Redis
+ * client and job producer (VaultModule, PersistenceModule, RedisModule, JobsModule).
+ */
+@Module({})
+export class ProviderFlowsModule {
+  static forRoot(): DynamicModule {
+    const providers = [
+      TokenEndpointClient,
+      { provide: ProviderMetadataResolver, useValue: new ProviderMetadataResolver() },
+      {
+        provide: DeviceAuthorizationStore,
+        useFactory: (redis: Redis, options: RedisModuleOptions) =>
+          new DeviceAuthorizationStore(redis, options.keyPrefix),
+        inject: [REDIS, REDIS_OPTIONS],
+      },
+      {
+        provide: StartDeviceAuthorizationUseCase,
+        useFactory: (
+          providers: ProviderRepository,
+          vault: Vault,
+          client: TokenEndpointClient,
+          store: DeviceAuthorizationStore,
+          jobs: JobProducer,
+          resolver: ProviderMetadataResolver,
+        ) => new StartDeviceAuthorizationUseCase(providers, vault, client, store, jobs, resolver),
+        inject: [
+          ProviderRepository,
+          Vault,
+          TokenEndpointClient,
+          DeviceAuthorizationStore,
+          JobProducer,
+          ProviderMetadataResolver,
+        ],
+      },
+      {
+        provide: PollDeviceAuthorizationUseCase,
+        useFactory: (
+          providers: ProviderRepository,
+          connections: ConnectionRepository,
+          vault: Vault,
+          client: TokenEndpointClient,
+          store: DeviceAuthorizationStore,
+          resolver: ProviderMetadataResolver,
+        ) =>
+          new PollDeviceAuthorizationUseCase(
+            providers,
+            connections,
+            vault,
+            client,
+            store,
+            resolver,
+          ),
+        inject: [
+          ProviderRepository,
+          ConnectionRepository,
+          Vault,
+          TokenEndpointClient,
+          DeviceAuthorizationStore,
+          ProviderMetadataResolver,
+        ],
+      },
+    ];
+    return {
+      module: ProviderFlowsModule,
+      providers,
+      exports: providers.map((p) => ('provide' in p ? p.provide : p)),
+    };
+  }
+}
