@@ -25,6 +25,7 @@ export interface AdminApiHarness {
 export async function startAdminApi(
   overrides: Record<string, string> = {},
   logger: Logger = pino({ level: 'silent' }),
+  publicPort = 0,
 ): Promise<AdminApiHarness> {
   const database = await createTestDatabase();
   const config = loadConfig(tokenBrokerSchema, {
@@ -45,7 +46,7 @@ export async function startAdminApi(
     app,
     config,
     baseUrl: await listen(app),
-    publicUrl: await listen(publicApp),
+    publicUrl: await listen(publicApp, publicPort),
     database,
     close: async () => {
       await Promise.all([app.close(), publicApp.close()]);
@@ -54,8 +55,8 @@ export async function startAdminApi(
   };
 }
 
-async function listen(app: NestFastifyApplication): Promise<string> {
-  await app.listen(0, '127.0.0.1');
+async function listen(app: NestFastifyApplication, requestedPort = 0): Promise<string> {
+  await app.listen(requestedPort, '127.0.0.1');
   const address = app.getHttpAdapter().getInstance().server.address();
   const port = typeof address === 'object' && address ? address.port : 0;
   return `http://127.0.0.1:${port}`;

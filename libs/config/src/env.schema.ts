@@ -28,6 +28,41 @@ const url = (protocols: string[], fallback?: string) => {
   );
   return fallback === undefined ? base : base.default(fallback);
 };
+const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
+/** A public URL of ours or of an IdP: https, or http on a loopback host (development); no query, fragment or credentials. */
+const publicUrl = (fallback?: string) => {
+  const base = z.string().superRefine((value, ctx) => {
+    let parsed: URL;
+    try {
+      parsed = new URL(value);
+    } catch {
+      ctx.addIssue({ code: 'custom', message: 'must be an absolute URL' });
+      return;
+    }
+    if (
+      parsed.protocol !== 'https:' &&
+      !(parsed.protocol === 'http:' && LOOPBACK_HOSTS.has(parsed.hostname))
+    ) {
+      ctx.addIssue({
+        code: 'custom',
+        message: 'must use https (http only on localhost, 127.0.0.1 or [::1])',
+      });
+    }
+    if (
+      parsed.search !== '' ||
+      parsed.hash !== '' ||
+      parsed.username !== '' ||
+      parsed.password !== '' ||
+      value.endsWith('/')
+    ) {
+      ctx.addIssue({
+        code: 'custom',
+        message: 'must have no query, fragment, credentials or trailing slash',
+      });
+    }
+  });
+  return fallback === undefined ? base : base.default(fallback);
+};
 /** A bearer-usable secret: RFC 6750 b64token characters only, so a header can carry it. */
 const secret = (minLength: number) =>
   z
@@ -64,7 +99,37 @@ export const tokenBrokerSchema = commonSchema
   .extend({
     BROKER_PORT: port(8081),
     BROKER_HOST: z.string().default('0.0.0.0'),
-    BROKER_PUBLIC_URL: url(['http:', 'https:'], 'http://127.0.0.1:8081'),
+    /** The authorization server's issuer, byte for byte: https, or http on a loopback host for development. */
+    BROKER_PUBLIC_URL: publicUrl('http://127.0.0.1:8081'),
+    /** The gateway's public URL; `<it>/mcp` is the default resource (token audience) of the tokens we issue. */
+    GATEWAY_PUBLIC_URL: publicUrl('http://127.0.0.1:8080'),
+    /** Where users log in: an OIDC issuer (discovery) or, with LOGIN_IDP_KIND=github, https://github.com. */
+    LOGIN_IDP_ISSUER: publicUrl().optional(),
+    LOGIN_IDP_KIND: z.enum(['oidc', 'github']).default('oidc'),
+    LOGIN_IDP_CLIENT_ID: z.string().min(1).max(512).optional(),
+    LOGIN_IDP_CLIENT_SECRET: z.string().min(1).max(4096).optional(),
+    LOGIN_IDP_SCOPES: z
+      .string()
+      .regex(/^[\x21\x23-\x5B\x5D-\x7E]+( [\x21\x23-\x5B\x5D-\x7E]+)*$/, {
+        message: 'must be space-separated scope tokens',
+      })
+      .optional(),
+    /** A demo OIDC IdP on the public listener under /demo-idp, with one demo user: never in production. */
+    DEMO_IDP_ENABLED: z.stringbool().default(false),
+    DEMO_IDP_PASSWORD: z.string().min(4).max(128).default('demo'),
+    /** Emails of users who may be granted the admin scopes; everyone else has them dropped. */
+    AS_ADMIN_EMAILS: z.string().default(''),
+    /** Client ids (confidential clients) allowed to introspect any token (RFC 7662); others only their own. */
+    AS_INTROSPECTION_CLIENTS: z.string().default(''),
+    /** Lifetime of the access tokens we issue to MCP clients. */
+    AS_ACCESS_TOKEN_TTL_SECONDS: z.coerce.number().int().min(60).max(3600).default(600),
+    /** Lifetime of a refresh token (each use rotates it and restarts the clock). */
+    AS_REFRESH_TOKEN_TTL_SECONDS: z.coerce
+      .number()
+      .int()
+      .min(3600)
+      .max(90 * 86400)
+      .default(14 * 86400),
     ADMIN_PORT: port(8082),
     /** Loopback by default: the admin API is for operators (compose listens on 0.0.0.0 in the container and publishes on the host's loopback). */
     ADMIN_HOST: z.string().default('127.0.0.1'),
@@ -84,6 +149,27 @@ export const tokenBrokerSchema = commonSchema
       .default(1024 * 1024),
   })
   .superRefine((config, ctx) => {
+    if (config.LOGIN_IDP_ISSUER !== undefined && config.LOGIN_IDP_CLIENT_ID === undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['LOGIN_IDP_CLIENT_ID'],
+        message: 'is required with LOGIN_IDP_ISSUER',
+      });
+    }
+    if (config.LOGIN_IDP_KIND === 'github' && config.LOGIN_IDP_CLIENT_SECRET === undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['LOGIN_IDP_CLIENT_SECRET'],
+        message: 'is required with LOGIN_IDP_KIND=github',
+      });
+    }
+    if (config.DEMO_IDP_ENABLED && config.NODE_ENV === 'production') {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['DEMO_IDP_ENABLED'],
+        message: 'must not be true when NODE_ENV=production',
+      });
+    }
     // Each API must be unreachable with the other's token.
     if (config.ADMIN_TOKEN === config.INTERNAL_API_TOKEN) {
       ctx.addIssue({

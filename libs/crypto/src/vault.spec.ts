@@ -194,3 +194,18 @@ describe('vault JSON values', () => {
     expect((caught as Error).message).not.toContain('plain-secret');
   });
 });
+
+describe('keys derived from the vault ring', () => {
+  it('gives one 32-byte key per vault key, the active first, distinct per purpose and per ring', () => {
+    const k1 = KeyRing.generateSpec('k1');
+    const k2 = KeyRing.generateSpec('k2');
+    const rotated = new Vault(KeyRing.parse(`${k2},${k1}`)).deriveKeys('cookies');
+    const before = new Vault(KeyRing.parse(k1)).deriveKeys('cookies');
+    expect(rotated).toHaveLength(2);
+    expect(rotated[0]).toHaveLength(32);
+    // The old key still verifies what was signed before the rotation.
+    expect(rotated[1].equals(before[0])).toBe(true);
+    expect(rotated[0].equals(before[0])).toBe(false);
+    expect(new Vault(KeyRing.parse(k1)).deriveKeys('csrf')[0].equals(before[0])).toBe(false);
+  });
+});

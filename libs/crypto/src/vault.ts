@@ -1,4 +1,4 @@
-import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from 'node:crypto';
 import { KeyRing } from './key-ring';
 import {
   assertBinding,
@@ -40,6 +40,19 @@ export class Vault {
    * @throws RangeError when the plaintext exceeds {@link Vault.MAX_PLAINTEXT_BYTES}.
    * @throws TypeError on a plaintext that is not a well-formed string or an incomplete binding.
    */
+  /**
+   * Keys for another purpose (cookie signing, CSRF tokens) derived from the ring with HKDF-SHA256,
+   * one per vault key, the active one first: sign with the first, accept any. Rotating the vault
+   * keys rotates these too.
+   */
+  deriveKeys(purpose: string): Buffer[] {
+    return this.ring.ids.map((id) =>
+      Buffer.from(
+        hkdfSync('sha256', this.ring.keyFor(id)!.export(), Buffer.alloc(0), `mcpgw:${purpose}`, 32),
+      ),
+    );
+  }
+
   seal(plaintext: string, binding: SealBinding): string {
     if (typeof plaintext !== 'string' || LONE_SURROGATE.test(plaintext)) {
       throw new TypeError('Vault.seal needs a well-formed string plaintext');

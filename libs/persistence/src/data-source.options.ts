@@ -11,6 +11,7 @@ import { CreatePolicyTables1764300000000 } from './migrations/1764300000000-Crea
 import { CreateCredentialTables1764400000000 } from './migrations/1764400000000-CreateCredentialTables';
 import { CreateSigningKeys1764500000000 } from './migrations/1764500000000-CreateSigningKeys';
 import { CreateConnections1764600000000 } from './migrations/1764600000000-CreateConnections';
+import { CreateAuthorizationServerTables1764700000000 } from './migrations/1764700000000-CreateAuthorizationServerTables';
 
 export const ENTITIES = [
   PolicyEntity,
@@ -27,6 +28,7 @@ export const MIGRATIONS = [
   CreateCredentialTables1764400000000,
   CreateSigningKeys1764500000000,
   CreateConnections1764600000000,
+  CreateAuthorizationServerTables1764700000000,
 ];
 
 /** The one data-source definition shared by the apps, the migrate CLI and the tests. */

@@ -32,3 +32,10 @@ export type { AuditDraft } from './repositories/audit.writer';
 export { SigningKeyEntity, type SigningKeyState } from './entities/signing-key.entity';
 export { ConnectionEntity, type ConnectionStatus } from './entities/connection.entity';
 export { ConnectionRepository, type ConnectionTokens } from './repositories/connection.repository';
+export {
+  ConsentRepository,
+  OAuthRecordRepository,
+  UserRepository,
+  type OAuthRecordPayload,
+  type UserRecord,
+} from './repositories/authorization-server.repositories';

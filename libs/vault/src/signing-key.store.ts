@@ -62,6 +62,28 @@ export class SigningKeyStore {
     });
   }
 
+  /**
+   * The private JWKs of the active key (first: it signs) and the previous one (published so its
+   * tokens keep verifying), for the authorization server's engine. Creates the active key on first use.
+   */
+  async privateJwks(): Promise<JWK[]> {
+    const active = await this.active();
+    const previous = await this.dataSource
+      .getRepository(SigningKeyEntity)
+      .findOneBy({ state: 'previous' });
+    return [
+      active.privateJwk,
+      ...(previous === null
+        ? []
+        : [
+            this.vault.openJson<JWK>(
+              previous.privateJwkSealed,
+              signingKeySecretBinding(previous.kid),
+            ),
+          ]),
+    ].map((jwk) => ({ ...jwk, use: 'sig' }));
+  }
+
   /** RFC 7517 JWK Set of the active and previous public keys (what `/jwks` serves). */
   async publicJwks(): Promise<{ keys: JWK[] }> {
     const rows = await this.dataSource

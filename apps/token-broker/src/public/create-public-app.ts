@@ -2,13 +2,29 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { Logger } from 'pino';
 import type { TokenBrokerConfig } from '@app/config';
 import { createHttpApp, type MetricsService } from '@app/observability';
+import { Vault } from '@app/crypto';
+import { AuthorizationServer } from '../authorization/authorization-server';
+import { InteractionService } from '../authorization/interaction.service';
+import { mountAuthorizationServer } from '../authorization/mount-authorization-server';
 import { PublicModule } from './public.module';
 
 /** Builds (does not listen) the broker's public app. */
-export function createPublicApp(
+export async function createPublicApp(
   config: TokenBrokerConfig,
   logger: Logger,
   metrics: MetricsService,
 ): Promise<NestFastifyApplication> {
-  return createHttpApp(PublicModule.forRoot(config, logger, metrics), { logger, metrics });
+  const app = await createHttpApp(PublicModule.forRoot(config, logger, metrics), {
+    logger,
+    metrics,
+  });
+  // Builds the authorization server (onModuleInit) before its routes are mounted next to Nest's.
+  await app.init();
+  mountAuthorizationServer(app.getHttpAdapter().getInstance(), {
+    config,
+    server: app.get(AuthorizationServer),
+    interactions: app.get(InteractionService),
+    vault: app.get(Vault),
+  });
+  return app;
 }

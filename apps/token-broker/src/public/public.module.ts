@@ -6,14 +6,17 @@ import { MetricsService, ObservabilityModule } from '@app/observability';
 import { PersistenceModule } from '@app/persistence';
 import { RedisModule } from '@app/redis';
 import { VaultModule } from '@app/vault';
+import { AuthorizationServer } from '../authorization/authorization-server';
+import { InteractionService } from '../authorization/interaction.service';
 import { ApiKeyValidationController } from './api-keys/api-key-validation.controller';
 import { ValidateApiKeyUseCase } from './api-keys/validate-api-key.usecase';
 import { AuthHealthController } from './health/auth-health.controller';
 import { PublicErrorFilter } from './http/public-error.filter';
 
 /**
- * The broker's public listener: health, `/health/auth`, API-key validation. The authorization
- * server for MCP clients and the user-facing connection pages are still to come.
+ * The broker's public listener: health, `/health/auth`, API-key validation, and the authorization
+ * server for MCP clients (mounted on Fastify by createPublicApp). The user-facing connection pages
+ * are still to come.
  */
 @Module({})
 export class PublicModule {
@@ -43,6 +46,8 @@ export class PublicModule {
         { provide: APP_CONFIG, useValue: config },
         { provide: APP_FILTER, useClass: PublicErrorFilter },
         ValidateApiKeyUseCase,
+        AuthorizationServer,
+        InteractionService,
       ],
     };
   }

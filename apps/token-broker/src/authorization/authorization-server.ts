@@ -1,0 +1,240 @@
+import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
+import { createHash } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import Provider, { errors, type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
+import type { Logger } from 'pino';
+import { DataSource } from 'typeorm';
+import { APP_CONFIG, type TokenBrokerConfig } from '@app/config';
+import { Vault } from '@app/crypto';
+import { LOGGER } from '@app/observability';
+import { OAuthRecordRepository, UserRepository } from '@app/persistence';
+import { SigningKeyStore } from '@app/vault';
+import { defaultGatewayResource, isGatewayResource } from './gateway-resource';
+import { oauthRecordAdapter } from './oauth-record.adapter';
+import { renderErrorPage } from './pages';
+import { DEFAULT_SCOPE, MCP_SCOPES, OIDC_SCOPES } from './scopes';
+
+/** Paths the engine answers on the public listener (everything else is ours or Nest's). */
+export const ENGINE_ROUTES = {
+  authorization: '/authorize',
+  token: '/token',
+  jwks: '/jwks',
+  registration: '/register',
+  revocation: '/revoke',
+  introspection: '/introspect',
+  userinfo: '/userinfo',
+} as const;
+
+export const INTERACTION_PATH = '/interaction';
+
+/**
+ * The OAuth 2.1 authorization server MCP clients log in through, on `oidc-provider` (certified
+ * OpenID Provider; PKCE S256 only, RFC 9207 `iss`, RFC 8707 resource indicators, RFC 7591 DCR,
+ * RFC 7009 revocation, RFC 7662 introspection, Client ID Metadata Documents with SSRF-protected
+ * fetching). This class only configures it: storage in Postgres, keys from the SigningKeyStore,
+ * our consent and login interactions, JWT access tokens whose audience is the requested resource.
+ */
+@Injectable()
+export class AuthorizationServer implements OnModuleInit {
+  private engine?: Provider;
+
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: TokenBrokerConfig,
+    @Inject(LOGGER) private readonly logger: Logger,
+    private readonly dataSource: DataSource,
+    private readonly signingKeys: SigningKeyStore,
+    private readonly vault: Vault,
+  ) {}
+
+  get issuer(): string {
+    return this.config.BROKER_PUBLIC_URL;
+  }
+
+  get provider(): Provider {
+    if (this.engine === undefined) {
+      throw new Error('authorization server not initialised');
+    }
+    return this.engine;
+  }
+
+  /** The engine's request handler (a Node `(req, res)` listener). */
+  handler(): (req: IncomingMessage, res: ServerResponse) => void {
+    return this.provider.callback() as (req: IncomingMessage, res: ServerResponse) => void;
+  }
+
+  async onModuleInit(): Promise<void> {
+    this.engine = await this.build();
+  }
+
+  private async build(): Promise<Provider> {
+    const config = this.config;
+    const records = new OAuthRecordRepository(this.dataSource);
+    const users = new UserRepository(this.dataSource);
+    const defaultResource = defaultGatewayResource(config.GATEWAY_PUBLIC_URL);
+    const introspectors = new Set(splitList(config.AS_INTROSPECTION_CLIENTS));
+    const mcpScope = Object.keys(MCP_SCOPES).join(' ');
+    const cookieKeys = this.vault.deriveKeys('as-cookies').map((key) => key.toString('base64url'));
+
+    const configuration: Configuration = {
+      adapter: oauthRecordAdapter(records),
+      jwks: { keys: (await this.signingKeys.privateJwks()) as never },
+      routes: ENGINE_ROUTES,
+      scopes: [...Object.keys(OIDC_SCOPES), ...Object.keys(MCP_SCOPES)],
+      claims: { openid: ['sub'], email: ['email'], profile: ['name'] },
+      responseTypes: ['code'],
+      clientAuthMethods: ['none', 'client_secret_basic', 'client_secret_post'],
+      clientDefaults: {
+        grant_types: ['authorization_code', 'refresh_token'],
+        response_types: ['code'],
+        token_endpoint_auth_method: 'client_secret_basic',
+        id_token_signed_response_alg: 'ES256',
+      },
+      enabledJWA: { idTokenSigningAlgValues: ['ES256'] },
+      // OAuth 2.1: PKCE for every client, and only S256 exists in this engine.
+      pkce: { required: () => true },
+      // Refresh tokens rotate on every use; a rotated one presented again revokes the grant.
+      rotateRefreshToken: true,
+      issueRefreshToken: async (_ctx, client) => client.grantTypeAllowed('refresh_token'),
+      ttl: {
+        AccessToken: config.AS_ACCESS_TOKEN_TTL_SECONDS,
+        AuthorizationCode: 60,
+        IdToken: 3600,
+        Interaction: 600,
+        Session: 86400,
+        Grant: config.AS_REFRESH_TOKEN_TTL_SECONDS,
+        RefreshToken: config.AS_REFRESH_TOKEN_TTL_SECONDS,
+      },
+      cookies: {
+        keys: cookieKeys,
+        long: { signed: true, httpOnly: true, sameSite: 'lax' },
+        short: { signed: true, httpOnly: true, sameSite: 'lax' },
+      },
+      interactions: { url: (_ctx, interaction) => `${INTERACTION_PATH}/${interaction.uid}` },
+      findAccount: async (_ctx, sub) => {
+        const user = await users.findById(sub);
+        if (user === undefined) {
+          return undefined;
+        }
+        return {
+          accountId: user.id,
+          claims: async () => ({
+            sub: user.id,
+            ...(user.email === null ? {} : { email: user.email }),
+            ...(user.name === null ? {} : { name: user.name }),
+          }),
+        };
+      },
+      clientBasedCORS: (_ctx, origin, client) =>
+        client.redirectUris?.some((uri) => safeOrigin(uri) === origin) ?? false,
+      renderError: async (ctx, out) => {
+        ctx.type = 'html';
+        ctx.set('cache-control', 'no-store');
+        ctx.set(
+          'content-security-policy',
+          "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'",
+        );
+        ctx.set('x-frame-options', 'DENY');
+        ctx.body = renderErrorPage(out.error, out.error_description);
+      },
+      features: {
+        devInteractions: { enabled: false },
+        rpInitiatedLogout: { enabled: false },
+        pushedAuthorizationRequests: { enabled: false },
+        registration: { enabled: true },
+        revocation: { enabled: true },
+        userinfo: { enabled: true },
+        introspection: {
+          enabled: true,
+          // RFC 7662 §4: only authenticated (confidential) callers; a client sees its own tokens,
+          // a client listed in AS_INTROSPECTION_CLIENTS sees any.
+          allowedPolicy: async (_ctx, client, token) =>
+            client.clientAuthMethod !== 'none' &&
+            (token.clientId === client.clientId || introspectors.has(client.clientId)),
+        },
+        resourceIndicators: {
+          enabled: true,
+          defaultResource: async (_ctx, _client, oneOf) => oneOf ?? defaultResource,
+          useGrantedResource: async () => true,
+          getResourceServerInfo: async (_ctx, resource) => {
+            if (!isGatewayResource(resource, config.GATEWAY_PUBLIC_URL)) {
+              throw new errors.InvalidTarget('resource is not this gateway');
+            }
+            return {
+              scope: mcpScope,
+              audience: resource,
+              accessTokenTTL: config.AS_ACCESS_TOKEN_TTL_SECONDS,
+              accessTokenFormat: 'jwt',
+              jwt: { sign: { alg: 'ES256' } },
+            };
+          },
+        },
+        // Client ID Metadata Documents: the engine fetches https client ids through a dispatcher
+        // that refuses special-use addresses at connect time (also after DNS rebinding), with a
+        // 2.5 s timeout, a 5 KiB body limit and an LRU cache honouring Cache-Control.
+        ...({ clientIdMetadataDocument: { enabled: true, ack: 'draft-02' } } as object),
+      },
+    };
+
+    const provider = new Provider(this.issuer, configuration);
+    provider.proxy = false;
+    // A client that names no scope is asked for the default MCP scopes (RFC 6749 §3.3).
+    provider.use(async (ctx, next) => {
+      if (ctx.path === ENGINE_ROUTES.authorization && ctx.method === 'GET') {
+        const scope = ctx.query.scope;
+        if (scope === undefined || scope === '') {
+          ctx.query = { ...ctx.query, scope: DEFAULT_SCOPE };
+        }
+      }
+      await next();
+    });
+    provider.on('server_error', (ctx: KoaContextWithOIDC, error: Error) => {
+      this.logger.error(
+        { err: { name: error.name, message: error.message }, route: ctx.oidc?.route },
+        'authorization server error',
+      );
+    });
+    for (const event of [
+      'grant.error',
+      'authorization.error',
+      'registration_create.error',
+    ] as const) {
+      provider.on(
+        // One listener shape for the three error events (the typings overload them one by one).
+        event as 'grant.error',
+        (ctx: KoaContextWithOIDC, error: Error & { error_description?: string }) => {
+          this.logger.info(
+            {
+              oauth_error: error.message,
+              description: error.error_description,
+              route: ctx.oidc?.route,
+            },
+            `oauth ${event}`,
+          );
+        },
+      );
+    }
+    provider.on('grant.revoked', (_ctx: KoaContextWithOIDC, grantId: string) => {
+      this.logger.warn({ grant_id_hash: shortHash(grantId) }, 'grant revoked');
+    });
+    return provider;
+  }
+}
+
+function splitList(value: string): string[] {
+  return value
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter((entry) => entry !== '');
+}
+
+function safeOrigin(uri: string): string | undefined {
+  try {
+    return new URL(uri).origin;
+  } catch {
+    return undefined;
+  }
+}
+
+function shortHash(value: string): string {
+  return createHash('sha256').update(value).digest('hex').slice(0, 12);
+}

@@ -1,0 +1,151 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { FastifyInstance } from 'fastify';
+import Provider, { type Configuration } from 'oidc-provider';
+import { constantTimeEqual } from '@app/crypto';
+import { forwardToEngine } from './forward-to-engine';
+import { escapeHtml, PAGE_HEADERS } from './pages';
+import { DEMO_LOGIN_CLIENT_ID } from './upstream-login.client';
+
+export const DEMO_IDP_PATH = '/demo-idp';
+export const DEMO_USER = {
+  sub: 'demo-user',
+  username: 'demo',
+  email: 'demo@example.com',
+  name: 'Demo User',
+};
+
+/**
+ * A demo OpenID Provider under /demo-idp on the broker's public listener, so a newcomer can log in
+ * without any external account (DEMO_IDP_ENABLED, refused in production). One user, `demo`, with
+ * the password DEMO_IDP_PASSWORD; in-memory storage; the broker is its only client. Living on the
+ * broker's own origin means the browser and the broker reach it at the same URL, in compose too.
+ */
+export function mountDemoIdp(
+  fastify: FastifyInstance,
+  options: { brokerPublicUrl: string; password: string; cookieKeys: string[] },
+): void {
+  const issuer = `${options.brokerPublicUrl}${DEMO_IDP_PATH}`;
+  const configuration: Configuration = {
+    clients: [
+      {
+        client_id: DEMO_LOGIN_CLIENT_ID,
+        token_endpoint_auth_method: 'none',
+        redirect_uris: [`${options.brokerPublicUrl}/login/callback`],
+        grant_types: ['authorization_code'],
+        response_types: ['code'],
+      },
+    ],
+    scopes: ['openid', 'email', 'profile'],
+    claims: { openid: ['sub'], email: ['email'], profile: ['name'] },
+    pkce: { required: () => true },
+    ttl: {
+      AccessToken: 300,
+      AuthorizationCode: 60,
+      IdToken: 300,
+      Interaction: 600,
+      Session: 3600,
+      Grant: 3600,
+    },
+    cookies: {
+      keys: options.cookieKeys,
+      names: { session: '_demo_session', interaction: '_demo_interaction', resume: '_demo_resume' },
+    },
+    features: {
+      devInteractions: { enabled: false },
+      rpInitiatedLogout: { enabled: false },
+      pushedAuthorizationRequests: { enabled: false },
+    },
+    interactions: { url: (_ctx, interaction) => `${DEMO_IDP_PATH}/interaction/${interaction.uid}` },
+    findAccount: async (_ctx, sub) =>
+      sub === DEMO_USER.sub
+        ? {
+            accountId: sub,
+            claims: async () => ({
+              sub,
+              email: DEMO_USER.email,
+              email_verified: true,
+              name: DEMO_USER.name,
+            }),
+          }
+        : undefined,
+  };
+  const provider = new Provider(issuer, configuration);
+  const callback = provider.callback() as (req: IncomingMessage, res: ServerResponse) => void;
+
+  void fastify.register(
+    async (scope) => {
+      scope.removeAllContentTypeParsers();
+      scope.addContentTypeParser(
+        'application/x-www-form-urlencoded',
+        { parseAs: 'string', bodyLimit: 4096 },
+        (_req, body, done) => done(null, new URLSearchParams(body as string)),
+      );
+      scope.get<{ Params: { uid: string } }>('/interaction/:uid', async (request, reply) => {
+        const details = await provider
+          .interactionDetails(request.raw, reply.raw)
+          .catch(() => undefined);
+        if (details === undefined || details.uid !== request.params.uid) {
+          return reply
+            .code(400)
+            .headers(PAGE_HEADERS)
+            .send('<!DOCTYPE html><p>This demo sign-in expired. Start again.</p>');
+        }
+        return reply.code(200).headers(PAGE_HEADERS).send(loginPage(details.uid, false));
+      });
+      scope.post<{ Params: { uid: string }; Body: URLSearchParams }>(
+        '/interaction/:uid/login',
+        async (request, reply) => {
+          const details = await provider
+            .interactionDetails(request.raw, reply.raw)
+            .catch(() => undefined);
+          if (details === undefined || details.uid !== request.params.uid) {
+            return reply
+              .code(400)
+              .headers(PAGE_HEADERS)
+              .send('<!DOCTYPE html><p>This demo sign-in expired. Start again.</p>');
+          }
+          const form =
+            request.body instanceof URLSearchParams ? request.body : new URLSearchParams();
+          const ok =
+            form.get('username') === DEMO_USER.username &&
+            constantTimeEqual(form.get('password') ?? '', options.password);
+          if (!ok) {
+            return reply.code(401).headers(PAGE_HEADERS).send(loginPage(details.uid, true));
+          }
+          // The broker is this IdP's only client: first-party, so no consent screen here.
+          const grant = new provider.Grant({
+            accountId: DEMO_USER.sub,
+            clientId: DEMO_LOGIN_CLIENT_ID,
+          });
+          grant.addOIDCScope('openid email profile');
+          const grantId = await grant.save();
+          const target = await provider.interactionResult(
+            request.raw,
+            reply.raw,
+            { login: { accountId: DEMO_USER.sub }, consent: { grantId } },
+            { mergeWithLastSubmission: false },
+          );
+          return reply.code(303).header('location', target).send();
+        },
+      );
+    },
+    { prefix: DEMO_IDP_PATH },
+  );
+  forwardToEngine(fastify, [`${DEMO_IDP_PATH}/*`], (req, res) => {
+    // Mounted under a path: the engine derives its mount path from originalUrl (as under Express).
+    (req as IncomingMessage & { originalUrl?: string }).originalUrl = req.url;
+    req.url = req.url!.slice(DEMO_IDP_PATH.length) || '/';
+    callback(req, res);
+  });
+}
+
+function loginPage(uid: string, failed: boolean): string {
+  return `<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>Demo IdP sign-in</title>
+<style>body{font-family:system-ui,sans-serif;max-width:24rem;margin:3rem auto}label{display:block;margin:.5rem 0}</style></head>
+<body><h1>Demo identity provider</h1><p>Sign in as <code>demo</code> (password from DEMO_IDP_PASSWORD, <code>demo</code> by default).</p>
+${failed ? '<p role="alert" id="login-error">Wrong username or password.</p>' : ''}
+<form method="post" action="${DEMO_IDP_PATH}/interaction/${escapeHtml(uid)}/login">
+<label>Username <input name="username" id="username" autocomplete="username"></label>
+<label>Password <input name="password" id="password" type="password" autocomplete="current-password"></label>
+<button type="submit" id="sign-in">Sign in</button></form></body></html>`;
+}

@@ -1,0 +1,445 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type Redis from 'ioredis';
+import type { Logger } from 'pino';
+import { DataSource } from 'typeorm';
+import { APP_CONFIG, type TokenBrokerConfig } from '@app/config';
+import { randomToken, Vault } from '@app/crypto';
+import { LOGGER } from '@app/observability';
+import { ConsentRepository, UserRepository, type UserRecord } from '@app/persistence';
+import { REDIS, REDIS_OPTIONS, type RedisModuleOptions } from '@app/redis';
+import { AuthorizationServer, INTERACTION_PATH } from './authorization-server';
+import { ConsentCookies, CsrfTokens } from './consent-cookie';
+import { DEMO_IDP_PATH } from './demo-idp';
+import { defaultGatewayResource } from './gateway-resource';
+import { PAGE_HEADERS, renderConsentPage, renderMessagePage } from './pages';
+import { ADMIN_SCOPES, MCP_SCOPES, OIDC_SCOPES } from './scopes';
+import { UpstreamLoginClient } from './upstream-login.client';
+
+export const LOGIN_CALLBACK_PATH = '/login/callback';
+/** Upstream `state` lives at most this long and is deleted on first use (SPEC-MUST 27). */
+const LOGIN_STATE_TTL_SECONDS = 600;
+
+type Details = Awaited<ReturnType<AuthorizationServer['provider']['interactionDetails']>>;
+
+interface PendingLogin {
+  uid: string;
+  clientId: string;
+  codeVerifier: string;
+  nonce: string;
+}
+
+const LOOPBACK = new Set(['localhost', '127.0.0.1', '[::1]']);
+const SUPPORTED_SCOPES = new Set([...Object.keys(MCP_SCOPES), ...Object.keys(OIDC_SCOPES)]);
+
+/**
+ * Our side of the authorization request (the engine hands over at /interaction/:uid):
+ * 1. consent page for this client (skipped while the browser's consent cookie, or the signed-in
+ *    user's stored consent, covers the request) — before anything is sent to the upstream IdP;
+ * 2. login at the upstream IdP (code + PKCE, random single-use state kept server side ≤ 10 min);
+ * 3. the grant, then back to the engine, which redirects to the client with the code and `iss`.
+ */
+@Injectable()
+export class InteractionService {
+  private readonly consentCookies: ConsentCookies;
+  private readonly csrf: CsrfTokens;
+  private readonly upstream: UpstreamLoginClient | undefined;
+  private readonly users: UserRepository;
+  private readonly consents: ConsentRepository;
+  private readonly adminEmails: Set<string>;
+
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: TokenBrokerConfig,
+    @Inject(LOGGER) private readonly logger: Logger,
+    @Inject(REDIS) private readonly redis: Redis,
+    @Inject(REDIS_OPTIONS) private readonly redisOptions: RedisModuleOptions,
+    private readonly server: AuthorizationServer,
+    dataSource: DataSource,
+    vault: Vault,
+  ) {
+    this.consentCookies = new ConsentCookies(vault.deriveKeys('consent-cookie'));
+    this.csrf = new CsrfTokens(vault.deriveKeys('csrf'));
+    this.users = new UserRepository(dataSource);
+    this.consents = new ConsentRepository(dataSource);
+    this.upstream = UpstreamLoginClient.fromConfig(
+      config,
+      config.DEMO_IDP_ENABLED ? `${config.BROKER_PUBLIC_URL}${DEMO_IDP_PATH}` : undefined,
+      `${config.BROKER_PUBLIC_URL}${LOGIN_CALLBACK_PATH}`,
+    );
+    this.adminEmails = new Set(
+      config.AS_ADMIN_EMAILS.split(',')
+        .map((email) => email.trim().toLowerCase())
+        .filter((email) => email !== ''),
+    );
+  }
+
+  /** GET /interaction/:uid */
+  async show(request: FastifyRequest, reply: FastifyReply, uid: string): Promise<void> {
+    const details = await this.details(request, reply, uid);
+    if (details === undefined) {
+      return;
+    }
+    const request_ = await this.describe(details);
+    if (details.prompt.name === 'login') {
+      if (this.consentCookies.covers(request.headers.cookie, request_.clientId, request_.scopes)) {
+        return this.startUpstreamLogin(reply, details, request_.clientId);
+      }
+      return this.renderConsent(reply, details, request_, undefined);
+    }
+    if (details.prompt.name === 'consent') {
+      const accountId = details.session?.accountId;
+      const user = accountId === undefined ? undefined : await this.users.findById(accountId);
+      if (user === undefined) {
+        return this.fail(reply, details, 'login_required', 'the session has no user');
+      }
+      const remembered = await this.consents.scopesFor(user.id, request_.clientId);
+      const wanted = this.allowedScopes(user, request_.scopes);
+      if (wanted.every((scope) => remembered.includes(scope))) {
+        return this.finish(reply, details, user, request_);
+      }
+      return this.renderConsent(reply, details, request_, user.email ?? user.name ?? undefined);
+    }
+    return this.fail(reply, details, 'interaction_required', 'unsupported prompt');
+  }
+
+  /** POST /interaction/:uid/consent */
+  async decide(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    uid: string,
+    form: URLSearchParams,
+  ): Promise<void> {
+    const details = await this.details(request, reply, uid);
+    if (details === undefined) {
+      return;
+    }
+    if (!this.sameOrigin(request) || !this.csrf.verify(details.uid, form.get('csrf'))) {
+      return this.page(
+        reply,
+        403,
+        'Request refused',
+        'The form was not submitted from this page. Go back to your application and start again.',
+      );
+    }
+    const decision = form.get('decision');
+    if (decision !== 'allow') {
+      return this.fail(reply, details, 'access_denied', 'the user denied the request');
+    }
+    const described = await this.describe(details);
+    void reply.header(
+      'set-cookie',
+      this.consentCookies.issue(described.clientId, described.scopes),
+    );
+    if (details.prompt.name === 'login') {
+      return this.startUpstreamLogin(reply, details, described.clientId);
+    }
+    const accountId = details.session?.accountId;
+    const user = accountId === undefined ? undefined : await this.users.findById(accountId);
+    if (user === undefined) {
+      return this.fail(reply, details, 'login_required', 'the session has no user');
+    }
+    return this.finish(reply, details, user, described);
+  }
+
+  /** GET /login/callback: the upstream IdP sends the browser back here. */
+  async callback(request: FastifyRequest, reply: FastifyReply): Promise<void> {
+    const url = new URL(request.url, this.config.BROKER_PUBLIC_URL);
+    const state = url.searchParams.get('state');
+    const pending = state === null ? null : await this.takePendingLogin(state);
+    if (state === null || pending === null) {
+      return this.page(
+        reply,
+        400,
+        'Sign-in expired',
+        'This sign-in link has expired or was already used. Go back to your application and start again.',
+      );
+    }
+    const details = await this.details(request, reply, pending.uid);
+    if (details === undefined) {
+      return;
+    }
+    if (details.uid !== pending.uid || details.params.client_id !== pending.clientId) {
+      return this.page(
+        reply,
+        400,
+        'Sign-in expired',
+        'This sign-in was started in another browser. Go back to your application and start again.',
+      );
+    }
+    if (this.upstream === undefined) {
+      return this.fail(reply, details, 'temporarily_unavailable', 'login is not configured');
+    }
+    let identity;
+    try {
+      identity = await this.upstream.finish(url, {
+        state,
+        codeVerifier: pending.codeVerifier,
+        nonce: pending.nonce,
+      });
+    } catch (error) {
+      this.logger.warn(
+        {
+          err: {
+            name: (error as Error).name,
+            message: (error as Error).message,
+            cause: causeName(error),
+          },
+        },
+        'upstream login failed',
+      );
+      return this.fail(reply, details, 'access_denied', 'login at the identity provider failed');
+    }
+    const user = await this.users.upsertLogin(identity.issuer, identity.subject, {
+      email: identity.email,
+      name: identity.name,
+    });
+    const described = await this.describe(details);
+    this.logger.info({ user_id: user.id, client_id: described.clientId }, 'user logged in');
+    return this.finish(reply, details, user, described);
+  }
+
+  private async startUpstreamLogin(
+    reply: FastifyReply,
+    details: Details,
+    clientId: string,
+  ): Promise<void> {
+    if (this.upstream === undefined) {
+      return this.fail(
+        reply,
+        details,
+        'temporarily_unavailable',
+        'login is not configured on this gateway',
+      );
+    }
+    const state = randomToken(32);
+    let start;
+    try {
+      start = await this.upstream.start(state);
+    } catch (error) {
+      this.logger.error(
+        {
+          err: {
+            name: (error as Error).name,
+            message: (error as Error).message,
+            cause: causeName(error),
+          },
+        },
+        'upstream login unavailable',
+      );
+      return this.fail(
+        reply,
+        details,
+        'temporarily_unavailable',
+        'the identity provider could not be reached',
+      );
+    }
+    const pending: PendingLogin = {
+      uid: details.uid,
+      clientId,
+      codeVerifier: start.codeVerifier,
+      nonce: start.nonce,
+    };
+    await this.redis.set(
+      this.stateKey(state),
+      JSON.stringify(pending),
+      'EX',
+      LOGIN_STATE_TTL_SECONDS,
+    );
+    return this.redirect(reply, start.url.href);
+  }
+
+  private async takePendingLogin(state: string): Promise<PendingLogin | null> {
+    if (state.length > 256) {
+      return null;
+    }
+    const raw = await this.redis.getdel(this.stateKey(state));
+    return raw === null ? null : (JSON.parse(raw) as PendingLogin);
+  }
+
+  private stateKey(state: string): string {
+    return `${this.redisOptions.keyPrefix}as-login:${state}`;
+  }
+
+  /** Grants what the user may have, remembers the consent, and hands back to the engine. */
+  private async finish(
+    reply: FastifyReply,
+    details: Details,
+    user: UserRecord,
+    described: DescribedRequest,
+  ): Promise<void> {
+    const provider = this.server.provider;
+    const scopes = this.allowedScopes(user, described.scopes);
+    await this.consents.grant(user.id, described.clientId, scopes);
+    const existing =
+      details.grantId === undefined ? undefined : await provider.Grant.find(details.grantId);
+    const grant =
+      existing !== undefined && existing.accountId === user.id
+        ? existing
+        : new provider.Grant({ accountId: user.id, clientId: described.clientId });
+    // The engine checks every requested scope against the grant's OIDC scope (our MCP scopes are
+    // in its scope list) and puts into an access token the resource scopes granted for its audience.
+    const mcpScopes = scopes.filter((scope) => scope in MCP_SCOPES);
+    if (scopes.length > 0) {
+      grant.addOIDCScope(scopes.join(' '));
+    }
+    const missingClaims = (details.prompt.details as { missingOIDCClaims?: string[] })
+      .missingOIDCClaims;
+    if (missingClaims !== undefined && missingClaims.length > 0) {
+      grant.addOIDCClaims(missingClaims);
+    }
+    if (mcpScopes.length > 0) {
+      for (const resource of described.resources) {
+        grant.addResourceScope(resource, mcpScopes.join(' '));
+      }
+    }
+    const grantId = await grant.save();
+    const target = await provider.interactionResult(
+      request(reply),
+      reply.raw,
+      { login: { accountId: user.id }, consent: { grantId } },
+      { mergeWithLastSubmission: false },
+    );
+    return this.redirect(reply, target);
+  }
+
+  /** Ends the authorization request with an OAuth error sent to the client (with `iss`). */
+  private async fail(
+    reply: FastifyReply,
+    details: Details,
+    error: string,
+    description: string,
+  ): Promise<void> {
+    const target = await this.server.provider.interactionResult(
+      request(reply),
+      reply.raw,
+      { error, error_description: description },
+      { mergeWithLastSubmission: false },
+    );
+    void details;
+    return this.redirect(reply, target);
+  }
+
+  private async details(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    uid: string,
+  ): Promise<Details | undefined> {
+    try {
+      const details = await this.server.provider.interactionDetails(request.raw, reply.raw);
+      if (details.uid !== uid) {
+        this.page(
+          reply,
+          400,
+          'Sign-in expired',
+          'This sign-in page does not belong to the sign-in in progress. Go back to your application and start again.',
+        );
+        return undefined;
+      }
+      return details;
+    } catch {
+      this.page(
+        reply,
+        400,
+        'Sign-in expired',
+        'This sign-in has expired or was opened in another browser. Go back to your application and start again.',
+      );
+      return undefined;
+    }
+  }
+
+  private async describe(details: Details): Promise<DescribedRequest> {
+    const params = details.params as Record<string, unknown>;
+    const clientId = String(params.client_id);
+    const client = await this.server.provider.Client.find(clientId);
+    const requested = String(params.scope ?? '')
+      .split(' ')
+      .filter((scope) => SUPPORTED_SCOPES.has(scope));
+    const resourceParam = params.resource;
+    const resources =
+      resourceParam === undefined
+        ? [defaultGatewayResource(this.config.GATEWAY_PUBLIC_URL)]
+        : ([] as string[]).concat(resourceParam as string | string[]);
+    const redirectUri = String(params.redirect_uri ?? '');
+    let redirectHost = redirectUri;
+    let loopbackRedirect = false;
+    try {
+      const parsed = new URL(redirectUri);
+      redirectHost = parsed.host === '' ? parsed.protocol : parsed.host;
+      loopbackRedirect = LOOPBACK.has(parsed.hostname);
+    } catch {
+      // the engine validated it already; shown as given
+    }
+    return {
+      clientId,
+      clientName: typeof client?.clientName === 'string' ? client.clientName : undefined,
+      clientSource: /^https:\/\//.test(clientId) ? 'metadata_document' : 'registered',
+      scopes: [...new Set(requested)],
+      resources,
+      redirectHost,
+      loopbackRedirect,
+    };
+  }
+
+  private renderConsent(
+    reply: FastifyReply,
+    details: Details,
+    described: DescribedRequest,
+    userLabel: string | undefined,
+  ): void {
+    void reply
+      .code(200)
+      .headers(PAGE_HEADERS)
+      .send(
+        renderConsentPage({
+          action: `${INTERACTION_PATH}/${details.uid}/consent`,
+          csrfToken: this.csrf.issue(details.uid),
+          clientId: described.clientId,
+          clientName: described.clientName,
+          clientSource: described.clientSource,
+          redirectHost: described.redirectHost,
+          loopbackRedirect: described.loopbackRedirect,
+          scopes: described.scopes,
+          resources: described.resources,
+          userLabel,
+        }),
+      );
+  }
+
+  /** Admin scopes only for users listed in AS_ADMIN_EMAILS. */
+  private allowedScopes(user: UserRecord, scopes: string[]): string[] {
+    const admin = user.email !== null && this.adminEmails.has(user.email.toLowerCase());
+    return scopes.filter((scope) => admin || !ADMIN_SCOPES.has(scope));
+  }
+
+  private sameOrigin(request: FastifyRequest): boolean {
+    const origin = request.headers.origin;
+    return origin === undefined || origin === new URL(this.config.BROKER_PUBLIC_URL).origin;
+  }
+
+  private page(reply: FastifyReply, status: number, title: string, message: string): void {
+    void reply.code(status).headers(PAGE_HEADERS).send(renderMessagePage(title, message));
+  }
+
+  private redirect(reply: FastifyReply, location: string): void {
+    void reply.code(303).header('location', location).header('cache-control', 'no-store').send();
+  }
+}
+
+interface DescribedRequest {
+  clientId: string;
+  clientName: string | undefined;
+  clientSource: 'registered' | 'metadata_document';
+  scopes: string[];
+  resources: string[];
+  redirectHost: string;
+  loopbackRedirect: boolean;
+}
+
+function request(reply: FastifyReply) {
+  return reply.request.raw;
+}
+
+function causeName(error: unknown): string | undefined {
+  const cause = (error as { cause?: unknown }).cause;
+  return cause instanceof Error ? `${cause.name}: ${cause.message}` : undefined;
+}

@@ -1,0 +1,97 @@
+import type { FastifyInstance } from 'fastify';
+import type { TokenBrokerConfig } from '@app/config';
+import type { Vault } from '@app/crypto';
+import { AuthorizationServer, ENGINE_ROUTES, INTERACTION_PATH } from './authorization-server';
+import { mountDemoIdp } from './demo-idp';
+import { forwardToEngine } from './forward-to-engine';
+import { InteractionService, LOGIN_CALLBACK_PATH } from './interaction.service';
+import { PAGE_HEADERS, renderMessagePage } from './pages';
+
+/** Consent forms are tiny; anything bigger is refused with 413 before it is read. */
+const FORM_LIMIT_BYTES = 4096;
+
+/**
+ * Puts the authorization server on the broker's public listener: the engine's endpoints and
+ * metadata, our interaction pages and the upstream login callback (and the demo IdP when enabled).
+ */
+export function mountAuthorizationServer(
+  fastify: FastifyInstance,
+  deps: {
+    config: TokenBrokerConfig;
+    server: AuthorizationServer;
+    interactions: InteractionService;
+    vault: Vault;
+  },
+): void {
+  const { server, interactions } = deps;
+  const engine = server.handler();
+  forwardToEngine(
+    fastify,
+    [
+      '/.well-known/oauth-authorization-server',
+      '/.well-known/openid-configuration',
+      ENGINE_ROUTES.authorization,
+      `${ENGINE_ROUTES.authorization}/:uid`,
+      ENGINE_ROUTES.token,
+      ENGINE_ROUTES.jwks,
+      ENGINE_ROUTES.registration,
+      `${ENGINE_ROUTES.registration}/:clientId`,
+      ENGINE_ROUTES.revocation,
+      ENGINE_ROUTES.introspection,
+      ENGINE_ROUTES.userinfo,
+    ],
+    engine,
+  );
+  void fastify.register(async (scope) => {
+    scope.setErrorHandler((error: Error & { statusCode?: number }, request, reply) => {
+      const status =
+        error.statusCode !== undefined && error.statusCode >= 400 && error.statusCode < 500
+          ? error.statusCode
+          : 500;
+      if (status === 500) {
+        request.log.error(
+          { err: { name: error.name, message: error.message } },
+          'interaction failed',
+        );
+      }
+      void reply
+        .code(status)
+        .headers(PAGE_HEADERS)
+        .send(
+          renderMessagePage(
+            status === 500 ? 'Something went wrong' : 'Request refused',
+            status === 500
+              ? `The sign-in could not be completed. Reference: ${request.id}`
+              : 'The request was not understood. Go back to your application and start again.',
+          ),
+        );
+    });
+    scope.removeAllContentTypeParsers();
+    scope.addContentTypeParser(
+      'application/x-www-form-urlencoded',
+      { parseAs: 'string', bodyLimit: FORM_LIMIT_BYTES },
+      (_request, body, done) => done(null, new URLSearchParams(body as string)),
+    );
+    scope.get<{ Params: { uid: string } }>(`${INTERACTION_PATH}/:uid`, (request, reply) =>
+      interactions.show(request, reply, request.params.uid),
+    );
+    scope.post<{ Params: { uid: string }; Body: unknown }>(
+      `${INTERACTION_PATH}/:uid/consent`,
+      (request, reply) =>
+        interactions.decide(
+          request,
+          reply,
+          request.params.uid,
+          request.body instanceof URLSearchParams ? request.body : new URLSearchParams(),
+        ),
+    );
+    scope.get(LOGIN_CALLBACK_PATH, (request, reply) => interactions.callback(request, reply));
+  });
+  if (deps.config.DEMO_IDP_ENABLED) {
+    mountDemoIdp(fastify, {
+      brokerPublicUrl: deps.config.BROKER_PUBLIC_URL,
+      password: deps.config.DEMO_IDP_PASSWORD,
+      cookieKeys: deps.vault.deriveKeys('demo-idp-cookies').map((key) => key.toString('base64url')),
+    });
+  }
+}
