@@ -1,43 +1,1032 @@
-import { BrowserAgent } from '../support/browser-agent';
-import { startAuthorizationServer } from '../support/authorization-server.harness';
-import { authorizeInBrowser, pkcePair, registerClient, tokenRequest } from '../support/oauth-flow';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Writable } from 'node:stream';
+import Redis from 'ioredis';
+import { createRemoteJWKSet, decodeJwt, jwtVerify } from 'jose';
+import { createLogger } from '@app/observability';
+import { ConsentCookies } from '../../apps/token-broker/src/authorization/consent-cookie';
+import { BrowserAgent, readForm } from '../support/browser-agent';
+import {
+  DEMO_PASSWORD,
+  GATEWAY_URL,
+  startAuthorizationServer,
+} from '../support/authorization-server.harness';
+import {
+  authorizeInBrowser,
+  authorizeUrl,
+  pkcePair,
+  registerClient,
+  tokenRequest,
+} from '../support/oauth-flow';
 import type { AdminApiHarness } from '../support/admin-api.harness';
 
+// The broker as the OAuth 2.1 authorization server MCP clients log in through (SPEC-MUST 19-28),
+// with the demo IdP as the upstream login, real Postgres and Redis, and every log line captured.
+
+const CIMD_HOST = 'https://client.example.test';
+const logLines: string[] = [];
 let broker: AdminApiHarness & { issuer: string };
+let cimdServer: Server;
+let cimdPort: number;
+/** What the test's DNS answers for the names the CIMD tests use. */
+const TEST_DNS: Record<string, string[]> = {
+  'client.example.test': ['192.0.2.10'],
+  'internal.example.test': ['10.1.2.3'],
+  'metadata.example.test': ['169.254.169.254'],
+  'mixed.example.test': ['192.0.2.11', '127.0.0.1'],
+};
+/** Every URL the engine fetched for a Client ID Metadata Document. */
+const fetchedUrls: string[] = [];
+/** Documents the fake https client host serves, by path. */
+const cimdDocuments = new Map<string, { status?: number; body: string }>();
+
+const CALLBACK = 'http://127.0.0.1:9999/callback';
+const DEFAULT_SCOPE = 'mcp:tools:read mcp:tools:execute mcp:resources:read mcp:prompts:read';
 
 beforeAll(async () => {
-  broker = await startAuthorizationServer();
-});
-afterAll(async () => {
-  await broker?.close();
+  cimdServer = createServer((req, res) => {
+    const doc = cimdDocuments.get(req.url ?? '');
+    res.writeHead(doc?.status ?? (doc === undefined ? 404 : 200), {
+      'content-type': 'application/json',
+    });
+    res.end(doc?.body ?? '{}');
+  });
+  await new Promise<void>((resolve) => cimdServer.listen(0, '127.0.0.1', resolve));
+  cimdPort = (cimdServer.address() as AddressInfo).port;
+  const capture = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      logLines.push(chunk.toString('utf8'));
+      done();
+    },
+  });
+  broker = await startAuthorizationServer({}, createLogger('token-broker', 'trace', capture), {
+    // Serves https://client.example.test/* from the local server; every other URL goes through
+    // the engine's own fetch options (its SSRF-protected dispatcher) untouched.
+    outbound: {
+      // The test host "resolves" to a public documentation address; everything else to what the
+      // name says (private literals stay private), so the address check is exercised for real.
+      lookup: async (host) => TEST_DNS[host] ?? [host],
+      fetch: (input, init) => {
+        const url = String(input);
+        fetchedUrls.push(url);
+        if (url.startsWith(`${CIMD_HOST}/`)) {
+          const { dispatcher: _dispatcher, ...rest } = (init ?? {}) as RequestInit & {
+            dispatcher?: unknown;
+          };
+          return fetch(`http://127.0.0.1:${cimdPort}${url.slice(CIMD_HOST.length)}`, rest);
+        }
+        return fetch(input, init);
+      },
+    },
+  });
 });
 
-it('smoke', async () => {
-  const meta = await (
-    await fetch(`${broker.issuer}/.well-known/oauth-authorization-server`)
-  ).json();
-  console.log(JSON.stringify(meta, null, 1));
-  const reg = await registerClient(broker.issuer, {
-    redirect_uris: ['http://127.0.0.1:9999/callback'],
+afterAll(async () => {
+  await broker?.close();
+  await new Promise((resolve) => cimdServer?.close(resolve));
+});
+
+async function nativeClient(name = 'Test MCP client', extra: Record<string, unknown> = {}) {
+  const registered = await registerClient(broker.issuer, {
+    redirect_uris: [CALLBACK],
     token_endpoint_auth_method: 'none',
     application_type: 'native',
-    client_name: 'Smoke',
+    grant_types: ['authorization_code', 'refresh_token'],
+    client_name: name,
+    ...extra,
   });
-  console.log(reg);
+  expect(registered.status).toBe(201);
+  return registered.json as { client_id: string; client_secret?: string };
+}
+
+/** A whole login: authorize in the browser stand-in, then exchange the code. */
+async function login(
+  clientId: string,
+  options: { resource?: string; scope?: string; agent?: BrowserAgent } = {},
+) {
   const { verifier, challenge } = pkcePair();
-  const agent = new BrowserAgent();
-  const result = await authorizeInBrowser(agent, broker.issuer, {
-    clientId: reg.json.client_id,
-    redirectUri: 'http://127.0.0.1:9999/callback',
+  const agent = options.agent ?? new BrowserAgent();
+  const state = `state-${Math.random().toString(36).slice(2)}`;
+  const flow = await authorizeInBrowser(agent, broker.issuer, {
+    clientId,
+    redirectUri: CALLBACK,
     challenge,
+    state,
+    scope: options.scope,
+    resource: options.resource,
   });
-  console.log(result.redirect.href);
+  const code = flow.redirect.searchParams.get('code');
+  expect(code).toBeTruthy();
   const token = await tokenRequest(broker.issuer, {
     grant_type: 'authorization_code',
-    code: result.redirect.searchParams.get('code')!,
-    redirect_uri: 'http://127.0.0.1:9999/callback',
+    code: code!,
+    redirect_uri: CALLBACK,
     code_verifier: verifier,
-    client_id: reg.json.client_id,
+    client_id: clientId,
+    ...(options.resource === undefined ? {} : { resource: options.resource }),
   });
-  console.log(token.status, token.json);
+  return { flow, token, code: code!, verifier, state, agent };
+}
+
+/** Starts an authorization request and returns the first page or error redirect the browser sees. */
+async function startAuthorization(agent: BrowserAgent, url: string) {
+  return agent.follow(await agent.get(url), url, (u) => u.port === '9999');
+}
+
+describe('SPEC-MUST 19: authorization server metadata (RFC 8414, OIDC discovery)', () => {
+  it.each(['/.well-known/oauth-authorization-server', '/.well-known/openid-configuration'])(
+    '%s has the issuer byte for byte and the fields MCP clients need',
+    async (path) => {
+      const response = await fetch(`${broker.issuer}${path}`, {
+        headers: { 'mcp-protocol-version': '2025-11-25' },
+      });
+      expect(response.status).toBe(200);
+      expect(response.headers.get('content-type')).toMatch(/^application\/json/);
+      const metadata = (await response.json()) as Record<string, unknown>;
+      expect(metadata.issuer).toBe(broker.issuer);
+      expect(metadata.authorization_endpoint).toBe(`${broker.issuer}/authorize`);
+      expect(metadata.token_endpoint).toBe(`${broker.issuer}/token`);
+      expect(metadata.registration_endpoint).toBe(`${broker.issuer}/register`);
+      expect(metadata.jwks_uri).toBe(`${broker.issuer}/jwks`);
+      expect(metadata.revocation_endpoint).toBe(`${broker.issuer}/revoke`);
+      expect(metadata.introspection_endpoint).toBe(`${broker.issuer}/introspect`);
+      expect(metadata.response_types_supported).toEqual(['code']);
+      expect(metadata.code_challenge_methods_supported).toEqual(['S256']);
+      expect(metadata.authorization_response_iss_parameter_supported).toBe(true);
+      expect(metadata.client_id_metadata_document_supported).toBe(true);
+      expect(metadata.token_endpoint_auth_methods_supported).toEqual([
+        'none',
+        'client_secret_basic',
+        'client_secret_post',
+      ]);
+      expect(metadata.scopes_supported).toEqual(expect.arrayContaining(DEFAULT_SCOPE.split(' ')));
+      expect(metadata.scopes_supported).not.toContain('offline_access');
+      // Every advertised endpoint is actually served.
+      for (const key of Object.keys(metadata).filter((k) => k.endsWith('_endpoint'))) {
+        expect(String(metadata[key]).startsWith(broker.issuer)).toBe(true);
+      }
+    },
+  );
+
+  it('JWKS publishes the ES256 signing key without private parts', async () => {
+    const jwks = (await (await fetch(`${broker.issuer}/jwks`)).json()) as {
+      keys: Array<Record<string, unknown>>;
+    };
+    expect(jwks.keys.length).toBeGreaterThanOrEqual(1);
+    for (const key of jwks.keys) {
+      expect(key).toMatchObject({ kty: 'EC', crv: 'P-256', alg: 'ES256', use: 'sig' });
+      expect(key.d).toBeUndefined();
+    }
+  });
+});
+
+describe('SPEC-MUST 20 and 22: PKCE S256 only; iss on every authorization response', () => {
+  it('a request without a code_challenge is sent back with invalid_request and iss', async () => {
+    const { client_id } = await nativeClient();
+    const agent = new BrowserAgent();
+    const { url } = await startAuthorization(
+      agent,
+      authorizeUrl(broker.issuer, { clientId: client_id, redirectUri: CALLBACK, state: 's1' }),
+    );
+    const redirect = new URL(url);
+    expect(redirect.origin + redirect.pathname).toBe(CALLBACK);
+    expect(redirect.searchParams.get('error')).toBe('invalid_request');
+    expect(redirect.searchParams.get('state')).toBe('s1');
+    expect(redirect.searchParams.get('iss')).toBe(broker.issuer);
+  });
+
+  it('code_challenge_method=plain is refused with iss', async () => {
+    const { client_id } = await nativeClient();
+    const agent = new BrowserAgent();
+    const { url } = await startAuthorization(
+      agent,
+      authorizeUrl(broker.issuer, {
+        clientId: client_id,
+        redirectUri: CALLBACK,
+        state: 's2',
+        extra: { code_challenge: 'a'.repeat(43), code_challenge_method: 'plain' },
+      }),
+    );
+    const redirect = new URL(url);
+    expect(redirect.searchParams.get('error')).toBe('invalid_request');
+    expect(redirect.searchParams.get('error_description')).toMatch(/code_challenge_method/);
+    expect(redirect.searchParams.get('iss')).toBe(broker.issuer);
+  });
+
+  it('a successful response carries code, the state echoed, and iss', async () => {
+    const { client_id } = await nativeClient();
+    const { flow, state } = await login(client_id);
+    expect(flow.redirect.searchParams.get('state')).toBe(state);
+    expect(flow.redirect.searchParams.get('iss')).toBe(broker.issuer);
+  });
+
+  it('a denied consent is sent back as access_denied with the state and iss', async () => {
+    const { client_id } = await nativeClient();
+    const { challenge } = pkcePair();
+    const flow = await authorizeInBrowser(
+      new BrowserAgent(),
+      broker.issuer,
+      { clientId: client_id, redirectUri: CALLBACK, challenge, state: 'deny-me' },
+      { decision: 'deny' },
+    );
+    expect(flow.redirect.searchParams.get('error')).toBe('access_denied');
+    expect(flow.redirect.searchParams.get('state')).toBe('deny-me');
+    expect(flow.redirect.searchParams.get('iss')).toBe(broker.issuer);
+    expect(flow.loginShown).toBe(false);
+  });
+});
+
+describe('SPEC-MUST 21: redirect_uri matched exactly (loopback may vary the port only)', () => {
+  it('an unregistered redirect_uri gets an error page, never a redirect to it', async () => {
+    const { client_id } = await nativeClient();
+    const { challenge } = pkcePair();
+    for (const redirectUri of [
+      'http://127.0.0.1:9999/callback/extra',
+      'http://127.0.0.1:9999/other',
+      'https://attacker.example/callback',
+      'http://127.0.0.1:9999/callback?x=1',
+    ]) {
+      const response = await fetch(
+        authorizeUrl(broker.issuer, { clientId: client_id, redirectUri, challenge }),
+        { redirect: 'manual' },
+      );
+      expect(response.status).toBe(400);
+      expect(response.headers.get('location')).toBeNull();
+      expect(await response.text()).toContain('redirect_uri');
+    }
+  });
+
+  it('a native client on loopback may use another port, nothing else', async () => {
+    const { client_id } = await nativeClient();
+    const { challenge } = pkcePair();
+    const agent = new BrowserAgent();
+    const url = authorizeUrl(broker.issuer, {
+      clientId: client_id,
+      redirectUri: 'http://127.0.0.1:45678/callback',
+      challenge,
+    });
+    const { response } = await agent.follow(await agent.get(url), url);
+    expect(response.status).toBe(200);
+    expect(await response.text()).toContain('127.0.0.1:45678');
+  });
+
+  it('a web client must match exactly, port included', async () => {
+    const registered = await registerClient(broker.issuer, {
+      redirect_uris: ['https://app.example.com/cb'],
+      token_endpoint_auth_method: 'none',
+      application_type: 'web',
+    });
+    expect(registered.status).toBe(201);
+    const { challenge } = pkcePair();
+    const response = await fetch(
+      authorizeUrl(broker.issuer, {
+        clientId: registered.json.client_id,
+        redirectUri: 'https://app.example.com:8443/cb',
+        challenge,
+      }),
+      { redirect: 'manual' },
+    );
+    expect(response.status).toBe(400);
+  });
+});
+
+describe('SPEC-MUST 23: token endpoint', () => {
+  it('answers 200 JSON with no-store, access_token and token_type', async () => {
+    const { client_id } = await nativeClient();
+    const { token } = await login(client_id);
+    expect(token.status).toBe(200);
+    expect(token.headers.get('content-type')).toMatch(/^application\/json/);
+    expect(token.headers.get('cache-control')).toContain('no-store');
+    expect(typeof token.json.access_token).toBe('string');
+    expect(token.json.token_type).toBe('Bearer');
+    expect(typeof token.json.refresh_token).toBe('string');
+  });
+
+  it('an authorization code is single-use: a replay fails and revokes what the code issued', async () => {
+    const { client_id } = await nativeClient();
+    const { token, code, verifier } = await login(client_id);
+    const replay = await tokenRequest(broker.issuer, {
+      grant_type: 'authorization_code',
+      code,
+      redirect_uri: CALLBACK,
+      code_verifier: verifier,
+      client_id,
+    });
+    expect(replay.status).toBe(400);
+    expect(replay.json.error).toBe('invalid_grant');
+    const refresh = await tokenRequest(broker.issuer, {
+      grant_type: 'refresh_token',
+      refresh_token: token.json.refresh_token,
+      client_id,
+    });
+    expect(refresh.status).toBe(400);
+    expect(refresh.json.error).toBe('invalid_grant');
+  });
+
+  it('a wrong code_verifier or redirect_uri is invalid_grant', async () => {
+    const { client_id } = await nativeClient();
+    const { verifier, challenge } = pkcePair();
+    const flow = await authorizeInBrowser(new BrowserAgent(), broker.issuer, {
+      clientId: client_id,
+      redirectUri: CALLBACK,
+      challenge,
+    });
+    const code = flow.redirect.searchParams.get('code')!;
+    const wrongVerifier = await tokenRequest(broker.issuer, {
+      grant_type: 'authorization_code',
+      code,
+      redirect_uri: CALLBACK,
+      code_verifier: pkcePair().verifier,
+      client_id,
+    });
+    expect(wrongVerifier.status).toBe(400);
+    expect(wrongVerifier.json.error).toBe('invalid_grant');
+    void verifier;
+  });
+
+  it('a confidential client authenticates with client_secret_basic or client_secret_post', async () => {
+    for (const method of ['client_secret_basic', 'client_secret_post'] as const) {
+      const registered = await nativeClient(`Confidential ${method}`, {
+        token_endpoint_auth_method: method,
+      });
+      expect(registered.client_secret).toBeTruthy();
+      const { verifier, challenge } = pkcePair();
+      const flow = await authorizeInBrowser(new BrowserAgent(), broker.issuer, {
+        clientId: registered.client_id,
+        redirectUri: CALLBACK,
+        challenge,
+      });
+      const form = {
+        grant_type: 'authorization_code',
+        code: flow.redirect.searchParams.get('code')!,
+        redirect_uri: CALLBACK,
+        code_verifier: verifier,
+      };
+      const basic = `Basic ${Buffer.from(`${encodeURIComponent(registered.client_id)}:${encodeURIComponent(registered.client_secret!)}`).toString('base64')}`;
+      const token =
+        method === 'client_secret_basic'
+          ? await tokenRequest(broker.issuer, form, { authorization: basic })
+          : await tokenRequest(broker.issuer, {
+              ...form,
+              client_id: registered.client_id,
+              client_secret: registered.client_secret!,
+            });
+      expect(token.status).toBe(200);
+      const wrong = await tokenRequest(broker.issuer, {
+        grant_type: 'refresh_token',
+        refresh_token: token.json.refresh_token,
+        client_id: registered.client_id,
+        client_secret: 'not-the-secret',
+      });
+      expect(wrong.status).toBe(401);
+      expect(wrong.json.error).toBe('invalid_client');
+    }
+  });
+});
+
+describe('SPEC-MUST 24: resource indicators, short-lived JWTs, refresh rotation and reuse detection', () => {
+  it('the access token is an ES256 JWT for the requested resource, verifiable with /jwks', async () => {
+    const { client_id } = await nativeClient();
+    const resource = `${GATEWAY_URL}/mcp/github`;
+    const { token } = await login(client_id, { resource });
+    const jwks = createRemoteJWKSet(new URL(`${broker.issuer}/jwks`));
+    const { payload, protectedHeader } = await jwtVerify(token.json.access_token, jwks, {
+      issuer: broker.issuer,
+      audience: resource,
+    });
+    expect(protectedHeader.alg).toBe('ES256');
+    expect(protectedHeader.typ).toBe('at+jwt');
+    expect(payload.client_id).toBe(client_id);
+    expect(payload.scope).toBe(DEFAULT_SCOPE);
+    expect(payload.exp! - payload.iat!).toBe(600);
+    expect(token.json.expires_in).toBe(600);
+  });
+
+  it('without a resource the audience is the gateway aggregated endpoint', async () => {
+    const { client_id } = await nativeClient();
+    const { token } = await login(client_id);
+    expect(decodeJwt(token.json.access_token).aud).toBe(`${GATEWAY_URL}/mcp`);
+  });
+
+  it('a resource that is not the gateway is invalid_target', async () => {
+    const { client_id } = await nativeClient();
+    const { challenge } = pkcePair();
+    const agent = new BrowserAgent();
+    const { url } = await startAuthorization(
+      agent,
+      authorizeUrl(broker.issuer, {
+        clientId: client_id,
+        redirectUri: CALLBACK,
+        challenge,
+        resource: 'https://elsewhere.example/mcp',
+      }),
+    );
+    expect(new URL(url).searchParams.get('error')).toBe('invalid_target');
+    expect(new URL(url).searchParams.get('iss')).toBe(broker.issuer);
+  });
+
+  it('refresh tokens rotate on every use; reusing a rotated one revokes the whole family', async () => {
+    const { client_id } = await nativeClient();
+    const { token } = await login(client_id);
+    const first = token.json.refresh_token as string;
+    const rotated = await tokenRequest(broker.issuer, {
+      grant_type: 'refresh_token',
+      refresh_token: first,
+      client_id,
+      resource: `${GATEWAY_URL}/mcp`,
+    });
+    expect(rotated.status).toBe(200);
+    expect(rotated.headers.get('cache-control')).toContain('no-store');
+    expect(rotated.json.refresh_token).not.toBe(first);
+    expect(decodeJwt(rotated.json.access_token).aud).toBe(`${GATEWAY_URL}/mcp`);
+    const second = rotated.json.refresh_token as string;
+
+    const reuse = await tokenRequest(broker.issuer, {
+      grant_type: 'refresh_token',
+      refresh_token: first,
+      client_id,
+    });
+    expect(reuse.status).toBe(400);
+    expect(reuse.json.error).toBe('invalid_grant');
+    // The newest token of the family is gone too.
+    const afterReuse = await tokenRequest(broker.issuer, {
+      grant_type: 'refresh_token',
+      refresh_token: second,
+      client_id,
+    });
+    expect(afterReuse.status).toBe(400);
+    expect(afterReuse.json.error).toBe('invalid_grant');
+  });
+
+  it('RFC 7009: a revoked refresh token no longer works', async () => {
+    const { client_id } = await nativeClient();
+    const { token } = await login(client_id);
+    const revoke = await fetch(`${broker.issuer}/revoke`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({
+        token: token.json.refresh_token,
+        token_type_hint: 'refresh_token',
+        client_id,
+      }).toString(),
+    });
+    expect(revoke.status).toBe(200);
+    const refresh = await tokenRequest(broker.issuer, {
+      grant_type: 'refresh_token',
+      refresh_token: token.json.refresh_token,
+      client_id,
+    });
+    expect(refresh.json.error).toBe('invalid_grant');
+  });
+
+  it('RFC 7662: introspection is for authenticated callers only', async () => {
+    const publicClient = await nativeClient();
+    const { token } = await login(publicClient.client_id);
+    const asPublic = await fetch(`${broker.issuer}/introspect`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({
+        token: token.json.refresh_token,
+        client_id: publicClient.client_id,
+      }).toString(),
+    });
+    const publicAnswer = (await asPublic.json()) as Record<string, unknown>;
+    expect(publicAnswer.active).not.toBe(true);
+
+    const confidential = await nativeClient('Introspector', {
+      token_endpoint_auth_method: 'client_secret_post',
+    });
+    const own = await login(confidential.client_id).catch(() => undefined);
+    void own;
+    const { verifier, challenge } = pkcePair();
+    const flow = await authorizeInBrowser(new BrowserAgent(), broker.issuer, {
+      clientId: confidential.client_id,
+      redirectUri: CALLBACK,
+      challenge,
+    });
+    const issued = await tokenRequest(broker.issuer, {
+      grant_type: 'authorization_code',
+      code: flow.redirect.searchParams.get('code')!,
+      redirect_uri: CALLBACK,
+      code_verifier: verifier,
+      client_id: confidential.client_id,
+      client_secret: confidential.client_secret!,
+    });
+    const introspect = (tokenValue: string) =>
+      fetch(`${broker.issuer}/introspect`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({
+          token: tokenValue,
+          client_id: confidential.client_id,
+          client_secret: confidential.client_secret!,
+        }).toString(),
+      }).then(async (r) => (await r.json()) as Record<string, unknown>);
+    const ownAnswer = await introspect(issued.json.refresh_token);
+    expect(ownAnswer.active).toBe(true);
+    expect(ownAnswer.client_id).toBe(confidential.client_id);
+    // Another client's token is not disclosed to it.
+    expect((await introspect(token.json.refresh_token)).active).toBe(false);
+  });
+});
+
+describe('SPEC-MUST 25: client registration (DCR, RFC 7591) and Client ID Metadata Documents', () => {
+  it('DCR registers a native client with application_type and refuses bad metadata field by field', async () => {
+    const registered = await nativeClient('Registered');
+    expect(registered.client_id).toBeTruthy();
+    const bad = await registerClient(broker.issuer, {
+      redirect_uris: ['http://127.0.0.1:9999/cb#fragment'],
+      application_type: 'native',
+    });
+    expect(bad.status).toBe(400);
+    expect(bad.json.error).toBe('invalid_redirect_uri');
+    const badType = await registerClient(broker.issuer, {
+      redirect_uris: [CALLBACK],
+      application_type: 'spaceship',
+    });
+    expect(badType.status).toBe(400);
+    expect(badType.json.error).toBe('invalid_client_metadata');
+    const malformed = await fetch(`${broker.issuer}/register`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{"redirect_uris": [',
+    });
+    expect(malformed.status).toBe(400);
+  });
+
+  it('a URL client_id is fetched, must name itself, and its redirect URIs are enforced', async () => {
+    const clientId = `${CIMD_HOST}/client.json`;
+    cimdDocuments.set('/client.json', {
+      body: JSON.stringify({
+        client_id: clientId,
+        client_name: 'Metadata Document Client',
+        redirect_uris: [CALLBACK],
+        token_endpoint_auth_method: 'none',
+        application_type: 'native',
+        grant_types: ['authorization_code', 'refresh_token'],
+        response_types: ['code'],
+      }),
+    });
+    const agent = new BrowserAgent();
+    const { challenge } = pkcePair();
+    const url = authorizeUrl(broker.issuer, { clientId, redirectUri: CALLBACK, challenge });
+    const { response } = await agent.follow(await agent.get(url), url);
+    expect(response.status).toBe(200);
+    const page = await response.text();
+    expect(page).toContain('Metadata Document Client');
+    expect(page).toContain('Identified by its metadata document');
+
+    const { token } = await login(clientId);
+    expect(token.status).toBe(200);
+
+    const wrongRedirect = await fetch(
+      authorizeUrl(broker.issuer, {
+        clientId,
+        redirectUri: 'http://127.0.0.1:9999/elsewhere',
+        challenge,
+      }),
+      { redirect: 'manual' },
+    );
+    expect(wrongRedirect.status).toBe(400);
+  });
+
+  it('a document whose client_id differs from its URL is refused', async () => {
+    cimdDocuments.set('/impostor.json', {
+      body: JSON.stringify({
+        client_id: `${CIMD_HOST}/someone-else.json`,
+        redirect_uris: [CALLBACK],
+        token_endpoint_auth_method: 'none',
+      }),
+    });
+    const { challenge } = pkcePair();
+    const response = await fetch(
+      authorizeUrl(broker.issuer, {
+        clientId: `${CIMD_HOST}/impostor.json`,
+        redirectUri: CALLBACK,
+        challenge,
+      }),
+      { redirect: 'manual' },
+    );
+    expect(response.status).toBe(400);
+    expect(response.headers.get('location')).toBeNull();
+  });
+
+  it('a document larger than 5 KiB (here 10 MB) is refused, not read whole', async () => {
+    cimdDocuments.set('/huge.json', { body: `{"x":"${'a'.repeat(10 * 1024 * 1024)}"}` });
+    const { challenge } = pkcePair();
+    const response = await fetch(
+      authorizeUrl(broker.issuer, {
+        clientId: `${CIMD_HOST}/huge.json`,
+        redirectUri: CALLBACK,
+        challenge,
+      }),
+      { redirect: 'manual' },
+    );
+    expect(response.status).toBe(400);
+    expect(await response.text()).toContain('invalid_client');
+  });
+
+  it.each([
+    'https://127.0.0.1/client.json',
+    'https://169.254.169.254/latest/meta-data/client.json',
+    'https://10.0.0.1/client.json',
+    'https://localhost/client.json',
+    'http://client.example.test/client.json',
+    'https://internal.example.test/client.json',
+    'https://metadata.example.test/client.json',
+    'https://mixed.example.test/client.json',
+    'https://[::ffff:a9fe:a9fe]/client.json',
+    'https://app.localhost/client.json',
+  ])(
+    'a client_id document at %s is never fetched (private, link-local, or not https)',
+    async (clientId) => {
+      const { challenge } = pkcePair();
+      const response = await fetch(
+        authorizeUrl(broker.issuer, { clientId, redirectUri: CALLBACK, challenge }),
+        { redirect: 'manual' },
+      );
+      expect(response.status).toBe(400);
+      expect(response.headers.get('location')).toBeNull();
+      expect(await response.text()).toContain('invalid_client');
+      expect(fetchedUrls).not.toContain(clientId);
+    },
+  );
+});
+
+describe('SPEC-MUST 26: consent per user per client, before the upstream IdP', () => {
+  it('the consent page comes before any redirect to the IdP and names the client, host, scopes', async () => {
+    const { client_id } = await nativeClient('Consent <Test> Client');
+    const { challenge } = pkcePair();
+    const agent = new BrowserAgent();
+    const url = authorizeUrl(broker.issuer, {
+      clientId: client_id,
+      redirectUri: CALLBACK,
+      challenge,
+    });
+    const { response, url: pageUrl } = await agent.follow(await agent.get(url), url);
+    expect(new URL(pageUrl).pathname).toMatch(/^\/interaction\//);
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-security-policy')).toContain("frame-ancestors 'none'");
+    expect(response.headers.get('x-frame-options')).toBe('DENY');
+    expect(response.headers.get('cache-control')).toBe('no-store');
+    const html = await response.text();
+    expect(html).toContain('Consent &lt;Test&gt; Client');
+    expect(html).not.toContain('<Test>');
+    expect(html).toContain('127.0.0.1:9999');
+    expect(html).toContain('runs on your computer (localhost)');
+    for (const scope of DEFAULT_SCOPE.split(' ')) {
+      expect(html).toContain(scope);
+    }
+    expect(readForm(html).fields.csrf).toMatch(/^[A-Za-z0-9_-]{43}$/);
+  });
+
+  it('the consent cookie is __Host-, Secure, HttpOnly, SameSite=Lax, signed and bound to the client', async () => {
+    const clientA = await nativeClient('Client A');
+    const clientB = await nativeClient('Client B');
+    const agent = new BrowserAgent();
+    const { challenge } = pkcePair();
+    const url = authorizeUrl(broker.issuer, {
+      clientId: clientA.client_id,
+      redirectUri: CALLBACK,
+      challenge,
+    });
+    const { response, url: pageUrl } = await agent.follow(await agent.get(url), url);
+    const form = readForm(await response.text());
+    const posted = await fetch(new URL(form.action, pageUrl), {
+      method: 'POST',
+      redirect: 'manual',
+      headers: {
+        'content-type': 'application/x-www-form-urlencoded',
+        cookie: agent.cookieHeader(pageUrl),
+      },
+      body: new URLSearchParams({ ...form.fields, decision: 'allow' }).toString(),
+    });
+    expect(posted.status).toBe(303);
+    expect(new URL(posted.headers.get('location')!).pathname).toBe('/demo-idp/auth');
+    const consentCookie = posted.headers
+      .getSetCookie()
+      .find((line) => line.startsWith('__Host-mcpgw-consent-'))!;
+    expect(consentCookie).toBeDefined();
+    expect(consentCookie).toMatch(/; Path=\/;/);
+    expect(consentCookie).toMatch(/; Secure/);
+    expect(consentCookie).toMatch(/; HttpOnly/);
+    expect(consentCookie).toMatch(/; SameSite=Lax/);
+    expect(consentCookie).not.toMatch(/Domain=/i);
+    const [nameA, valueA] = consentCookie.split(';')[0]!.split('=');
+
+    // Client B presented with A's consent (under B's cookie name): the consent page is shown.
+    const otherAgent = new BrowserAgent();
+    const urlB = authorizeUrl(broker.issuer, {
+      clientId: clientB.client_id,
+      redirectUri: CALLBACK,
+      challenge,
+    });
+    const first = await otherAgent.get(urlB);
+    const interaction = new URL(first.headers.get('location')!, urlB).href;
+    const nameB = ConsentCookies.nameFor(clientB.client_id);
+    expect(nameB).not.toBe(nameA);
+    const withForeignConsent = await otherAgent.get(interaction, {
+      cookie: `${otherAgent.cookieHeader(interaction)}; ${nameB}=${valueA}`,
+    });
+    expect(withForeignConsent.status).toBe(200);
+    expect(await withForeignConsent.text()).toContain('Client B');
+
+    // A tampered value is ignored too.
+    const tampered = await otherAgent.get(interaction, {
+      cookie: `${otherAgent.cookieHeader(interaction)}; ${nameB}=${valueA!.replace(/.$/, (c) => (c === 'A' ? 'B' : 'A'))}`,
+    });
+    expect(tampered.status).toBe(200);
+  });
+
+  it('the consent form is CSRF-protected: no token, a wrong token or another origin are refused', async () => {
+    const { client_id } = await nativeClient();
+    const agent = new BrowserAgent();
+    const { challenge } = pkcePair();
+    const url = authorizeUrl(broker.issuer, {
+      clientId: client_id,
+      redirectUri: CALLBACK,
+      challenge,
+    });
+    const { response, url: pageUrl } = await agent.follow(await agent.get(url), url);
+    const form = readForm(await response.text());
+    const action = new URL(form.action, pageUrl).href;
+    for (const [fields, headers] of [
+      [{ decision: 'allow' }, {}],
+      [{ decision: 'allow', csrf: 'x'.repeat(43) }, {}],
+      [{ ...form.fields, decision: 'allow' }, { origin: 'https://evil.example' }],
+    ] as Array<[Record<string, string>, Record<string, string>]>) {
+      const refused = await agent.postForm(action, fields, headers);
+      expect(refused.status).toBe(403);
+      expect(refused.headers.get('location')).toBeNull();
+    }
+    // The genuine form still works afterwards.
+    const accepted = await agent.postForm(action, { ...form.fields, decision: 'allow' });
+    expect(accepted.status).toBe(303);
+  });
+
+  it('consent is remembered: by the browser for the client, and per user once signed in', async () => {
+    const { client_id } = await nativeClient('Remembered');
+    const agent = new BrowserAgent();
+    const first = await login(client_id, { agent, scope: 'mcp:tools:read' });
+    expect(first.flow.consentShown).toBe(true);
+    expect(first.flow.loginShown).toBe(true);
+
+    // Same browser, same scopes: neither consent nor login again.
+    const second = await login(client_id, { agent, scope: 'mcp:tools:read' });
+    expect(second.flow.consentShown).toBe(false);
+    expect(second.flow.loginShown).toBe(false);
+
+    // More scopes: the signed-in user is asked again (and the page says who they are).
+    const { challenge } = pkcePair();
+    const wider = authorizeUrl(broker.issuer, {
+      clientId: client_id,
+      redirectUri: CALLBACK,
+      challenge,
+      scope: 'mcp:tools:read mcp:tools:execute',
+    });
+    const { response } = await agent.follow(await agent.get(wider), wider);
+    expect(response.status).toBe(200);
+    expect(await response.text()).toContain('Signed in as demo@example.com');
+
+    // prompt=consent with scopes the user already allowed: the stored consent answers it.
+    const again = await authorizeInBrowser(agent, broker.issuer, {
+      clientId: client_id,
+      redirectUri: CALLBACK,
+      challenge,
+      scope: 'mcp:tools:read',
+      extra: { prompt: 'consent' },
+    });
+    expect(again.consentShown).toBe(false);
+    expect(again.redirect.searchParams.get('code')).toBeTruthy();
+  });
+
+  it('admin scopes are refused (invalid_scope) to users not listed in AS_ADMIN_EMAILS', async () => {
+    const { client_id } = await nativeClient();
+    const { challenge } = pkcePair();
+    const flow = await authorizeInBrowser(new BrowserAgent(), broker.issuer, {
+      clientId: client_id,
+      redirectUri: CALLBACK,
+      challenge,
+      scope: 'mcp:tools:read mcp:admin:write',
+    });
+    expect(flow.redirect.searchParams.get('error')).toBe('invalid_scope');
+    expect(flow.redirect.searchParams.get('error_description')).toMatch(/administrators only/);
+    expect(flow.redirect.searchParams.get('iss')).toBe(broker.issuer);
+  });
+});
+
+describe('SPEC-MUST 27: the upstream state is random, single-use, short-lived, matched exactly', () => {
+  it('is stored in Redis for at most 10 minutes and a replayed or forged callback is refused', async () => {
+    const { client_id } = await nativeClient();
+    const agent = new BrowserAgent();
+    const { challenge } = pkcePair();
+    const url = authorizeUrl(broker.issuer, {
+      clientId: client_id,
+      redirectUri: CALLBACK,
+      challenge,
+    });
+    const { response, url: pageUrl } = await agent.follow(await agent.get(url), url);
+    const form = readForm(await response.text());
+    const posted = await agent.postForm(new URL(form.action, pageUrl).href, {
+      ...form.fields,
+      decision: 'allow',
+    });
+    const idpUrl = new URL(posted.headers.get('location')!);
+    const state = idpUrl.searchParams.get('state')!;
+    expect(state).toMatch(/^[A-Za-z0-9_-]{43,}$/);
+    expect(idpUrl.searchParams.get('code_challenge_method')).toBe('S256');
+
+    const redis = new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
+    try {
+      const ttl = await redis.ttl(`${broker.config.REDIS_KEY_PREFIX}as-login:${state}`);
+      expect(ttl).toBeGreaterThan(0);
+      expect(ttl).toBeLessThanOrEqual(600);
+    } finally {
+      redis.disconnect();
+    }
+
+    // Log in at the IdP, but stop before the broker's callback.
+    const loginPage = await agent.follow(await agent.get(idpUrl.href), idpUrl.href);
+    const loginForm = readForm(await loginPage.response.text());
+    const loggedIn = await agent.postForm(new URL(loginForm.action, loginPage.url).href, {
+      username: 'demo',
+      password: DEMO_PASSWORD,
+    });
+    const toCallback = await agent.follow(
+      loggedIn,
+      new URL(loginForm.action, loginPage.url).href,
+      (u) => u.pathname === '/login/callback',
+    );
+    const callbackUrl = toCallback.url;
+    expect(new URL(callbackUrl).searchParams.get('state')).toBe(state);
+
+    // A forged state (one character changed) is refused.
+    const forged = new URL(callbackUrl);
+    forged.searchParams.set('state', `${state.slice(0, -1)}${state.endsWith('A') ? 'B' : 'A'}`);
+    const forgedAnswer = await agent.get(forged.href);
+    expect(forgedAnswer.status).toBe(400);
+
+    // The real one completes once...
+    const done = await agent.get(callbackUrl);
+    expect(done.status).toBe(303);
+    // ...and never again.
+    const replay = await agent.get(callbackUrl);
+    expect(replay.status).toBe(400);
+    expect(await replay.text()).toContain('expired or was already used');
+  });
+
+  it('a callback completed in another browser is refused', async () => {
+    const { client_id } = await nativeClient();
+    const victim = new BrowserAgent();
+    const { challenge } = pkcePair();
+    const url = authorizeUrl(broker.issuer, {
+      clientId: client_id,
+      redirectUri: CALLBACK,
+      challenge,
+    });
+    const { response, url: pageUrl } = await victim.follow(await victim.get(url), url);
+    const form = readForm(await response.text());
+    const posted = await victim.postForm(new URL(form.action, pageUrl).href, {
+      ...form.fields,
+      decision: 'allow',
+    });
+    const state = new URL(posted.headers.get('location')!).searchParams.get('state')!;
+    const attacker = new BrowserAgent();
+    const answer = await attacker.get(`${broker.issuer}/login/callback?code=abc&state=${state}`);
+    expect(answer.status).toBe(400);
+    expect(answer.headers.get('location')).toBeNull();
+  });
+});
+
+describe('bad input gets a clear 4xx, never a 5xx (SPEC-MUST 38)', () => {
+  it.each([
+    [
+      '/authorize with no parameters',
+      () => fetch(`${broker.issuer}/authorize`, { redirect: 'manual' }),
+    ],
+    [
+      '/authorize with an unknown client',
+      () =>
+        fetch(
+          `${broker.issuer}/authorize?client_id=nope&response_type=code&redirect_uri=${CALLBACK}`,
+          { redirect: 'manual' },
+        ),
+    ],
+    [
+      '/token with an oversized body',
+      () =>
+        fetch(`${broker.issuer}/token`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/x-www-form-urlencoded' },
+          body: `grant_type=authorization_code&code=${'a'.repeat(200_000)}`,
+        }),
+    ],
+    [
+      '/token with JSON instead of a form',
+      () =>
+        fetch(`${broker.issuer}/token`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: '{"grant_type":"authorization_code"}',
+        }),
+    ],
+    ['/token with no body', () => fetch(`${broker.issuer}/token`, { method: 'POST' })],
+    [
+      '/register with an oversized body',
+      () =>
+        fetch(`${broker.issuer}/register`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ redirect_uris: [CALLBACK], client_name: 'x'.repeat(200_000) }),
+        }),
+    ],
+    ['/interaction/<unknown uid>', () => fetch(`${broker.issuer}/interaction/nope`)],
+    [
+      'a consent POST without the interaction cookie',
+      () =>
+        fetch(`${broker.issuer}/interaction/nope/consent`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/x-www-form-urlencoded' },
+          body: 'decision=allow&csrf=x',
+        }),
+    ],
+    [
+      'a consent POST with an oversized form',
+      () =>
+        fetch(`${broker.issuer}/interaction/nope/consent`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/x-www-form-urlencoded' },
+          body: `decision=allow&csrf=${'x'.repeat(100_000)}`,
+        }),
+    ],
+    ['/login/callback without state', () => fetch(`${broker.issuer}/login/callback?code=x`)],
+  ])('%s', async (_name, send) => {
+    const response = await send();
+    expect(response.status).toBeGreaterThanOrEqual(400);
+    expect(response.status).toBeLessThan(500);
+  });
+});
+
+describe('SPEC-MUST 34: nothing secret in the logs of a full flow', () => {
+  it('no token, code, verifier, secret or password appears in any log line', async () => {
+    const confidential = await nativeClient('Logged', {
+      token_endpoint_auth_method: 'client_secret_post',
+    });
+    const before = logLines.length;
+    const { verifier, challenge } = pkcePair();
+    const agent = new BrowserAgent();
+    const flow = await authorizeInBrowser(agent, broker.issuer, {
+      clientId: confidential.client_id,
+      redirectUri: CALLBACK,
+      challenge,
+    });
+    const code = flow.redirect.searchParams.get('code')!;
+    const token = await tokenRequest(broker.issuer, {
+      grant_type: 'authorization_code',
+      code,
+      redirect_uri: CALLBACK,
+      code_verifier: verifier,
+      client_id: confidential.client_id,
+      client_secret: confidential.client_secret!,
+    });
+    const refreshed = await tokenRequest(broker.issuer, {
+      grant_type: 'refresh_token',
+      refresh_token: token.json.refresh_token,
+      client_id: confidential.client_id,
+      client_secret: confidential.client_secret!,
+    });
+    // A replay, so error paths are logged too.
+    await tokenRequest(broker.issuer, {
+      grant_type: 'refresh_token',
+      refresh_token: token.json.refresh_token,
+      client_id: confidential.client_id,
+      client_secret: confidential.client_secret!,
+    });
+    const output = logLines.slice(before).join('');
+    expect(output.length).toBeGreaterThan(0);
+    // Interaction cookies hold the interaction id, which is public by design (it is in the page
+    // URLs); their signatures and the session and consent cookies are secrets.
+    const cookieValues = agent
+      .cookieHeader(broker.issuer)
+      .split('; ')
+      .filter(
+        (pair) => !/^(_interaction|_interaction_resume|_demo_interaction|_demo_resume)=/.test(pair),
+      )
+      .map((pair) => pair.slice(pair.indexOf('=') + 1))
+      .filter((value) => value.length >= 16);
+    expect(cookieValues.length).toBeGreaterThanOrEqual(3);
+    for (const secret of [
+      code,
+      verifier,
+      token.json.access_token,
+      token.json.refresh_token,
+      refreshed.json.access_token,
+      refreshed.json.refresh_token,
+      confidential.client_secret!,
+      DEMO_PASSWORD,
+      ...cookieValues,
+    ]) {
+      expect(output).not.toContain(secret);
+    }
+  });
 });

@@ -6,6 +6,7 @@ import { MetricsService } from '@app/observability';
 import { randomBytes } from 'node:crypto';
 import { createAdminApp } from '../../apps/token-broker/src/admin/create-admin-app';
 import { createPublicApp } from '../../apps/token-broker/src/public/create-public-app';
+import type { PublicAppOptions } from '../../apps/token-broker/src/public/public.module';
 import { createTestDatabase, testRedisPrefix, type TestDatabase } from './test-database';
 
 export const ADMIN_TOKEN = 'test-admin-token-0123456789abcdef';
@@ -26,6 +27,7 @@ export async function startAdminApi(
   overrides: Record<string, string> = {},
   logger: Logger = pino({ level: 'silent' }),
   publicPort = 0,
+  publicOptions: PublicAppOptions = {},
 ): Promise<AdminApiHarness> {
   const database = await createTestDatabase();
   const config = loadConfig(tokenBrokerSchema, {
@@ -41,7 +43,7 @@ export async function startAdminApi(
   });
   const metrics = new MetricsService('test');
   const app = await createAdminApp(config, logger, metrics);
-  const publicApp = await createPublicApp(config, logger, metrics);
+  const publicApp = await createPublicApp(config, logger, metrics, publicOptions);
   return {
     app,
     config,

@@ -1,6 +1,7 @@
 import { createServer } from 'node:net';
 import type { Logger } from 'pino';
 import pino from 'pino';
+import type { PublicAppOptions } from '../../apps/token-broker/src/public/public.module';
 import { startAdminApi, type AdminApiHarness } from './admin-api.harness';
 
 /** A free loopback port (the issuer URL must be known before the broker starts). */
@@ -26,6 +27,7 @@ export const DEMO_PASSWORD = 'demo-password-for-tests';
 export async function startAuthorizationServer(
   overrides: Record<string, string> = {},
   logger: Logger = pino({ level: 'silent' }),
+  publicOptions: PublicAppOptions = {},
 ): Promise<AdminApiHarness & { issuer: string }> {
   const port = await freePort();
   const issuer = `http://127.0.0.1:${port}`;
@@ -39,6 +41,7 @@ export async function startAuthorizationServer(
     },
     logger,
     port,
+    publicOptions,
   );
   return { ...harness, issuer };
 }

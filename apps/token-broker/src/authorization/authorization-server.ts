@@ -1,5 +1,7 @@
-import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, type OnModuleInit, Optional } from '@nestjs/common';
 import { createHash } from 'node:crypto';
+import { lookup } from 'node:dns/promises';
+import { isIP } from 'node:net';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import Provider, { errors, type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
 import type { Logger } from 'pino';
@@ -8,6 +10,7 @@ import { APP_CONFIG, type TokenBrokerConfig } from '@app/config';
 import { Vault } from '@app/crypto';
 import { LOGGER } from '@app/observability';
 import { OAuthRecordRepository, UserRepository } from '@app/persistence';
+import { isForbiddenAddress } from '@app/provider-flows';
 import { SigningKeyStore } from '@app/vault';
 import { defaultGatewayResource, isGatewayResource } from './gateway-resource';
 import { oauthRecordAdapter } from './oauth-record.adapter';
@@ -28,6 +31,55 @@ export const ENGINE_ROUTES = {
 export const INTERACTION_PATH = '/interaction';
 
 /**
+ * How the engine reaches Client ID Metadata Documents: `fetch` (globalThis.fetch by default, given
+ * the engine's SSRF-protected dispatcher) and `lookup` (DNS by default) for our own address check.
+ * Tests replace both to serve documents from a local server under an https name.
+ */
+export const AS_OUTBOUND = Symbol('AS_OUTBOUND');
+export interface AuthorizationServerOutbound {
+  fetch?: typeof fetch;
+  lookup?: (host: string) => Promise<string[]>;
+}
+
+const LOOPBACK_NAMES = new Set(['localhost', '127.0.0.1', '[::1]']);
+
+/**
+ * Whether a Client ID Metadata Document URL may be fetched: a client id is attacker-chosen, so
+ * unlike operator-configured URLs no loopback exception: the name must not be a loopback or
+ * `.localhost` name, and every address it resolves to must be public (private, loopback,
+ * link-local incl. 169.254.169.254, CGNAT, multicast, IPv4-mapped are refused).
+ */
+export async function mayFetchClientDocument(
+  clientId: string,
+  lookup: (host: string) => Promise<string[]>,
+): Promise<boolean> {
+  let url: URL;
+  try {
+    url = new URL(clientId);
+  } catch {
+    return false;
+  }
+  if (
+    url.protocol !== 'https:' ||
+    LOOPBACK_NAMES.has(url.hostname) ||
+    url.hostname.endsWith('.localhost')
+  ) {
+    return false;
+  }
+  const host = url.hostname.replace(/^\[|\]$/g, '');
+  try {
+    const addresses = isIP(host) !== 0 ? [host] : await lookup(host);
+    return addresses.length > 0 && !addresses.some(isForbiddenAddress);
+  } catch {
+    return false;
+  }
+}
+
+async function dnsLookup(host: string): Promise<string[]> {
+  return (await lookup(host, { all: true, verbatim: true })).map((entry) => entry.address);
+}
+
+/**
  * The OAuth 2.1 authorization server MCP clients log in through, on `oidc-provider` (certified
  * OpenID Provider; PKCE S256 only, RFC 9207 `iss`, RFC 8707 resource indicators, RFC 7591 DCR,
  * RFC 7009 revocation, RFC 7662 introspection, Client ID Metadata Documents with SSRF-protected
@@ -44,6 +96,7 @@ export class AuthorizationServer implements OnModuleInit {
     private readonly dataSource: DataSource,
     private readonly signingKeys: SigningKeyStore,
     private readonly vault: Vault,
+    @Optional() @Inject(AS_OUTBOUND) private readonly outbound: AuthorizationServerOutbound = {},
   ) {}
 
   get issuer(): string {
@@ -79,6 +132,7 @@ export class AuthorizationServer implements OnModuleInit {
       adapter: oauthRecordAdapter(records),
       jwks: { keys: (await this.signingKeys.privateJwks()) as never },
       routes: ENGINE_ROUTES,
+      ...(this.outbound.fetch === undefined ? {} : { fetch: this.outbound.fetch }),
       scopes: [...Object.keys(OIDC_SCOPES), ...Object.keys(MCP_SCOPES)],
       claims: { openid: ['sub'], email: ['email'], profile: ['name'] },
       responseTypes: ['code'],
@@ -171,7 +225,15 @@ export class AuthorizationServer implements OnModuleInit {
         // Client ID Metadata Documents: the engine fetches https client ids through a dispatcher
         // that refuses special-use addresses at connect time (also after DNS rebinding), with a
         // 2.5 s timeout, a 5 KiB body limit and an LRU cache honouring Cache-Control.
-        ...({ clientIdMetadataDocument: { enabled: true, ack: 'draft-02' } } as object),
+        // Our own address check runs first (allowFetch), deterministic and testable.
+        ...({
+          clientIdMetadataDocument: {
+            enabled: true,
+            ack: 'draft-02',
+            allowFetch: (_ctx: unknown, clientId: string) =>
+              mayFetchClientDocument(clientId, this.outbound.lookup ?? dnsLookup),
+          },
+        } as object),
       },
     };
 

@@ -269,6 +269,15 @@ export class InteractionService {
   ): Promise<void> {
     const provider = this.server.provider;
     const scopes = this.allowedScopes(user, described.scopes);
+    if (scopes.length !== described.scopes.length) {
+      // Refused rather than silently narrowed: the engine would keep asking for the missing scope.
+      return this.fail(
+        reply,
+        details,
+        'invalid_scope',
+        'the mcp:admin scopes are granted to administrators only',
+      );
+    }
     await this.consents.grant(user.id, described.clientId, scopes);
     const existing =
       details.grantId === undefined ? undefined : await provider.Grant.find(details.grantId);
@@ -277,7 +286,7 @@ export class InteractionService {
         ? existing
         : new provider.Grant({ accountId: user.id, clientId: described.clientId });
     // The engine checks every requested scope against the grant's OIDC scope (our MCP scopes are
-    // in its scope list) and puts into an access token the resource scopes granted for its audience.
+    // in its scope list); an access token carries the resource scopes granted for its audience.
     const mcpScopes = scopes.filter((scope) => scope in MCP_SCOPES);
     if (scopes.length > 0) {
       grant.addOIDCScope(scopes.join(' '));

@@ -113,10 +113,22 @@ export class UpstreamLoginClient {
       if (this.settings.kind === 'github') {
         return await this.githubIdentity(tokens.access_token);
       }
-      const claims = tokens.claims()!;
+      const claims: Record<string, unknown> = { ...tokens.claims()! };
+      // Many providers keep profile claims out of the ID token of a code flow (OIDC Core §5.4):
+      // ask the userinfo endpoint, which must name the same subject.
+      if (
+        (typeof claims.email !== 'string' || typeof claims.name !== 'string') &&
+        configuration.serverMetadata().userinfo_endpoint !== undefined
+      ) {
+        Object.assign(
+          claims,
+          await oidc.fetchUserInfo(configuration, tokens.access_token, claims.sub as string),
+          { iss: claims.iss, sub: claims.sub },
+        );
+      }
       return {
-        issuer: claims.iss,
-        subject: claims.sub,
+        issuer: claims.iss as string,
+        subject: claims.sub as string,
         email: typeof claims.email === 'string' ? claims.email : null,
         name: typeof claims.name === 'string' ? claims.name : null,
       };

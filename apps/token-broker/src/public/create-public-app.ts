@@ -6,15 +6,16 @@ import { Vault } from '@app/crypto';
 import { AuthorizationServer } from '../authorization/authorization-server';
 import { InteractionService } from '../authorization/interaction.service';
 import { mountAuthorizationServer } from '../authorization/mount-authorization-server';
-import { PublicModule } from './public.module';
+import { type PublicAppOptions, PublicModule } from './public.module';
 
 /** Builds (does not listen) the broker's public app. */
 export async function createPublicApp(
   config: TokenBrokerConfig,
   logger: Logger,
   metrics: MetricsService,
+  options: PublicAppOptions = {},
 ): Promise<NestFastifyApplication> {
-  const app = await createHttpApp(PublicModule.forRoot(config, logger, metrics), {
+  const app = await createHttpApp(PublicModule.forRoot(config, logger, metrics, options), {
     logger,
     metrics,
   });

@@ -6,7 +6,11 @@ import { MetricsService, ObservabilityModule } from '@app/observability';
 import { PersistenceModule } from '@app/persistence';
 import { RedisModule } from '@app/redis';
 import { VaultModule } from '@app/vault';
-import { AuthorizationServer } from '../authorization/authorization-server';
+import {
+  AS_OUTBOUND,
+  AuthorizationServer,
+  type AuthorizationServerOutbound,
+} from '../authorization/authorization-server';
 import { InteractionService } from '../authorization/interaction.service';
 import { ApiKeyValidationController } from './api-keys/api-key-validation.controller';
 import { ValidateApiKeyUseCase } from './api-keys/validate-api-key.usecase';
@@ -18,12 +22,18 @@ import { PublicErrorFilter } from './http/public-error.filter';
  * server for MCP clients (mounted on Fastify by createPublicApp). The user-facing connection pages
  * are still to come.
  */
+export interface PublicAppOptions {
+  /** Replaces how Client ID Metadata Documents are fetched (tests only). */
+  outbound?: AuthorizationServerOutbound;
+}
+
 @Module({})
 export class PublicModule {
   static forRoot(
     config: TokenBrokerConfig,
     logger: Logger,
     metrics: MetricsService,
+    options: PublicAppOptions = {},
   ): DynamicModule {
     return {
       module: PublicModule,
@@ -48,6 +58,9 @@ export class PublicModule {
         ValidateApiKeyUseCase,
         AuthorizationServer,
         InteractionService,
+        ...(options.outbound === undefined
+          ? []
+          : [{ provide: AS_OUTBOUND, useValue: options.outbound }]),
       ],
     };
   }
