@@ -156,6 +156,17 @@ export const tokenBrokerSchema = commonSchema
         message: 'is required with LOGIN_IDP_ISSUER',
       });
     }
+    if (
+      config.LOGIN_IDP_KIND === 'oidc' &&
+      config.LOGIN_IDP_CLIENT_ID !== undefined &&
+      config.LOGIN_IDP_ISSUER === undefined
+    ) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['LOGIN_IDP_ISSUER'],
+        message: 'is required with LOGIN_IDP_CLIENT_ID (the OpenID Provider to discover)',
+      });
+    }
     if (config.LOGIN_IDP_KIND === 'github' && config.LOGIN_IDP_CLIENT_SECRET === undefined) {
       ctx.addIssue({
         code: 'custom',

@@ -77,6 +77,58 @@ describe('config validation', () => {
     ).toThrow(/INTERNAL_API_TOKEN: must differ from ADMIN_TOKEN/);
   });
 
+  it.each([
+    'http://broker.example.com',
+    'ftp://127.0.0.1',
+    'https://b.example.com/',
+    'https://b.example.com?x=1',
+    'https://u:p@b.example.com',
+  ])(
+    'SPEC-MUST 28: refuses BROKER_PUBLIC_URL=%s (https everywhere except loopback; an exact issuer)',
+    (value) => {
+      expect(() => loadConfig(tokenBrokerSchema, { ...valid, BROKER_PUBLIC_URL: value })).toThrow(
+        /BROKER_PUBLIC_URL/,
+      );
+    },
+  );
+
+  it.each([
+    'https://auth.example.com',
+    'http://localhost:8081',
+    'http://127.0.0.1:8081',
+    'http://[::1]:8081',
+  ])('SPEC-MUST 28: accepts BROKER_PUBLIC_URL=%s', (value) => {
+    expect(
+      loadConfig(tokenBrokerSchema, { ...valid, BROKER_PUBLIC_URL: value }).BROKER_PUBLIC_URL,
+    ).toBe(value);
+  });
+
+  it('needs a client id with a login IdP, an issuer for oidc, a secret for GitHub; no demo IdP in production', () => {
+    expect(() =>
+      loadConfig(tokenBrokerSchema, { ...valid, LOGIN_IDP_ISSUER: 'https://idp.example.com' }),
+    ).toThrow(/LOGIN_IDP_CLIENT_ID: is required with LOGIN_IDP_ISSUER/);
+    expect(() => loadConfig(tokenBrokerSchema, { ...valid, LOGIN_IDP_CLIENT_ID: 'abc' })).toThrow(
+      /LOGIN_IDP_ISSUER/,
+    );
+    expect(() =>
+      loadConfig(tokenBrokerSchema, {
+        ...valid,
+        LOGIN_IDP_KIND: 'github',
+        LOGIN_IDP_CLIENT_ID: 'abc',
+      }),
+    ).toThrow(/LOGIN_IDP_CLIENT_SECRET/);
+    expect(() =>
+      loadConfig(tokenBrokerSchema, {
+        ...valid,
+        LOGIN_IDP_ISSUER: 'http://idp.example.com',
+        LOGIN_IDP_CLIENT_ID: 'a',
+      }),
+    ).toThrow(/LOGIN_IDP_ISSUER: must use https/);
+    expect(() =>
+      loadConfig(tokenBrokerSchema, { ...valid, NODE_ENV: 'production', DEMO_IDP_ENABLED: 'true' }),
+    ).toThrow(/DEMO_IDP_ENABLED/);
+  });
+
   it('treats an empty value as unset', () => {
     expect(loadConfig(tokenBrokerSchema, { ...valid, POLICY_DEFAULT: '' }).POLICY_DEFAULT).toBe(
       'deny',

@@ -54,10 +54,10 @@ export class UpstreamLoginClient {
     demoIssuer: string | undefined,
     redirectUri: string,
   ) {
-    if (config.LOGIN_IDP_ISSUER !== undefined && config.LOGIN_IDP_CLIENT_ID !== undefined) {
+    if (config.LOGIN_IDP_CLIENT_ID !== undefined) {
       return new UpstreamLoginClient({
         kind: config.LOGIN_IDP_KIND,
-        issuer: config.LOGIN_IDP_ISSUER,
+        issuer: config.LOGIN_IDP_KIND === 'github' ? GITHUB.issuer : config.LOGIN_IDP_ISSUER!,
         clientId: config.LOGIN_IDP_CLIENT_ID,
         clientSecret: config.LOGIN_IDP_CLIENT_SECRET,
         scopes:
