@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-// Before `jest`: checks that the Postgres and Redis the integration tests use are reachable, and
+// Before `jest`: checks that the Postgres and Redis the integration tests use are reachable (and
+// that Chromium is installed), and
 // says so in one line (with how to start them) instead of a stack trace from deep inside a test.
 const net = require('node:net');
 
@@ -43,6 +44,12 @@ function reachable(host, port) {
       failed = true;
       console.error(`npm test: ${target.name} is not reachable at ${host}:${port}; start it with: ${target.start}`);
     }
+  }
+  // The consent-page tests drive a real browser.
+  const chromium = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
+  if (!require('node:fs').existsSync(chromium)) {
+    failed = true;
+    console.error(`npm test: Chromium is not installed at ${chromium}; install it with: apt-get install -y chromium (or set CHROMIUM_PATH)`);
   }
   process.exit(failed ? 1 : 0);
 })();

@@ -866,9 +866,14 @@ describe('SPEC-MUST 27: the upstream state is random, single-use, short-lived, m
     const forgedAnswer = await agent.get(forged.href);
     expect(forgedAnswer.status).toBe(400);
 
-    // The real one completes once...
-    const done = await agent.get(callbackUrl);
-    expect(done.status).toBe(303);
+    // The real one completes once (through /interaction/{uid}/callback, where the engine's
+    // interaction cookie is sent) and lands at the client...
+    const done = await agent.follow(
+      await agent.get(callbackUrl),
+      callbackUrl,
+      (u) => u.port === '9999',
+    );
+    expect(new URL(done.url).searchParams.get('code')).toBeTruthy();
     // ...and never again.
     const replay = await agent.get(callbackUrl);
     expect(replay.status).toBe(400);
@@ -892,9 +897,17 @@ describe('SPEC-MUST 27: the upstream state is random, single-use, short-lived, m
     });
     const state = new URL(posted.headers.get('location')!).searchParams.get('state')!;
     const attacker = new BrowserAgent();
-    const answer = await attacker.get(`${broker.issuer}/login/callback?code=abc&state=${state}`);
-    expect(answer.status).toBe(400);
-    expect(answer.headers.get('location')).toBeNull();
+    const callback = `${broker.issuer}/login/callback?code=abc&state=${state}`;
+    const answer = await attacker.follow(await attacker.get(callback), callback);
+    expect(answer.response.status).toBe(400);
+    expect(answer.response.headers.get('location')).toBeNull();
+    // ...and the victim's sign-in is still intact: the state was not consumed by the attempt.
+    const redis = new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
+    try {
+      expect(await redis.exists(`${broker.config.REDIS_KEY_PREFIX}as-login:${state}`)).toBe(1);
+    } finally {
+      redis.disconnect();
+    }
   });
 });
 
@@ -1007,12 +1020,12 @@ describe('SPEC-MUST 34: nothing secret in the logs of a full flow', () => {
     // Interaction cookies hold the interaction id, which is public by design (it is in the page
     // URLs); their signatures and the session and consent cookies are secrets.
     const cookieValues = agent
-      .cookieHeader(broker.issuer)
-      .split('; ')
+      .allCookieValues(broker.issuer)
       .filter(
-        (pair) => !/^(_interaction|_interaction_resume|_demo_interaction|_demo_resume)=/.test(pair),
+        ([name]) =>
+          !/^(_interaction|_interaction_resume|_demo_interaction|_demo_resume)$/.test(name),
       )
-      .map((pair) => pair.slice(pair.indexOf('=') + 1))
+      .map(([, value]) => value)
       .filter((value) => value.length >= 16);
     expect(cookieValues.length).toBeGreaterThanOrEqual(3);
     for (const secret of [

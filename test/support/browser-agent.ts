@@ -4,7 +4,8 @@
  * Chromium tests cover what a real browser adds (cookie prefixes, framing, CSP).
  */
 export class BrowserAgent {
-  private readonly jar = new Map<string, Map<string, string>>();
+  /** origin → cookie name → value and path (a cookie is sent only under its path, as browsers do). */
+  private readonly jar = new Map<string, Map<string, { value: string; path: string }>>();
 
   async get(url: string, headers: Record<string, string> = {}): Promise<Response> {
     return this.request(url, { method: 'GET', headers });
@@ -45,8 +46,23 @@ export class BrowserAgent {
   }
 
   cookieHeader(url: string): string {
-    const cookies = this.jar.get(new URL(url).origin);
-    return cookies === undefined ? '' : [...cookies].map(([k, v]) => `${k}=${v}`).join('; ');
+    const { origin, pathname } = new URL(url);
+    const cookies = this.jar.get(origin);
+    if (cookies === undefined) {
+      return '';
+    }
+    return [...cookies]
+      .filter(
+        ([, c]) =>
+          pathname === c.path || pathname.startsWith(c.path.endsWith('/') ? c.path : `${c.path}/`),
+      )
+      .map(([k, c]) => `${k}=${c.value}`)
+      .join('; ');
+  }
+
+  /** Every cookie of an origin, whatever its path. */
+  allCookieValues(url: string): Array<[string, string]> {
+    return [...(this.jar.get(new URL(url).origin) ?? [])].map(([k, c]) => [k, c.value]);
   }
 
   cookieNames(url: string): string[] {
@@ -75,14 +91,16 @@ export class BrowserAgent {
     const eq = pair!.indexOf('=');
     const name = pair!.slice(0, eq).trim();
     const value = pair!.slice(eq + 1).trim();
-    const cookies = this.jar.get(origin) ?? new Map<string, string>();
+    const cookies = this.jar.get(origin) ?? new Map<string, { value: string; path: string }>();
+    const pathAttribute = attributes.map((a) => /^\s*path=(.*)$/i.exec(a)).find((m) => m !== null);
+    const path = pathAttribute?.[1]?.trim() || '/';
     const expired = attributes.some(
       (a) => /^\s*max-age=0\s*$/i.test(a) || /^\s*expires=Thu, 01 Jan 1970/i.test(a),
     );
     if (expired || value === '') {
       cookies.delete(name);
     } else {
-      cookies.set(name, value);
+      cookies.set(name, { value, path });
     }
     this.jar.set(origin, cookies);
   }

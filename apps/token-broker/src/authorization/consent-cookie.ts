@@ -1,17 +1,9 @@
 import { createHash, createHmac } from 'node:crypto';
 import { constantTimeEqual } from '@app/crypto';
+import { SignedCookie } from './signed-cookie';
 
 /** How long a browser remembers a consent. */
 export const CONSENT_COOKIE_MAX_AGE_SECONDS = 30 * 86400;
-
-interface ConsentClaims {
-  /** client id the consent is bound to */
-  c: string;
-  /** scopes consented */
-  s: string[];
-  /** expiry, epoch seconds */
-  e: number;
-}
 
 /**
  * The consent cookie (SPEC-MUST 26): `__Host-` prefixed (Secure, Path=/, no Domain), HttpOnly,
@@ -19,8 +11,12 @@ interface ConsentClaims {
  * so a consent given to one client can never be replayed for another.
  */
 export class ConsentCookies {
+  private readonly cookie: SignedCookie<{ c: string; s: string[] }>;
+
   /** @param keys HMAC keys, the first signs, any verifies (rotation). */
-  constructor(private readonly keys: Buffer[]) {}
+  constructor(keys: Buffer[]) {
+    this.cookie = new SignedCookie('consent', keys, CONSENT_COOKIE_MAX_AGE_SECONDS);
+  }
 
   static nameFor(clientId: string): string {
     return `__Host-mcpgw-consent-${createHash('sha256').update(clientId).digest('hex').slice(0, 16)}`;
@@ -28,14 +24,11 @@ export class ConsentCookies {
 
   /** A `Set-Cookie` header value. */
   issue(clientId: string, scopes: string[], now = Date.now()): string {
-    const claims: ConsentClaims = {
-      c: clientId,
-      s: [...new Set(scopes)].sort(),
-      e: Math.floor(now / 1000) + CONSENT_COOKIE_MAX_AGE_SECONDS,
-    };
-    const payload = Buffer.from(JSON.stringify(claims)).toString('base64url');
-    const value = `${payload}.${this.mac(this.keys[0]!, payload)}`;
-    return `${ConsentCookies.nameFor(clientId)}=${value}; Path=/; Secure; HttpOnly; SameSite=Lax; Max-Age=${CONSENT_COOKIE_MAX_AGE_SECONDS}`;
+    return this.cookie.issue(
+      ConsentCookies.nameFor(clientId),
+      { c: clientId, s: [...new Set(scopes)].sort() },
+      now,
+    );
   }
 
   /** Whether the request's cookies hold a valid consent of this client covering every scope. */
@@ -45,68 +38,32 @@ export class ConsentCookies {
     scopes: string[],
     now = Date.now(),
   ): boolean {
-    const value = readCookie(cookieHeader, ConsentCookies.nameFor(clientId));
-    if (value === undefined) {
-      return false;
-    }
-    const dot = value.indexOf('.');
-    if (dot < 0) {
-      return false;
-    }
-    const payload = value.slice(0, dot);
-    const mac = value.slice(dot + 1);
-    if (!this.keys.some((key) => constantTimeEqual(this.mac(key, payload), mac))) {
-      return false;
-    }
-    let claims: ConsentClaims;
-    try {
-      claims = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as ConsentClaims;
-    } catch {
-      return false;
-    }
+    const claims = this.cookie.read(cookieHeader, ConsentCookies.nameFor(clientId), now);
     return (
+      claims !== undefined &&
       claims.c === clientId &&
-      typeof claims.e === 'number' &&
-      claims.e * 1000 > now &&
       Array.isArray(claims.s) &&
       scopes.every((scope) => claims.s.includes(scope))
     );
   }
-
-  private mac(key: Buffer, payload: string): string {
-    return createHmac('sha256', key).update(`consent.${payload}`).digest('base64url');
-  }
 }
 
-/** A CSRF token bound to one interaction (which is itself bound to the browser by a cookie). */
+/** A CSRF token bound to a value the browser already proves (an interaction id, a user session). */
 export class CsrfTokens {
   constructor(private readonly keys: Buffer[]) {}
 
-  issue(interactionUid: string): string {
-    return this.mac(this.keys[0]!, interactionUid);
+  issue(boundTo: string): string {
+    return this.mac(this.keys[0]!, boundTo);
   }
 
-  verify(interactionUid: string, token: unknown): boolean {
+  verify(boundTo: string, token: unknown): boolean {
     return (
       typeof token === 'string' &&
-      this.keys.some((key) => constantTimeEqual(this.mac(key, interactionUid), token))
+      this.keys.some((key) => constantTimeEqual(this.mac(key, boundTo), token))
     );
   }
 
-  private mac(key: Buffer, uid: string): string {
-    return createHmac('sha256', key).update(`csrf.${uid}`).digest('base64url');
+  private mac(key: Buffer, boundTo: string): string {
+    return createHmac('sha256', key).update(`csrf.${boundTo}`).digest('base64url');
   }
-}
-
-function readCookie(header: string | undefined, name: string): string | undefined {
-  if (header === undefined) {
-    return undefined;
-  }
-  for (const part of header.split(';')) {
-    const eq = part.indexOf('=');
-    if (eq > 0 && part.slice(0, eq).trim() === name) {
-      return part.slice(eq + 1).trim();
-    }
-  }
-  return undefined;
 }

@@ -15,6 +15,7 @@ import { defaultGatewayResource } from './gateway-resource';
 import { PAGE_HEADERS, renderConsentPage, renderMessagePage } from './pages';
 import { ADMIN_SCOPES, MCP_SCOPES, OIDC_SCOPES } from './scopes';
 import { UpstreamLoginClient } from './upstream-login.client';
+import { UserSessions } from './user-session';
 
 export const LOGIN_CALLBACK_PATH = '/login/callback';
 /** Upstream `state` lives at most this long and is deleted on first use (SPEC-MUST 27). */
@@ -22,12 +23,10 @@ const LOGIN_STATE_TTL_SECONDS = 600;
 
 type Details = Awaited<ReturnType<AuthorizationServer['provider']['interactionDetails']>>;
 
-interface PendingLogin {
-  uid: string;
-  clientId: string;
-  codeVerifier: string;
-  nonce: string;
-}
+/** An upstream login in flight: for an MCP client's sign-in (interaction) or for our own pages. */
+type PendingLogin = { codeVerifier: string; nonce: string } & (
+  { kind: 'interaction'; uid: string; clientId: string } | { kind: 'session'; returnTo: string }
+);
 
 const LOOPBACK = new Set(['localhost', '127.0.0.1', '[::1]']);
 const SUPPORTED_SCOPES = new Set([...Object.keys(MCP_SCOPES), ...Object.keys(OIDC_SCOPES)]);
@@ -47,6 +46,7 @@ export class InteractionService {
   private readonly users: UserRepository;
   private readonly consents: ConsentRepository;
   private readonly adminEmails: Set<string>;
+  readonly sessions: UserSessions;
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: TokenBrokerConfig,
@@ -59,6 +59,7 @@ export class InteractionService {
   ) {
     this.consentCookies = new ConsentCookies(vault.deriveKeys('consent-cookie'));
     this.csrf = new CsrfTokens(vault.deriveKeys('csrf'));
+    this.sessions = new UserSessions(vault.deriveKeys('user-session'));
     this.users = new UserRepository(dataSource);
     this.consents = new ConsentRepository(dataSource);
     this.upstream = UpstreamLoginClient.fromConfig(
@@ -141,24 +142,57 @@ export class InteractionService {
     return this.finish(reply, details, user, described);
   }
 
-  /** GET /login/callback: the upstream IdP sends the browser back here. */
+  /**
+   * GET /login/callback: the upstream IdP sends the browser back here. A login for our own pages
+   * completes here; a login for an MCP client's sign-in continues at
+   * /interaction/{uid}/callback, the only path the engine's interaction cookie is sent to.
+   */
   async callback(request: FastifyRequest, reply: FastifyReply): Promise<void> {
     const url = new URL(request.url, this.config.BROKER_PUBLIC_URL);
     const state = url.searchParams.get('state');
-    const pending = state === null ? null : await this.takePendingLogin(state);
+    const pending = state === null ? null : await this.peekPendingLogin(state);
     if (state === null || pending === null) {
+      return this.expired(reply);
+    }
+    if (pending.kind === 'interaction') {
+      return this.redirect(reply, `${INTERACTION_PATH}/${pending.uid}/callback${url.search}`);
+    }
+    if ((await this.takePendingLogin(state)) === null) {
+      return this.expired(reply);
+    }
+    const user = await this.upstreamIdentity(url, state, pending);
+    if (user === undefined) {
       return this.page(
         reply,
         400,
-        'Sign-in expired',
-        'This sign-in link has expired or was already used. Go back to your application and start again.',
+        'Sign-in failed',
+        'The login at the identity provider did not complete. Try again.',
       );
     }
-    const details = await this.details(request, reply, pending.uid);
+    void reply.header('set-cookie', this.sessions.issue(user.id));
+    this.logger.info({ user_id: user.id }, 'user logged in to the broker pages');
+    return this.redirect(reply, pending.returnTo);
+  }
+
+  /** GET /interaction/{uid}/callback: the IdP's answer for an MCP client's sign-in. */
+  async completeLogin(request: FastifyRequest, reply: FastifyReply, uid: string): Promise<void> {
+    const query = new URL(request.url, this.config.BROKER_PUBLIC_URL).search;
+    // What the IdP redirected to, exactly (openid-client checks it and derives redirect_uri).
+    const url = new URL(`${LOGIN_CALLBACK_PATH}${query}`, this.config.BROKER_PUBLIC_URL);
+    const state = url.searchParams.get('state');
+    const details = await this.details(request, reply, uid);
     if (details === undefined) {
       return;
     }
-    if (details.uid !== pending.uid || details.params.client_id !== pending.clientId) {
+    const pending = state === null ? null : await this.peekPendingLogin(state);
+    if (state === null || pending === null) {
+      return this.expired(reply);
+    }
+    if (
+      pending.kind !== 'interaction' ||
+      pending.uid !== details.uid ||
+      details.params.client_id !== pending.clientId
+    ) {
       return this.page(
         reply,
         400,
@@ -166,36 +200,107 @@ export class InteractionService {
         'This sign-in was started in another browser. Go back to your application and start again.',
       );
     }
-    if (this.upstream === undefined) {
-      return this.fail(reply, details, 'temporarily_unavailable', 'login is not configured');
+    // Single use: only the request that deletes the state goes on.
+    if ((await this.takePendingLogin(state)) === null) {
+      return this.expired(reply);
     }
-    let identity;
+    const user = await this.upstreamIdentity(url, state, pending);
+    if (user === undefined) {
+      return this.fail(reply, details, 'access_denied', 'login at the identity provider failed');
+    }
+    // The same browser is now signed in to the broker's own pages (connections) too.
+    void reply.header('set-cookie', this.sessions.issue(user.id));
+    const described = await this.describe(details);
+    this.logger.info({ user_id: user.id, client_id: described.clientId }, 'user logged in');
+    return this.finish(reply, details, user, described);
+  }
+
+  private expired(reply: FastifyReply): void {
+    this.page(
+      reply,
+      400,
+      'Sign-in expired',
+      'This sign-in link has expired or was already used. Go back to your application and start again.',
+    );
+  }
+
+  /**
+   * Sends the browser to the upstream IdP to sign in to the broker's own pages, then back to
+   * `returnTo` (a path on this server).
+   */
+  async startSessionLogin(reply: FastifyReply, returnTo: string): Promise<void> {
+    if (this.upstream === undefined || !returnTo.startsWith('/') || returnTo.startsWith('//')) {
+      return this.page(
+        reply,
+        503,
+        'Sign-in unavailable',
+        'Login is not configured on this gateway.',
+      );
+    }
+    const state = randomToken(32);
+    let start;
     try {
-      identity = await this.upstream.finish(url, {
+      start = await this.upstream.start(state);
+    } catch (error) {
+      this.logUpstreamError(error, 'upstream login unavailable');
+      return this.page(
+        reply,
+        503,
+        'Sign-in unavailable',
+        'The identity provider could not be reached. Try again later.',
+      );
+    }
+    const pending: PendingLogin = {
+      kind: 'session',
+      returnTo,
+      codeVerifier: start.codeVerifier,
+      nonce: start.nonce,
+    };
+    await this.redis.set(
+      this.stateKey(state),
+      JSON.stringify(pending),
+      'EX',
+      LOGIN_STATE_TTL_SECONDS,
+    );
+    return this.redirect(reply, start.url.href);
+  }
+
+  /** The user the IdP vouches for (created or updated), or undefined when the login failed. */
+  private async upstreamIdentity(
+    url: URL,
+    state: string,
+    pending: PendingLogin,
+  ): Promise<UserRecord | undefined> {
+    if (this.upstream === undefined) {
+      return undefined;
+    }
+    try {
+      const identity = await this.upstream.finish(url, {
         state,
         codeVerifier: pending.codeVerifier,
         nonce: pending.nonce,
       });
+      return await this.users.upsertLogin(identity.issuer, identity.subject, {
+        email: identity.email,
+        name: identity.name,
+      });
     } catch (error) {
-      this.logger.warn(
-        {
-          err: {
-            name: (error as Error).name,
-            message: (error as Error).message,
-            cause: causeName(error),
-          },
-        },
-        'upstream login failed',
-      );
-      return this.fail(reply, details, 'access_denied', 'login at the identity provider failed');
+      this.logUpstreamError(error, 'upstream login failed');
+      return undefined;
     }
-    const user = await this.users.upsertLogin(identity.issuer, identity.subject, {
-      email: identity.email,
-      name: identity.name,
-    });
-    const described = await this.describe(details);
-    this.logger.info({ user_id: user.id, client_id: described.clientId }, 'user logged in');
-    return this.finish(reply, details, user, described);
+  }
+
+  private logUpstreamError(error: unknown, message: string): void {
+    this.logger.warn(
+      {
+        err: {
+          name: (error as Error).name,
+          message: (error as Error).message,
+          cause: causeName(error),
+        },
+      },
+      message,
+    );
   }
 
   private async startUpstreamLogin(
@@ -216,16 +321,7 @@ export class InteractionService {
     try {
       start = await this.upstream.start(state);
     } catch (error) {
-      this.logger.error(
-        {
-          err: {
-            name: (error as Error).name,
-            message: (error as Error).message,
-            cause: causeName(error),
-          },
-        },
-        'upstream login unavailable',
-      );
+      this.logUpstreamError(error, 'upstream login unavailable');
       return this.fail(
         reply,
         details,
@@ -234,6 +330,7 @@ export class InteractionService {
       );
     }
     const pending: PendingLogin = {
+      kind: 'interaction',
       uid: details.uid,
       clientId,
       codeVerifier: start.codeVerifier,
@@ -246,6 +343,14 @@ export class InteractionService {
       LOGIN_STATE_TTL_SECONDS,
     );
     return this.redirect(reply, start.url.href);
+  }
+
+  private async peekPendingLogin(state: string): Promise<PendingLogin | null> {
+    if (state.length > 256) {
+      return null;
+    }
+    const raw = await this.redis.get(this.stateKey(state));
+    return raw === null ? null : (JSON.parse(raw) as PendingLogin);
   }
 
   private async takePendingLogin(state: string): Promise<PendingLogin | null> {
@@ -420,9 +525,16 @@ export class InteractionService {
     return scopes.filter((scope) => admin || !ADMIN_SCOPES.has(scope));
   }
 
+  /**
+   * A form post from our own page: Origin is ours, or absent (not a browser), or `null` from a
+   * browser that says the request is same-origin (Fetch Metadata). The CSRF token is checked too.
+   */
   private sameOrigin(request: FastifyRequest): boolean {
     const origin = request.headers.origin;
-    return origin === undefined || origin === new URL(this.config.BROKER_PUBLIC_URL).origin;
+    if (origin === undefined || origin === new URL(this.config.BROKER_PUBLIC_URL).origin) {
+      return true;
+    }
+    return origin === 'null' && request.headers['sec-fetch-site'] === 'same-origin';
   }
 
   private page(reply: FastifyReply, status: number, title: string, message: string): void {

@@ -86,6 +86,9 @@ export function mountAuthorizationServer(
         ),
     );
     scope.get(LOGIN_CALLBACK_PATH, (request, reply) => interactions.callback(request, reply));
+    scope.get<{ Params: { uid: string } }>(`${INTERACTION_PATH}/:uid/callback`, (request, reply) =>
+      interactions.completeLogin(request, reply, request.params.uid),
+    );
   });
   if (deps.config.DEMO_IDP_ENABLED) {
     mountDemoIdp(fastify, {

@@ -7,7 +7,8 @@ export const PAGE_HEADERS = {
   'content-security-policy':
     "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'; base-uri 'none'",
   'x-frame-options': 'DENY',
-  'referrer-policy': 'no-referrer',
+  // Same-origin only: form posts keep their Origin header, nothing leaks to other sites.
+  'referrer-policy': 'same-origin',
   'x-content-type-options': 'nosniff',
 } as const;
 
@@ -26,12 +27,12 @@ h1{font-size:1.4rem}.box{border:1px solid #d0d7de;border-radius:8px;padding:1rem
 button{font-size:1rem;padding:.5rem 1.25rem;margin-right:.5rem;border-radius:6px;border:1px solid #d0d7de;cursor:pointer}
 button.primary{background:#1f883d;color:#fff;border-color:#1f883d}`;
 
-function page(title: string, body: string): string {
+export function renderPage(title: string, body: string): string {
   return `<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>${escapeHtml(title)}</title><style>${STYLE}</style></head><body>${body}</body></html>`;
 }
 
 export function renderErrorPage(error: unknown, description: unknown): string {
-  return page(
+  return renderPage(
     'Sign-in problem',
     `<h1>Sign-in problem</h1><div class="box"><p><strong>${escapeHtml(error ?? 'error')}</strong></p>${
       description === undefined ? '' : `<p>${escapeHtml(description)}</p>`
@@ -40,7 +41,7 @@ export function renderErrorPage(error: unknown, description: unknown): string {
 }
 
 export function renderMessagePage(title: string, message: string): string {
-  return page(
+  return renderPage(
     title,
     `<h1>${escapeHtml(title)}</h1><div class="box"><p>${escapeHtml(message)}</p></div>`,
   );
@@ -80,7 +81,7 @@ export function renderConsentPage(view: ConsentView): string {
       (scope) => `<li><code>${escapeHtml(scope)}</code> — ${escapeHtml(describeScope(scope))}</li>`,
     )
     .join('');
-  return page(
+  return renderPage(
     `Allow ${name}?`,
     `<h1>Allow <span id="client-name">${escapeHtml(name)}</span> to use the MCP gateway?</h1>
 ${view.userLabel === undefined ? '' : `<p class="muted">Signed in as ${escapeHtml(view.userLabel)}</p>`}

@@ -1,4 +1,10 @@
-export type PublicApiErrorCode = 'invalid_api_key' | 'invalid_request';
+export type PublicApiErrorCode =
+  | 'invalid_api_key'
+  | 'invalid_request'
+  | 'invalid_token'
+  | 'invalid_grant'
+  | 'access_denied'
+  | 'temporarily_unavailable';
 
 /** A refusal on the public listener: status, OAuth-style code, optional challenge and extra body. */
 export class PublicApiError extends Error {
