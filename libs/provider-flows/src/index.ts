@@ -30,3 +30,10 @@ export {
   type DeviceAuthorizationRemedy,
 } from './start-device-authorization.usecase';
 export { ProviderFlowsModule } from './provider-flows.module';
+export {
+  AuthorizationCodeFlow,
+  CODE_FLOW_TTL_SECONDS,
+  type CodeAuthorizationResult,
+  type CodeAuthorizationStart,
+} from './authorization-code.flow';
+export { parseScopes, storeConnection } from './connection-writer';

@@ -1,4 +1,5 @@
-export type OAuthClientErrorCode = 'unreachable' | 'bad_response' | 'oauth_error';
+export type OAuthClientErrorCode =
+  'unreachable' | 'bad_response' | 'oauth_error' | 'invalid_state' | 'wrong_user';
 
 /**
  * A call to a provider endpoint failed. `oauthError` carries the RFC 6749 §5.2 / RFC 8628 §3.5

@@ -1,6 +1,7 @@
 import { Vault } from '@app/crypto';
 import type { ConnectionRepository, ProviderRepository } from '@app/persistence';
-import { connectionTokenBinding, deviceCodeBinding } from '@app/vault';
+import { deviceCodeBinding } from '@app/vault';
+import { storeConnection } from './connection-writer';
 import type {
   DeviceAuthorizationStore,
   PendingDeviceAuthorization,
@@ -98,28 +99,13 @@ export class PollDeviceAuthorizationUseCase {
       }
       return this.onError(pendingId, pending, error, now);
     }
-    const granted = token.scope === undefined ? [] : parseScopes(token.scope);
-    const connection = await this.connections.upsert(pending.subject, row.id, {
-      seal: (id) => ({
-        accessTokenSealed: this.vault.seal(
-          token.access_token,
-          connectionTokenBinding(id, row.id, 'access_token'),
-        ),
-        refreshTokenSealed:
-          token.refresh_token === undefined
-            ? null
-            : this.vault.seal(
-                token.refresh_token,
-                connectionTokenBinding(id, row.id, 'refresh_token'),
-              ),
-      }),
-      tokenType: token.token_type,
-      // Providers spell granted scopes differently (commas, URLs): keep what was asked for too,
-      // so a granted connection is recognised as covering the request that created it.
-      scopes: [...new Set([...pending.scopes, ...granted])],
-      // No expires_in: the provider's tokens do not expire (GitHub OAuth apps), not "5 minutes".
-      expiresAt: token.expires_in === undefined ? null : new Date(now + token.expires_in * 1000),
-    });
+    const connection = await storeConnection(
+      this.connections,
+      this.vault,
+      { subject: pending.subject, providerId: row.id, requestedScopes: pending.scopes },
+      token,
+      now,
+    );
     await this.store.delete(pendingId, pending);
     return { state: 'connected', connectionId: connection.id };
   }
@@ -159,9 +145,4 @@ export class PollDeviceAuthorizationUseCase {
       }
     }
   }
-}
-
-/** RFC 6749 §3.3 says space-separated; GitHub answers with commas. */
-export function parseScopes(scope: string): string[] {
-  return scope.split(/[\s,]+/).filter(Boolean);
 }

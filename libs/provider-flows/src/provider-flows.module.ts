@@ -4,6 +4,7 @@ import { Vault } from '@app/crypto';
 import { JobProducer } from '@app/jobs';
 import { ConnectionRepository, ProviderRepository } from '@app/persistence';
 import { REDIS, REDIS_OPTIONS, type RedisModuleOptions } from '@app/redis';
+import { AuthorizationCodeFlow } from './authorization-code.flow';
 import { DeviceAuthorizationStore } from './device-authorization.store';
 import { PollDeviceAuthorizationUseCase } from './poll-device-authorization.usecase';
 import { ProviderMetadataResolver } from './provider-metadata.resolver';
@@ -19,6 +20,36 @@ export class ProviderFlowsModule {
   static forRoot(): DynamicModule {
     const providers = [
       TokenEndpointClient,
+      {
+        provide: AuthorizationCodeFlow,
+        useFactory: (
+          redis: Redis,
+          options: RedisModuleOptions,
+          providerRepository: ProviderRepository,
+          connections: ConnectionRepository,
+          vault: Vault,
+          client: TokenEndpointClient,
+          resolver: ProviderMetadataResolver,
+        ) =>
+          new AuthorizationCodeFlow(
+            redis,
+            options.keyPrefix,
+            providerRepository,
+            connections,
+            vault,
+            client,
+            resolver,
+          ),
+        inject: [
+          REDIS,
+          REDIS_OPTIONS,
+          ProviderRepository,
+          ConnectionRepository,
+          Vault,
+          TokenEndpointClient,
+          ProviderMetadataResolver,
+        ],
+      },
       { provide: ProviderMetadataResolver, useValue: new ProviderMetadataResolver() },
       {
         provide: DeviceAuthorizationStore,

@@ -5,6 +5,7 @@ export {
   signingKeySecretBinding,
   connectionTokenBinding,
   deviceCodeBinding,
+  pkceVerifierBinding,
   type ConnectionTokenField,
 } from './seal-bindings';
 export { SIGNING_ALG, SigningKeyStore, type ActiveSigningKey } from './signing-key.store';

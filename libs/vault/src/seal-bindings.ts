@@ -32,3 +32,8 @@ export function connectionTokenBinding(
 export function deviceCodeBinding(pendingId: string, providerId: string): SealBinding {
   return { owner: `device_authorization:${pendingId}`, provider: providerId, field: 'device_code' };
 }
+
+/** The PKCE verifier of a pending authorization-code flow, kept in Redis until the callback. */
+export function pkceVerifierBinding(stateHash: string, providerId: string): SealBinding {
+  return { owner: `code_authorization:${stateHash}`, provider: providerId, field: 'code_verifier' };
+}

@@ -24,6 +24,7 @@ import { PolicyAdminService } from './policies/policy-admin.service';
 import { PolicyRevisionsController } from './policies/policy-revisions.controller';
 import { ApiKeyAdminService } from './resources/api-keys/api-key-admin.service';
 import { ApiKeysController } from './resources/api-keys/api-keys.controller';
+import { ConnectRequestStore } from '../connect/connect-requests.store';
 import { ProviderAdminService } from './resources/providers/provider-admin.service';
 import { ProvidersController } from './resources/providers/providers.controller';
 import { ServiceAccountAdminService } from './resources/service-accounts/service-account-admin.service';
@@ -85,6 +86,7 @@ export class AdminModule {
         ResolveCredentialUseCase,
         ConnectionCredentialUseCase,
         ManageConnectionsUseCase,
+        ConnectRequestStore,
       ],
     };
   }

@@ -3,6 +3,7 @@ import type { TokenBrokerConfig } from '@app/config';
 import type { Vault } from '@app/crypto';
 import { AuthorizationServer, ENGINE_ROUTES, INTERACTION_PATH } from './authorization-server';
 import { mountDemoIdp } from './demo-idp';
+import { CONNECT_CALLBACK_PATH, type ConnectPagesService } from '../connect/connect-pages.service';
 import { forwardToEngine } from './forward-to-engine';
 import { InteractionService, LOGIN_CALLBACK_PATH } from './interaction.service';
 import { PAGE_HEADERS, renderMessagePage } from './pages';
@@ -12,11 +13,13 @@ const FORM_LIMIT_BYTES = 4096;
 
 /**
  * Puts the authorization server on the broker's public listener: the engine's endpoints and
- * metadata, our interaction pages and the upstream login callback (and the demo IdP when enabled).
+ * metadata, our interaction pages and the upstream login callback, the user's connection pages
+ * (and the demo IdP when enabled).
  */
 export function mountAuthorizationServer(
   fastify: FastifyInstance,
   deps: {
+    connect: ConnectPagesService;
     config: TokenBrokerConfig;
     server: AuthorizationServer;
     interactions: InteractionService;
@@ -86,6 +89,25 @@ export function mountAuthorizationServer(
         ),
     );
     scope.get(LOGIN_CALLBACK_PATH, (request, reply) => interactions.callback(request, reply));
+    const { connect } = deps;
+    scope.get<{ Params: { id: string } }>('/connect/start/:id', (request, reply) =>
+      connect.startRequest(request, reply, request.params.id),
+    );
+    scope.get(CONNECT_CALLBACK_PATH, (request, reply) => connect.callback(request, reply));
+    scope.get<{ Params: { provider: string } }>('/connect/:provider', (request, reply) =>
+      connect.startDirect(request, reply, request.params.provider),
+    );
+    scope.get('/connections', (request, reply) => connect.list(request, reply));
+    scope.post<{ Params: { id: string }; Body: unknown }>(
+      '/connections/:id/revoke',
+      (request, reply) =>
+        connect.revoke(
+          request,
+          reply,
+          request.params.id,
+          request.body instanceof URLSearchParams ? request.body : new URLSearchParams(),
+        ),
+    );
     scope.get<{ Params: { uid: string } }>(`${INTERACTION_PATH}/:uid/callback`, (request, reply) =>
       interactions.completeLogin(request, reply, request.params.uid),
     );

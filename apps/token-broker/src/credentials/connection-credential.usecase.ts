@@ -9,12 +9,22 @@ import {
   StartDeviceAuthorizationUseCase,
 } from '@app/provider-flows';
 import { connectionTokenBinding } from '@app/vault';
+import { APP_CONFIG, type TokenBrokerConfig } from '@app/config';
+import { ConnectRequestStore } from '../connect/connect-requests.store';
 import type { InjectedCredential } from './service-account-credential.usecase';
 
 export type ConnectionAnswer =
   | { kind: 'credential'; credential: InjectedCredential }
   | { kind: 'device_code'; provider: string; remedy: DeviceAuthorizationRemedy }
+  | { kind: 'oauth'; provider: string; remedy: OAuthConnectRemedy }
   | { kind: 'unavailable'; reason: string };
+
+/** Where the user goes to connect by authorization code + PKCE (a broker page bound to them). */
+export interface OAuthConnectRemedy {
+  authorization_url: string;
+  state: string;
+  expires_in: number;
+}
 
 // A token this close to expiry is not handed out: the upstream call could outlive it.
 const EXPIRY_MARGIN_MS = 30_000;
@@ -23,7 +33,7 @@ const EXPIRY_MARGIN_MS = 30_000;
  * The user's own credential for a provider (`oauth` / `device_code` policies): the connection's
  * access token when it is active, unexpired and covers the scopes; otherwise the remedy.
  * Device code: a fresh device authorization whose poll the workers run. Authorization code +
- * PKCE is not built yet, so `oauth` without a usable connection answers unavailable.
+ * PKCE: a link to the broker's /connect/start/{id} page, which only the same user can complete.
  */
 @Injectable()
 export class ConnectionCredentialUseCase {
@@ -32,6 +42,8 @@ export class ConnectionCredentialUseCase {
     private readonly connections: ConnectionRepository,
     private readonly vault: Vault,
     private readonly startDevice: StartDeviceAuthorizationUseCase,
+    private readonly connectRequests: ConnectRequestStore,
+    @Inject(APP_CONFIG) private readonly config: TokenBrokerConfig,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
 
@@ -85,13 +97,29 @@ export class ConnectionCredentialUseCase {
         },
       };
     }
+    const scopes = [...new Set([...method.scopes, ...(connection?.scopes ?? [])])];
     if (method.type === 'oauth') {
+      if (provider.settings.oauth_enabled === false) {
+        return {
+          kind: 'unavailable',
+          reason: `provider "${method.provider}" does not allow the authorization-code flow`,
+        };
+      }
+      const request = await this.connectRequests.create({
+        subject,
+        provider: method.provider,
+        scopes,
+      });
       return {
-        kind: 'unavailable',
-        reason: 'connecting with authorization code + PKCE is not implemented yet',
+        kind: 'oauth',
+        provider: method.provider,
+        remedy: {
+          authorization_url: `${this.config.BROKER_PUBLIC_URL}/connect/start/${request.id}`,
+          state: request.id,
+          expires_in: request.expiresIn,
+        },
       };
     }
-    const scopes = [...new Set([...method.scopes, ...(connection?.scopes ?? [])])];
     return {
       kind: 'device_code',
       provider: method.provider,

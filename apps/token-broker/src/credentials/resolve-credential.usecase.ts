@@ -1,7 +1,10 @@
 import { Injectable } from '@nestjs/common';
 import type { AuthMethod } from '@app/policy-engine';
 import type { DeviceAuthorizationRemedy } from '@app/provider-flows';
-import { ConnectionCredentialUseCase } from './connection-credential.usecase';
+import {
+  ConnectionCredentialUseCase,
+  type OAuthConnectRemedy,
+} from './connection-credential.usecase';
 import { CredentialError } from './credential.error';
 import { ServiceAccountCredentialUseCase } from './service-account-credential.usecase';
 
@@ -19,18 +22,20 @@ export type CredentialAnswer =
   | { outcome: 'unavailable'; reason: string }
   | {
       outcome: 'auth_required';
-      /** The seed's `-32001` data for a device-code remedy (reference/001_guide.md). */
-      remedy: {
-        auth_type: 'device_code';
-        provider: string;
-        instructions: string;
-      } & DeviceAuthorizationRemedy;
+      /** The seed's `-32001` data for a device-code or oauth remedy (reference/001_guide.md). */
+      remedy:
+        | ({
+            auth_type: 'device_code';
+            provider: string;
+            instructions: string;
+          } & DeviceAuthorizationRemedy)
+        | ({ auth_type: 'oauth'; provider: string; instructions: string } & OAuthConnectRemedy);
     };
 
 /**
  * What the gateway must do for one tool call, given the winning policy's auth method and the
- * caller (DESIGN "Meaning of each method"). What is not built yet (connecting by authorization
- * code + PKCE) answers `unavailable`, never a guess.
+ * caller (DESIGN "Meaning of each method"). What cannot be obtained now answers `unavailable`,
+ * never a guess.
  */
 @Injectable()
 export class ResolveCredentialUseCase {
@@ -93,6 +98,16 @@ export class ResolveCredentialUseCase {
                 provider: answer.provider,
                 ...answer.remedy,
                 instructions: `Go to ${answer.remedy.verification_uri} and enter code: ${answer.remedy.user_code}. The call can be retried once you have approved it.`,
+              },
+            };
+          case 'oauth':
+            return {
+              outcome: 'auth_required',
+              remedy: {
+                auth_type: 'oauth',
+                provider: answer.provider,
+                ...answer.remedy,
+                instructions: `Visit the authorization URL to connect your ${answer.provider} account, then retry the call.`,
               },
             };
           case 'unavailable':

@@ -6,6 +6,7 @@ import { Vault } from '@app/crypto';
 import { AuthorizationServer } from '../authorization/authorization-server';
 import { InteractionService } from '../authorization/interaction.service';
 import { mountAuthorizationServer } from '../authorization/mount-authorization-server';
+import { ConnectPagesService } from '../connect/connect-pages.service';
 import { type PublicAppOptions, PublicModule } from './public.module';
 
 /** Builds (does not listen) the broker's public app. */
@@ -25,6 +26,7 @@ export async function createPublicApp(
     config,
     server: app.get(AuthorizationServer),
     interactions: app.get(InteractionService),
+    connect: app.get(ConnectPagesService),
     vault: app.get(Vault),
   });
   return app;

@@ -12,15 +12,22 @@ import {
   type AuthorizationServerOutbound,
 } from '../authorization/authorization-server';
 import { InteractionService } from '../authorization/interaction.service';
+import { JobsModule } from '@app/jobs';
+import { ProviderFlowsModule } from '@app/provider-flows';
+import { AccessTokenVerifier } from '../connect/access-token.verifier';
+import { ConnectPagesService } from '../connect/connect-pages.service';
+import { ConnectRequestStore } from '../connect/connect-requests.store';
+import { ProviderAuthController } from '../connect/provider-auth.controller';
+import { ManageConnectionsUseCase } from '../connections/manage-connections.usecase';
 import { ApiKeyValidationController } from './api-keys/api-key-validation.controller';
 import { ValidateApiKeyUseCase } from './api-keys/validate-api-key.usecase';
 import { AuthHealthController } from './health/auth-health.controller';
 import { PublicErrorFilter } from './http/public-error.filter';
 
 /**
- * The broker's public listener: health, `/health/auth`, API-key validation, and the authorization
- * server for MCP clients (mounted on Fastify by createPublicApp). The user-facing connection pages
- * are still to come.
+ * The broker's public listener: health, `/health/auth`, API-key validation, the authorization
+ * server for MCP clients and the user's connection pages (both mounted on Fastify by
+ * createPublicApp), and the seed's JSON endpoints for connecting a provider.
  */
 export interface PublicAppOptions {
   /** Replaces how Client ID Metadata Documents are fetched (tests only). */
@@ -50,14 +57,20 @@ export class PublicModule {
           poolSize: 5,
         }),
         VaultModule.forRoot({ vaultKeys: config.VAULT_KEYS, apiKeyPepper: config.API_KEY_PEPPER }),
+        JobsModule.forRoot({ redisUrl: config.REDIS_URL, keyPrefix: config.REDIS_KEY_PREFIX }),
+        ProviderFlowsModule.forRoot(),
       ],
-      controllers: [ApiKeyValidationController, AuthHealthController],
+      controllers: [ApiKeyValidationController, AuthHealthController, ProviderAuthController],
       providers: [
         { provide: APP_CONFIG, useValue: config },
         { provide: APP_FILTER, useClass: PublicErrorFilter },
         ValidateApiKeyUseCase,
         AuthorizationServer,
         InteractionService,
+        ConnectRequestStore,
+        AccessTokenVerifier,
+        ConnectPagesService,
+        ManageConnectionsUseCase,
         ...(options.outbound === undefined
           ? []
           : [{ provide: AS_OUTBOUND, useValue: options.outbound }]),

@@ -1,0 +1,155 @@
+import { Body, Controller, Headers, HttpCode, Post } from '@nestjs/common';
+import { z } from 'zod';
+import {
+  AuthorizationCodeFlow,
+  OAuthClientError,
+  StartDeviceAuthorizationUseCase,
+} from '@app/provider-flows';
+import { PublicApiError } from '../public/http/public-api.error';
+import { AccessTokenVerifier } from './access-token.verifier';
+import { ConnectPagesService } from './connect-pages.service';
+
+const CHALLENGE = 'Bearer realm="mcp-auth-gateway"';
+const providerName = z.string().min(1).max(64);
+const scopes = z
+  .array(
+    z
+      .string()
+      .min(1)
+      .max(256)
+      .regex(/^[\x21-\x7e]+$/),
+  )
+  .max(50)
+  .default([]);
+const authorizeBody = z.object({
+  provider: providerName,
+  scopes,
+  /** Accepted for the seed's shape; our own random state is what travels (it is bound to the user). */
+  state: z.string().max(512).optional(),
+  resource: z.string().max(2048).optional(),
+});
+const callbackBody = z.object({
+  code: z.string().min(1).max(4096),
+  state: z.string().min(1).max(512),
+});
+const deviceBody = z.object({ provider: providerName, scopes });
+
+/**
+ * The seed's JSON endpoints for connecting a provider, for a user signed in through our
+ * authorization server (`Authorization: Bearer <access token we issued>`):
+ * `POST /mcp/auth/oauth/authorize`, `POST /mcp/auth/oauth/callback`, `POST /mcp/auth/device/authorize`.
+ * Unlike the seed, provider tokens are never returned (SPEC-MUST 33): the callback answers what
+ * was connected, and the device flow answers what the user must do (the broker polls).
+ */
+@Controller('mcp/auth')
+export class ProviderAuthController {
+  constructor(
+    private readonly verifier: AccessTokenVerifier,
+    private readonly flow: AuthorizationCodeFlow,
+    private readonly device: StartDeviceAuthorizationUseCase,
+    private readonly pages: ConnectPagesService,
+  ) {}
+
+  @Post('oauth/authorize')
+  @HttpCode(200)
+  async authorize(
+    @Headers('authorization') authorization: string | undefined,
+    @Body() body: unknown,
+  ) {
+    const subject = await this.subject(authorization);
+    const input = parse(authorizeBody, body);
+    return this.run(() =>
+      this.flow.start(subject, input.provider, input.scopes, this.pages.redirectUri),
+    );
+  }
+
+  @Post('oauth/callback')
+  @HttpCode(200)
+  async callback(
+    @Headers('authorization') authorization: string | undefined,
+    @Body() body: unknown,
+  ) {
+    const subject = await this.subject(authorization);
+    const input = parse(callbackBody, body);
+    const result = await this.run(() => this.flow.complete(subject, input.state, input.code));
+    return {
+      connected: true,
+      provider: result.providerName,
+      connection_id: result.connection.id,
+      token_type: result.token.token_type,
+      ...(result.token.expires_in === undefined ? {} : { expires_in: result.token.expires_in }),
+      scope: result.connection.scopes.join(' '),
+      ...(result.userInfo === undefined ? {} : { user_info: result.userInfo }),
+    };
+  }
+
+  @Post('device/authorize')
+  @HttpCode(200)
+  async deviceAuthorize(
+    @Headers('authorization') authorization: string | undefined,
+    @Body() body: unknown,
+  ) {
+    const subject = await this.subject(authorization);
+    const input = parse(deviceBody, body);
+    const remedy = await this.run(() => this.device.execute(subject, input.provider, input.scopes));
+    return {
+      ...remedy,
+      instructions: `Go to ${remedy.verification_uri} and enter code: ${remedy.user_code}. The gateway continues by itself once you approve.`,
+    };
+  }
+
+  private async subject(authorization: string | undefined): Promise<string> {
+    const match =
+      typeof authorization === 'string'
+        ? /^Bearer ([A-Za-z0-9._~+/-]+=*)$/i.exec(authorization)
+        : null;
+    const subject = match === null ? undefined : await this.verifier.subject(match[1]!);
+    if (subject === undefined) {
+      throw new PublicApiError(
+        'invalid_token',
+        401,
+        'send an access token issued by this gateway as `Authorization: Bearer <token>`',
+        `${CHALLENGE}, error="invalid_token"`,
+      );
+    }
+    return subject;
+  }
+
+  private async run<T>(action: () => Promise<T>): Promise<T> {
+    try {
+      return await action();
+    } catch (error) {
+      if (!(error instanceof OAuthClientError)) {
+        throw error;
+      }
+      switch (error.code) {
+        case 'invalid_state':
+          throw new PublicApiError('invalid_grant', 400, error.message);
+        case 'wrong_user':
+          throw new PublicApiError('access_denied', 403, error.message);
+        case 'oauth_error':
+          throw new PublicApiError(
+            'invalid_grant',
+            400,
+            `the provider refused: ${error.oauthError ?? 'error'}`,
+          );
+        case 'bad_response':
+        case 'unreachable':
+          throw new PublicApiError('temporarily_unavailable', 502, error.message);
+      }
+    }
+  }
+}
+
+function parse<T>(schema: z.ZodType<T>, body: unknown): T {
+  const result = schema.safeParse(body);
+  if (!result.success) {
+    const issue = result.error.issues[0]!;
+    throw new PublicApiError(
+      'invalid_request',
+      400,
+      `${issue.path.join('.') || 'body'}: ${issue.message}`,
+    );
+  }
+  return result.data;
+}

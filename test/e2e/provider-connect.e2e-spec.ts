@@ -1,0 +1,418 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { exportJWK, generateKeyPair, decodeJwt } from 'jose';
+import Provider from 'oidc-provider';
+import { KeyRing, Vault } from '@app/crypto';
+import { UserSessions } from '../../apps/token-broker/src/authorization/user-session';
+import {
+  ADMIN_TOKEN,
+  INTERNAL_API_TOKEN,
+  type AdminApiHarness,
+} from '../support/admin-api.harness';
+import { startAuthorizationServer } from '../support/authorization-server.harness';
+import { BrowserAgent, readForm } from '../support/browser-agent';
+import { call } from '../support/http';
+import { authorizeInBrowser, pkcePair, registerClient, tokenRequest } from '../support/oauth-flow';
+
+// Connecting a provider by authorization code + PKCE (SPEC-MUST 29, 30, 33): the broker's
+// connect pages and the seed's JSON endpoints, with oidc-provider as the tool provider and the
+// demo IdP as the login, real Postgres and Redis.
+
+const CALLBACK = 'http://127.0.0.1:9999/callback';
+let broker: AdminApiHarness & { issuer: string };
+let toolServer: Server;
+let toolUrl: string;
+/** What the tool provider saw at its authorization endpoint. */
+const authorizeRequests: URLSearchParams[] = [];
+/** What the tool provider saw at its token endpoint. */
+const tokenRequests: URLSearchParams[] = [];
+
+beforeAll(async () => {
+  let handle: (req: never, res: never) => void = () => undefined;
+  toolServer = createServer((req, res) => {
+    const url = new URL(req.url ?? '/', 'http://x');
+    if (url.pathname === '/auth') {
+      authorizeRequests.push(url.searchParams);
+    }
+    if (url.pathname === '/token') {
+      let body = '';
+      req.on('data', (chunk: Buffer) => (body += chunk.toString()));
+      req.on('end', () => tokenRequests.push(new URLSearchParams(body)));
+    }
+    handle(req as never, res as never);
+  });
+  await new Promise<void>((resolve) => toolServer.listen(0, '127.0.0.1', resolve));
+  toolUrl = `http://127.0.0.1:${(toolServer.address() as AddressInfo).port}`;
+  broker = await startAuthorizationServer();
+  const provider = new Provider(toolUrl, {
+    clients: [
+      {
+        client_id: 'tool-app',
+        client_secret: 'tool-secret-0123456789abcdef',
+        redirect_uris: [`${broker.issuer}/connect/callback`],
+        grant_types: [
+          'authorization_code',
+          'refresh_token',
+          'urn:ietf:params:oauth:grant-type:device_code',
+        ],
+        response_types: ['code'],
+      },
+    ],
+    scopes: ['openid', 'repo', 'offline_access'],
+    pkce: { required: () => true },
+    features: { devInteractions: { enabled: false }, deviceFlow: { enabled: true } },
+    // The tool provider's user approves at once: its own login is not what is tested here.
+    interactions: { url: (_ctx, interaction) => `/interaction/${interaction.uid}` },
+    issueRefreshToken: async () => true,
+    findAccount: async (_ctx, sub) => ({
+      accountId: sub,
+      claims: async () => ({ sub, name: 'Tool User' }),
+    }),
+    ttl: {
+      AccessToken: 3600,
+      AuthorizationCode: 60,
+      Grant: 3600,
+      Interaction: 600,
+      Session: 3600,
+      IdToken: 3600,
+      DeviceCode: 600,
+    },
+    jwks: {
+      keys: [
+        {
+          ...(await exportJWK((await generateKeyPair('RS256', { extractable: true })).privateKey)),
+          kid: 'tool',
+        },
+      ],
+    },
+  });
+  const engine = provider.callback();
+  handle = (req: never, res: never) => {
+    const request = req as unknown as import('node:http').IncomingMessage;
+    const match = /^\/interaction\/([^/?]+)/.exec(request.url ?? '');
+    if (match === null) {
+      void engine(req, res);
+      return;
+    }
+    void (async () => {
+      const response = res as unknown as import('node:http').ServerResponse;
+      const details = await provider.interactionDetails(request, response);
+      const grant = new provider.Grant({ accountId: 'tool-user-1', clientId: 'tool-app' });
+      grant.addOIDCScope(String(details.params.scope ?? 'openid'));
+      await provider.interactionFinished(
+        request,
+        response,
+        { login: { accountId: 'tool-user-1' }, consent: { grantId: await grant.save() } },
+        { mergeWithLastSubmission: false },
+      );
+    })();
+  };
+  const created = await call(broker.baseUrl, 'POST', '/admin/v1/providers', {
+    token: ADMIN_TOKEN,
+    body: {
+      name: 'tool',
+      kind: 'oauth2',
+      client_id: 'tool-app',
+      client_secret: 'tool-secret-0123456789abcdef',
+      authorization_endpoint: `${toolUrl}/auth`,
+      token_endpoint: `${toolUrl}/token`,
+      userinfo_endpoint: `${toolUrl}/me`,
+      device_authorization_endpoint: `${toolUrl}/device/auth`,
+      oauth_enabled: true,
+      device_code_enabled: true,
+      scopes: ['openid', 'repo'],
+    },
+  });
+  expect(created.status).toBe(201);
+});
+
+afterAll(async () => {
+  await broker?.close();
+  await new Promise((resolve) => toolServer?.close(resolve));
+});
+
+/** Signs the demo user in through an MCP client's sign-in; returns the browser and an access token. */
+async function signedInUser(): Promise<{
+  agent: BrowserAgent;
+  subject: string;
+  accessToken: string;
+}> {
+  const client = await registerClient(broker.issuer, {
+    redirect_uris: [CALLBACK],
+    token_endpoint_auth_method: 'none',
+    application_type: 'native',
+  });
+  const agent = new BrowserAgent();
+  const { verifier, challenge } = pkcePair();
+  const flow = await authorizeInBrowser(agent, broker.issuer, {
+    clientId: client.json.client_id,
+    redirectUri: CALLBACK,
+    challenge,
+  });
+  const token = await tokenRequest(broker.issuer, {
+    grant_type: 'authorization_code',
+    code: flow.redirect.searchParams.get('code')!,
+    redirect_uri: CALLBACK,
+    code_verifier: verifier,
+    client_id: client.json.client_id,
+  });
+  const accessToken = token.json.access_token as string;
+  return { agent, subject: decodeJwt(accessToken).sub!, accessToken };
+}
+
+const resolve = (subject: string, method: Record<string, unknown>) =>
+  call(broker.baseUrl, 'POST', '/internal/v1/credentials/resolve', {
+    token: INTERNAL_API_TOKEN,
+    body: { principal: { subject }, auth_method: method },
+  });
+
+/** The demo IdP has one user: tests that need "not connected yet" revoke what earlier ones made. */
+async function disconnect(subject: string): Promise<void> {
+  const listed = await call(broker.baseUrl, 'GET', `/internal/v1/connections?subject=${subject}`, {
+    token: INTERNAL_API_TOKEN,
+  });
+  for (const connection of listed.json.connections ?? listed.json) {
+    if (connection.status !== 'revoked') {
+      await call(
+        broker.baseUrl,
+        'DELETE',
+        `/internal/v1/connections/${connection.id}?subject=${subject}`,
+        {
+          token: INTERNAL_API_TOKEN,
+        },
+      );
+    }
+  }
+}
+
+const postJson = (path: string, body: unknown, accessToken?: string) =>
+  call(broker.issuer, 'POST', path, { body, token: accessToken ?? null });
+
+describe('SPEC-MUST 29: authorization code + PKCE, state bound to the user who started it', () => {
+  it('an oauth policy without a connection answers a link that connects the same user, then injects the token', async () => {
+    const { agent, subject } = await signedInUser();
+    await disconnect(subject);
+    const first = await resolve(subject, { type: 'oauth', provider: 'tool', scopes: ['repo'] });
+    expect(first.status).toBe(200);
+    expect(first.json).toMatchObject({
+      outcome: 'auth_required',
+      remedy: { auth_type: 'oauth', provider: 'tool', expires_in: 600 },
+    });
+    const link = first.json.remedy.authorization_url as string;
+    expect(link.startsWith(`${broker.issuer}/connect/start/`)).toBe(true);
+
+    const toProvider = await agent.get(link);
+    expect(toProvider.status).toBe(303);
+    const providerUrl = new URL(toProvider.headers.get('location')!);
+    expect(providerUrl.origin + providerUrl.pathname).toBe(`${toolUrl}/auth`);
+    expect(providerUrl.searchParams.get('code_challenge_method')).toBe('S256');
+    expect(providerUrl.searchParams.get('code_challenge')).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(providerUrl.searchParams.get('state')).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(providerUrl.searchParams.get('redirect_uri')).toBe(`${broker.issuer}/connect/callback`);
+    expect(providerUrl.searchParams.get('scope')?.split(' ')).toEqual(
+      expect.arrayContaining(['repo']),
+    );
+
+    const done = await agent.follow(toProvider, link);
+    expect(new URL(done.url).pathname).toBe('/connect/callback');
+    expect(done.response.status).toBe(200);
+    expect(await done.response.text()).toContain('Your tool account is connected');
+    // The code was exchanged with the verifier and the same redirect_uri (PKCE, RFC 7636 §4.5).
+    const exchange = tokenRequests.at(-1)!;
+    expect(exchange.get('grant_type')).toBe('authorization_code');
+    expect(exchange.get('code_verifier')).toMatch(/^[A-Za-z0-9_-]{43,128}$/);
+    expect(exchange.get('redirect_uri')).toBe(`${broker.issuer}/connect/callback`);
+
+    const second = await resolve(subject, { type: 'oauth', provider: 'tool', scopes: ['repo'] });
+    expect(second.json.outcome).toBe('inject');
+    expect(second.json.headers.authorization).toMatch(/^Bearer .{20,}/);
+  });
+
+  it('a link made for another user is refused and connects nothing', async () => {
+    const { agent } = await signedInUser();
+    const other = await resolve('someone-else', { type: 'oauth', provider: 'tool', scopes: [] });
+    const answer = await agent.get(other.json.remedy.authorization_url);
+    expect(answer.status).toBe(403);
+    expect(await answer.text()).toContain('made for another user');
+  });
+
+  it('without a broker session the link first sends the browser to log in, then continues', async () => {
+    const { subject } = await signedInUser();
+    await disconnect(subject);
+    const fresh = new BrowserAgent();
+    const request = await resolve(subject, { type: 'oauth', provider: 'tool', scopes: [] });
+    const link = request.json.remedy.authorization_url as string;
+    const login = await fresh.follow(await fresh.get(link), link);
+    expect(new URL(login.url).pathname).toMatch(/^\/demo-idp\/interaction\//);
+    const form = readForm(await login.response.text());
+    const posted = await fresh.postForm(new URL(form.action, login.url).href, {
+      username: 'demo',
+      password: 'demo-password-for-tests',
+    });
+    const done = await fresh.follow(posted, new URL(form.action, login.url).href);
+    expect(new URL(done.url).pathname).toBe('/connect/callback');
+    expect(done.response.status).toBe(200);
+  });
+
+  it('the provider callback state is single-use and works only for the user who started it', async () => {
+    const { agent, accessToken } = await signedInUser();
+    const started = await postJson(
+      '/mcp/auth/oauth/authorize',
+      { provider: 'tool', scopes: ['repo'] },
+      accessToken,
+    );
+    expect(started.status).toBe(200);
+    expect(started.json).toMatchObject({ state: expect.any(String), expires_in: 600 });
+    const providerUrl = started.json.authorization_url as string;
+    expect(new URL(providerUrl).searchParams.get('state')).toBe(started.json.state);
+    // The provider redirects back; stop before the broker's callback.
+    const back = await agent.follow(
+      await agent.get(providerUrl),
+      providerUrl,
+      (u) => u.pathname === '/connect/callback',
+    );
+    const callbackUrl = back.url;
+
+    // Someone else (another signed-in user of the broker) presenting it: refused, state kept.
+    const mallory = new BrowserAgent();
+    const sessions = new UserSessions(
+      new Vault(KeyRing.parse(broker.config.VAULT_KEYS)).deriveKeys('user-session'),
+    );
+    const malloryCookie = sessions.issue('00000000-0000-4000-8000-000000000000').split(';')[0]!;
+    const refused = await mallory.get(callbackUrl, { cookie: malloryCookie });
+    expect(refused.status).toBe(403);
+
+    // A forged state: refused.
+    const forged = new URL(callbackUrl);
+    forged.searchParams.set('state', 'A'.repeat(43));
+    expect((await agent.get(forged.href)).status).toBe(400);
+
+    // The owner completes it once; a replay is refused.
+    expect((await agent.get(callbackUrl)).status).toBe(200);
+    const replay = await agent.get(callbackUrl);
+    expect(replay.status).toBe(400);
+    expect(await replay.text()).toContain('expired or was already completed');
+  });
+});
+
+describe('seed endpoints: POST /mcp/auth/oauth/authorize, /mcp/auth/oauth/callback, /mcp/auth/device/authorize', () => {
+  it('require an access token issued by this gateway', async () => {
+    for (const path of [
+      '/mcp/auth/oauth/authorize',
+      '/mcp/auth/oauth/callback',
+      '/mcp/auth/device/authorize',
+    ]) {
+      const none = await postJson(path, { provider: 'tool' });
+      expect(none.status).toBe(401);
+      expect(none.headers.get('www-authenticate')).toContain('invalid_token');
+      const forged = await postJson(
+        path,
+        { provider: 'tool' },
+        'eyJhbGciOiJub25lIn0.eyJzdWIiOiJ4In0.',
+      );
+      expect(forged.status).toBe(401);
+    }
+  });
+
+  it('SPEC-MUST 33: the callback answers what was connected, never the provider tokens', async () => {
+    const { agent, accessToken } = await signedInUser();
+    const started = await postJson(
+      '/mcp/auth/oauth/authorize',
+      { provider: 'tool', scopes: ['repo'] },
+      accessToken,
+    );
+    const providerUrl = started.json.authorization_url as string;
+    const back = await agent.follow(
+      await agent.get(providerUrl),
+      providerUrl,
+      (u) => u.pathname === '/connect/callback',
+    );
+    const params = new URL(back.url).searchParams;
+    const completed = await postJson(
+      '/mcp/auth/oauth/callback',
+      { code: params.get('code'), state: params.get('state') },
+      accessToken,
+    );
+    expect(completed.status).toBe(200);
+    expect(completed.json).toMatchObject({
+      connected: true,
+      provider: 'tool',
+      token_type: 'Bearer',
+    });
+    expect(completed.json.scope.split(' ')).toEqual(expect.arrayContaining(['repo']));
+    expect(completed.json.access_token).toBeUndefined();
+    expect(completed.json.refresh_token).toBeUndefined();
+    expect(completed.text).not.toMatch(/"(access|refresh)_token"/);
+  });
+
+  it('bad bodies get a field-level 400, unknown providers a clear error', async () => {
+    const { accessToken } = await signedInUser();
+    const bad = await postJson('/mcp/auth/oauth/authorize', { provider: 42 }, accessToken);
+    expect(bad.status).toBe(400);
+    expect(bad.json.error_description).toMatch(/^provider/);
+    const unknown = await postJson('/mcp/auth/oauth/authorize', { provider: 'nope' }, accessToken);
+    expect(unknown.status).toBe(502);
+    expect(unknown.json.error_description).toContain('not configured');
+    const noState = await postJson(
+      '/mcp/auth/oauth/callback',
+      { code: 'x', state: 'y' },
+      accessToken,
+    );
+    expect(noState.status).toBe(400);
+    expect(noState.json.error).toBe('invalid_grant');
+  });
+
+  it('device authorize answers the seed shape (what the user must do); the broker polls', async () => {
+    const { accessToken } = await signedInUser();
+    const answer = await postJson(
+      '/mcp/auth/device/authorize',
+      { provider: 'tool', scopes: ['repo'] },
+      accessToken,
+    );
+    expect(answer.status).toBe(200);
+    expect(answer.json).toMatchObject({
+      user_code: expect.any(String),
+      verification_uri: `${toolUrl}/device`,
+      expires_in: expect.any(Number),
+      interval: expect.any(Number),
+      instructions: expect.stringContaining('enter code'),
+    });
+    expect(answer.json.device_code).toBeUndefined();
+  });
+});
+
+describe('the connections page: a user lists and revokes their own connections', () => {
+  it('lists the connection and revokes it with the CSRF token; a forged form is refused', async () => {
+    const { agent, subject } = await signedInUser();
+    await disconnect(subject);
+    const request = await resolve(subject, { type: 'oauth', provider: 'tool', scopes: [] });
+    const link = request.json.remedy.authorization_url as string;
+    await agent.follow(await agent.get(link), link);
+
+    const page = await agent.get(`${broker.issuer}/connections`);
+    expect(page.status).toBe(200);
+    expect(page.headers.get('x-frame-options')).toBe('DENY');
+    const html = await page.text();
+    expect(html).toContain('<td>tool</td><td>active</td>');
+    const form = readForm(html);
+
+    const forged = await agent.postForm(new URL(form.action, broker.issuer).href, {
+      csrf: 'x'.repeat(43),
+    });
+    expect(forged.status).toBe(403);
+    const revoked = await agent.postForm(new URL(form.action, broker.issuer).href, form.fields);
+    expect(revoked.status).toBe(303);
+    expect(await (await agent.get(`${broker.issuer}/connections`)).text()).toContain(
+      '<td>tool</td><td>revoked</td>',
+    );
+    expect(
+      (await resolve(subject, { type: 'oauth', provider: 'tool', scopes: [] })).json.outcome,
+    ).toBe('auth_required');
+  });
+
+  it('without a session the page sends the browser to log in', async () => {
+    const answer = await new BrowserAgent().get(`${broker.issuer}/connections`);
+    expect(answer.status).toBe(303);
+    expect(new URL(answer.headers.get('location')!).pathname).toBe('/demo-idp/auth');
+  });
+});
