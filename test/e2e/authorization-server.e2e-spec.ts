@@ -2,7 +2,9 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
 import Redis from 'ioredis';
-import { createRemoteJWKSet, decodeJwt, jwtVerify } from 'jose';
+import { createRemoteJWKSet, decodeJwt, decodeProtectedHeader, jwtVerify } from 'jose';
+import { SigningKeyStore } from '@app/vault';
+import { AuthorizationServer } from '../../apps/token-broker/src/authorization/authorization-server';
 import { createLogger } from '@app/observability';
 import { ConsentCookies } from '../../apps/token-broker/src/authorization/consent-cookie';
 import { BrowserAgent, readForm } from '../support/browser-agent';
@@ -176,6 +178,26 @@ describe('SPEC-MUST 19: authorization server metadata (RFC 8414, OIDC discovery)
     for (const key of jwks.keys) {
       expect(key).toMatchObject({ kty: 'EC', crv: 'P-256', alg: 'ES256', use: 'sig' });
       expect(key.d).toBeUndefined();
+    }
+  });
+});
+
+describe('signing-key rotation', () => {
+  it('a rotated key signs new tokens while the previous one stays published for old tokens', async () => {
+    const { client_id } = await nativeClient();
+    const before = (await login(client_id)).token.json.access_token as string;
+    const store = broker.publicApp.get(SigningKeyStore);
+    const server = broker.publicApp.get(AuthorizationServer);
+    const newKid = await store.rotate();
+    expect(await server.reloadIfKeysChanged()).toBe(true);
+    expect(await server.reloadIfKeysChanged()).toBe(false);
+    const after = (await login(client_id)).token.json.access_token as string;
+    expect(decodeProtectedHeader(after).kid).toBe(newKid);
+    expect(decodeProtectedHeader(before).kid).not.toBe(newKid);
+    // A fresh key set: both verify against /jwks.
+    const jwks = createRemoteJWKSet(new URL(`${broker.issuer}/jwks`));
+    for (const token of [before, after]) {
+      await expect(jwtVerify(token, jwks, { issuer: broker.issuer })).resolves.toBeDefined();
     }
   });
 });

@@ -18,6 +18,7 @@ export interface AdminApiHarness {
   baseUrl: string;
   /** The broker's public listener (same config and database). */
   publicUrl: string;
+  publicApp: NestFastifyApplication;
   database: TestDatabase;
   close(): Promise<void>;
 }
@@ -49,6 +50,7 @@ export async function startAdminApi(
     config,
     baseUrl: await listen(app),
     publicUrl: await listen(publicApp, publicPort),
+    publicApp,
     database,
     close: async () => {
       await Promise.all([app.close(), publicApp.close()]);

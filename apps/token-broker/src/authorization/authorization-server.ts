@@ -1,4 +1,11 @@
-import { Inject, Injectable, type OnModuleInit, Optional } from '@nestjs/common';
+import {
+  Inject,
+  Injectable,
+  type OnModuleDestroy,
+  type OnModuleInit,
+  Optional,
+} from '@nestjs/common';
+import type { JWK } from 'jose';
 import { createHash } from 'node:crypto';
 import { lookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
@@ -42,6 +49,7 @@ export interface AuthorizationServerOutbound {
 }
 
 const LOOPBACK_NAMES = new Set(['localhost', '127.0.0.1', '[::1]']);
+const KEY_WATCH_INTERVAL_MS = 60_000;
 
 /**
  * Whether a Client ID Metadata Document URL may be fetched: a client id is attacker-chosen, so
@@ -87,8 +95,12 @@ async function dnsLookup(host: string): Promise<string[]> {
  * our consent and login interactions, JWT access tokens whose audience is the requested resource.
  */
 @Injectable()
-export class AuthorizationServer implements OnModuleInit {
+export class AuthorizationServer implements OnModuleInit, OnModuleDestroy {
   private engine?: Provider;
+  private engineCallback?: (req: IncomingMessage, res: ServerResponse) => void;
+  /** Key ids the current engine signs and publishes with, the active one first. */
+  private engineKids = '';
+  private keyWatch?: NodeJS.Timeout;
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: TokenBrokerConfig,
@@ -112,14 +124,46 @@ export class AuthorizationServer implements OnModuleInit {
 
   /** The engine's request handler (a Node `(req, res)` listener). */
   handler(): (req: IncomingMessage, res: ServerResponse) => void {
-    return this.provider.callback() as (req: IncomingMessage, res: ServerResponse) => void;
+    // Always the current engine: it is rebuilt when the signing keys rotate.
+    return (req, res) => this.engineCallback!(req, res);
   }
 
   async onModuleInit(): Promise<void> {
-    this.engine = await this.build();
+    await this.reloadIfKeysChanged();
+    // Another process (the workers' rotation job, an operator) may rotate the signing keys: the
+    // engine is rebuilt with the new active key within a minute. Clients, grants and sessions live
+    // in Postgres, so nothing is lost by the swap.
+    this.keyWatch = setInterval(() => {
+      this.reloadIfKeysChanged().catch((error: unknown) =>
+        this.logger.warn(
+          { err: { message: (error as Error).message } },
+          'signing key check failed',
+        ),
+      );
+    }, KEY_WATCH_INTERVAL_MS);
+    this.keyWatch.unref();
   }
 
-  private async build(): Promise<Provider> {
+  onModuleDestroy(): void {
+    clearInterval(this.keyWatch);
+  }
+
+  /** Rebuilds the engine when the active or previous signing key changed; returns whether it did. */
+  async reloadIfKeysChanged(): Promise<boolean> {
+    const keys = await this.signingKeys.privateJwks();
+    const kids = keys.map((key) => key.kid).join(',');
+    if (this.engine !== undefined && kids === this.engineKids) {
+      return false;
+    }
+    const engine = await this.build(keys);
+    this.engine = engine;
+    this.engineCallback = engine.callback() as (req: IncomingMessage, res: ServerResponse) => void;
+    this.engineKids = kids;
+    this.logger.info({ kids: keys.map((key) => key.kid) }, 'authorization server keys loaded');
+    return true;
+  }
+
+  private async build(keys: JWK[]): Promise<Provider> {
     const config = this.config;
     const records = new OAuthRecordRepository(this.dataSource);
     const users = new UserRepository(this.dataSource);
@@ -130,7 +174,7 @@ export class AuthorizationServer implements OnModuleInit {
 
     const configuration: Configuration = {
       adapter: oauthRecordAdapter(records),
-      jwks: { keys: (await this.signingKeys.privateJwks()) as never },
+      jwks: { keys: keys as never },
       routes: ENGINE_ROUTES,
       ...(this.outbound.fetch === undefined ? {} : { fetch: this.outbound.fetch }),
       scopes: [...Object.keys(OIDC_SCOPES), ...Object.keys(MCP_SCOPES)],
