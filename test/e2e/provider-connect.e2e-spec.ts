@@ -1,8 +1,10 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { Writable } from 'node:stream';
 import { exportJWK, generateKeyPair, decodeJwt } from 'jose';
 import Provider from 'oidc-provider';
 import { KeyRing, Vault } from '@app/crypto';
+import { createLogger } from '@app/observability';
 import { UserSessions } from '../../apps/token-broker/src/authorization/user-session';
 import {
   ADMIN_TOKEN,
@@ -24,6 +26,8 @@ let toolServer: Server;
 let toolUrl: string;
 /** What the tool provider saw at its authorization endpoint. */
 const authorizeRequests: URLSearchParams[] = [];
+/** Everything the broker logged. */
+const logLines: string[] = [];
 /** What the tool provider saw at its token endpoint. */
 const tokenRequests: URLSearchParams[] = [];
 
@@ -43,7 +47,19 @@ beforeAll(async () => {
   });
   await new Promise<void>((resolve) => toolServer.listen(0, '127.0.0.1', resolve));
   toolUrl = `http://127.0.0.1:${(toolServer.address() as AddressInfo).port}`;
-  broker = await startAuthorizationServer();
+  broker = await startAuthorizationServer(
+    {},
+    createLogger(
+      'token-broker',
+      'trace',
+      new Writable({
+        write(chunk: Buffer, _encoding, done) {
+          logLines.push(chunk.toString('utf8'));
+          done();
+        },
+      }),
+    ),
+  );
   const provider = new Provider(toolUrl, {
     clients: [
       {
@@ -414,5 +430,42 @@ describe('the connections page: a user lists and revokes their own connections',
     const answer = await new BrowserAgent().get(`${broker.issuer}/connections`);
     expect(answer.status).toBe(303);
     expect(new URL(answer.headers.get('location')!).pathname).toBe('/demo-idp/auth');
+  });
+});
+
+describe('SPEC-MUST 34: nothing secret in the logs of a connect flow', () => {
+  it('no provider token, code, state, client secret or our access token appears in any log line', async () => {
+    const before = logLines.length;
+    const { agent, subject, accessToken } = await signedInUser();
+    await disconnect(subject);
+    const started = await postJson(
+      '/mcp/auth/oauth/authorize',
+      { provider: 'tool', scopes: ['repo'] },
+      accessToken,
+    );
+    const providerUrl = started.json.authorization_url as string;
+    const back = await agent.follow(
+      await agent.get(providerUrl),
+      providerUrl,
+      (u) => u.pathname === '/connect/callback',
+    );
+    const params = new URL(back.url).searchParams;
+    expect((await agent.get(back.url)).status).toBe(200);
+    const injected = await resolve(subject, { type: 'oauth', provider: 'tool', scopes: ['repo'] });
+    expect(injected.json.outcome).toBe('inject');
+    const providerToken = (injected.json.headers.authorization as string).slice('Bearer '.length);
+    const output = logLines.slice(before).join('');
+    expect(output).toContain('provider connected');
+    for (const secret of [
+      providerToken,
+      params.get('code')!,
+      params.get('state')!,
+      tokenRequests.at(-1)!.get('code_verifier')!,
+      'tool-secret-0123456789abcdef',
+      accessToken,
+      INTERNAL_API_TOKEN,
+    ]) {
+      expect(output).not.toContain(secret);
+    }
   });
 });

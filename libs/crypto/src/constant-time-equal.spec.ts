@@ -1,6 +1,6 @@
 import { constantTimeEqual } from '@app/crypto';
 
-describe('constant-time secret comparison', () => {
+describe('SPEC-MUST 36: constant-time secret comparison', () => {
   it('accepts the same secret', () => {
     expect(constantTimeEqual('s3cret-token-value', 's3cret-token-value')).toBe(true);
   });

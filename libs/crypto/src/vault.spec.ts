@@ -29,7 +29,7 @@ function flipBit(sealed: string, index: 2 | 3 | 4): string {
   return parts.join('.');
 }
 
-describe('AES-256-GCM vault', () => {
+describe('SPEC-MUST 35: AES-256-GCM vault', () => {
   const ring = KeyRing.parse(`${KeyRing.generateSpec('k1')},${KeyRing.generateSpec('k0')}`);
   const vault = new Vault(ring);
 

@@ -69,7 +69,7 @@ async function scriptedProvider(): Promise<{
   };
 }
 
-describe('RFC 8628 device authorization (real Postgres, Redis, BullMQ)', () => {
+describe('SPEC-MUST 31: RFC 8628 device authorization (real Postgres, Redis, BullMQ)', () => {
   let database: TestDatabase;
   let ds: DataSource;
   let redis: Redis;
