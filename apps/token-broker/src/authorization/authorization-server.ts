@@ -282,7 +282,9 @@ export class AuthorizationServer implements OnModuleInit, OnModuleDestroy {
     };
 
     const provider = new Provider(this.issuer, configuration);
-    provider.proxy = false;
+    // forwardToEngine hands the engine the issuer's host and scheme (and strips forwarded headers
+    // a caller could send), so its URLs and Secure cookies follow BROKER_PUBLIC_URL exactly.
+    provider.proxy = true;
     // A client that names no scope is asked for the default MCP scopes (RFC 6749 §3.3).
     provider.use(async (ctx, next) => {
       if (ctx.path === ENGINE_ROUTES.authorization && ctx.method === 'GET') {

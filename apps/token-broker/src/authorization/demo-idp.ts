@@ -131,12 +131,18 @@ export function mountDemoIdp(
     },
     { prefix: DEMO_IDP_PATH },
   );
-  forwardToEngine(fastify, [`${DEMO_IDP_PATH}/*`], (req, res) => {
-    // Mounted under a path: the engine derives its mount path from originalUrl (as under Express).
-    (req as IncomingMessage & { originalUrl?: string }).originalUrl = req.url;
-    req.url = req.url!.slice(DEMO_IDP_PATH.length) || '/';
-    callback(req, res);
-  });
+  provider.proxy = true; // forwardToEngine sets the issuer's host and scheme
+  forwardToEngine(
+    fastify,
+    [`${DEMO_IDP_PATH}/*`],
+    (req, res) => {
+      // Mounted under a path: the engine derives its mount path from originalUrl (as under Express).
+      (req as IncomingMessage & { originalUrl?: string }).originalUrl = req.url;
+      req.url = req.url!.slice(DEMO_IDP_PATH.length) || '/';
+      callback(req, res);
+    },
+    issuer,
+  );
 }
 
 function loginPage(uid: string, failed: boolean): string {

@@ -44,6 +44,7 @@ export function mountAuthorizationServer(
       ENGINE_ROUTES.userinfo,
     ],
     engine,
+    deps.config.BROKER_PUBLIC_URL,
   );
   void fastify.register(async (scope) => {
     scope.setErrorHandler((error: Error & { statusCode?: number }, request, reply) => {
