@@ -1,3 +1,4 @@
+import { generateKeyPairSync } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { FastifyInstance } from 'fastify';
 import Provider, { type Configuration } from 'oidc-provider';
@@ -33,11 +34,25 @@ export function mountDemoIdp(
         redirect_uris: [`${options.brokerPublicUrl}/login/callback`],
         grant_types: ['authorization_code'],
         response_types: ['code'],
+        id_token_signed_response_alg: 'ES256',
       },
     ],
     scopes: ['openid', 'email', 'profile'],
     claims: { openid: ['sub'], email: ['email'], profile: ['name'] },
     pkce: { required: () => true },
+    // A key per process: the demo IdP's ID tokens are read once, by the broker, right away.
+    jwks: {
+      keys: [
+        {
+          ...(generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export({
+            format: 'jwk',
+          }) as object),
+          alg: 'ES256',
+          use: 'sig',
+        },
+      ] as never,
+    },
+    enabledJWA: { idTokenSigningAlgValues: ['ES256'] },
     ttl: {
       AccessToken: 300,
       AuthorizationCode: 60,
