@@ -292,6 +292,30 @@ describe('SPEC-MUST 21: redirect_uri matched exactly (loopback may vary the port
     expect(await response.text()).toContain('127.0.0.1:45678');
   });
 
+  it.each([
+    [['http://app.example.com/cb'], 'web', /must use https/],
+    [['http://app.example.com/cb'], 'native', /must use https/],
+    [['com.example.app:/cb'], 'web', /only native clients/],
+    [['javascript:alert(1)'], 'native', /must not use this scheme/],
+  ])('SPEC-MUST 28: redirect URIs %j (%s) are refused', async (uris, type, reason) => {
+    const registered = await registerClient(broker.issuer, {
+      redirect_uris: uris,
+      application_type: type,
+    });
+    expect(registered.status).toBe(400);
+    expect(registered.json.error).toBe('invalid_redirect_uri');
+    expect(registered.json.error_description).toMatch(reason);
+  });
+
+  it('a native app may use a private-use scheme', async () => {
+    const registered = await registerClient(broker.issuer, {
+      redirect_uris: ['com.example.app:/oauth/callback'],
+      application_type: 'native',
+    });
+    expect(registered.status).toBe(201);
+    expect(registered.json.token_endpoint_auth_method).toBe('none');
+  });
+
   it('a web client must match exactly, port included', async () => {
     const registered = await registerClient(broker.issuer, {
       redirect_uris: ['https://app.example.com/cb'],
@@ -322,6 +346,35 @@ describe('SPEC-MUST 23: token endpoint', () => {
     expect(typeof token.json.access_token).toBe('string');
     expect(token.json.token_type).toBe('Bearer');
     expect(typeof token.json.refresh_token).toBe('string');
+  });
+
+  it('a code presented several times at once is exchanged once; the others revoke the grant', async () => {
+    const { client_id } = await nativeClient();
+    const { verifier, challenge } = pkcePair();
+    const flow = await authorizeInBrowser(new BrowserAgent(), broker.issuer, {
+      clientId: client_id,
+      redirectUri: CALLBACK,
+      challenge,
+    });
+    const form = {
+      grant_type: 'authorization_code',
+      code: flow.redirect.searchParams.get('code')!,
+      redirect_uri: CALLBACK,
+      code_verifier: verifier,
+      client_id,
+    };
+    const answers = await Promise.all(
+      Array.from({ length: 8 }, () => tokenRequest(broker.issuer, form)),
+    );
+    const won = answers.filter((a) => a.status === 200);
+    expect(won).toHaveLength(1);
+    expect(answers.filter((a) => a.json.error === 'invalid_grant')).toHaveLength(7);
+    const refresh = await tokenRequest(broker.issuer, {
+      grant_type: 'refresh_token',
+      refresh_token: won[0]!.json.refresh_token,
+      client_id,
+    });
+    expect(refresh.json.error).toBe('invalid_grant');
   });
 
   it('an authorization code is single-use: a replay fails and revokes what the code issued', async () => {
@@ -480,6 +533,41 @@ describe('SPEC-MUST 24: resource indicators, short-lived JWTs, refresh rotation 
     expect(afterReuse.json.error).toBe('invalid_grant');
   });
 
+  it('a refresh token presented several times at once rotates once and the family is revoked', async () => {
+    const { client_id } = await nativeClient();
+    const { token } = await login(client_id);
+    const form = {
+      grant_type: 'refresh_token',
+      refresh_token: token.json.refresh_token,
+      client_id,
+    };
+    const answers = await Promise.all(
+      Array.from({ length: 8 }, () => tokenRequest(broker.issuer, form)),
+    );
+    const won = answers.filter((a) => a.status === 200);
+    expect(won.length).toBeLessThanOrEqual(1);
+    for (const answer of won) {
+      const next = await tokenRequest(broker.issuer, {
+        grant_type: 'refresh_token',
+        refresh_token: answer.json.refresh_token,
+        client_id,
+      });
+      expect(next.json.error).toBe('invalid_grant');
+    }
+  });
+
+  it('refresh tokens outlive the browser session at the broker', async () => {
+    const { client_id } = await nativeClient();
+    const { token } = await login(client_id);
+    await broker.database.query(`DELETE FROM oauth_records WHERE model = 'Session'`);
+    const refreshed = await tokenRequest(broker.issuer, {
+      grant_type: 'refresh_token',
+      refresh_token: token.json.refresh_token,
+      client_id,
+    });
+    expect(refreshed.status).toBe(200);
+  });
+
   it('RFC 7009: a revoked refresh token no longer works', async () => {
     const { client_id } = await nativeClient();
     const { token } = await login(client_id);
@@ -583,7 +671,6 @@ describe('SPEC-MUST 25: client registration (DCR, RFC 7591) and Client ID Metada
         client_id: clientId,
         client_name: 'Metadata Document Client',
         redirect_uris: [CALLBACK],
-        token_endpoint_auth_method: 'none',
         application_type: 'native',
         grant_types: ['authorization_code', 'refresh_token'],
         response_types: ['code'],
@@ -810,7 +897,12 @@ describe('SPEC-MUST 26: consent per user per client, before the upstream IdP', (
     expect(response.status).toBe(200);
     expect(await response.text()).toContain('Signed in as demo@example.com');
 
-    // prompt=consent with scopes the user already allowed: the stored consent answers it.
+    // A new browser signing in as the same user: the page before the login (the user is not
+    // known yet), then the stored consent is not asked again after it.
+    const other = await login(client_id, { scope: 'mcp:tools:read' });
+    expect(other.flow.consentShown).toBe(true);
+
+    // prompt=consent (OIDC Core §3.1.2.1) always shows the page, remembered or not.
     const again = await authorizeInBrowser(agent, broker.issuer, {
       clientId: client_id,
       redirectUri: CALLBACK,
@@ -818,8 +910,44 @@ describe('SPEC-MUST 26: consent per user per client, before the upstream IdP', (
       scope: 'mcp:tools:read',
       extra: { prompt: 'consent' },
     });
-    expect(again.consentShown).toBe(false);
+    expect(again.consentShown).toBe(true);
     expect(again.redirect.searchParams.get('code')).toBeTruthy();
+  });
+
+  it('a consent cookie left by someone else does not consent for a user who never allowed the client', async () => {
+    const { client_id } = await nativeClient('Shared computer');
+    const first = await login(client_id, { scope: 'mcp:tools:read' });
+    const consentCookie = first.agent
+      .allCookieValues(broker.issuer)
+      .find(([name]) => name.startsWith('__Host-mcpgw-consent-'))!;
+    // The next person on this browser has no consent of their own (here: the row is gone).
+    await broker.database.query('DELETE FROM consents WHERE client_id = $1', [client_id]);
+    const next = new BrowserAgent();
+    next.setCookie(broker.issuer, consentCookie[0], consentCookie[1]);
+    const flow = await authorizeInBrowser(next, broker.issuer, {
+      clientId: client_id,
+      redirectUri: CALLBACK,
+      challenge: pkcePair().challenge,
+      scope: 'mcp:tools:read',
+    });
+    // The cookie skipped the page before the login; after it, the user was asked.
+    expect(flow.loginShown).toBe(true);
+    expect(flow.consentShown).toBe(true);
+    expect(flow.redirect.searchParams.get('code')).toBeTruthy();
+  });
+
+  it('prompt=login makes the IdP authenticate again instead of answering from its session', async () => {
+    const { client_id } = await nativeClient();
+    const agent = new BrowserAgent();
+    await login(client_id, { agent });
+    const forced = await authorizeInBrowser(agent, broker.issuer, {
+      clientId: client_id,
+      redirectUri: CALLBACK,
+      challenge: pkcePair().challenge,
+      extra: { prompt: 'login' },
+    });
+    expect(forced.loginShown).toBe(true);
+    expect(forced.redirect.searchParams.get('code')).toBeTruthy();
   });
 
   it('admin scopes are refused (invalid_scope) to users not listed in AS_ADMIN_EMAILS', async () => {

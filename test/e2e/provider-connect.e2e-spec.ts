@@ -244,6 +244,17 @@ describe('SPEC-MUST 29: authorization code + PKCE, state bound to the user who s
     expect(second.json.headers.authorization).toMatch(/^Bearer .{20,}/);
   });
 
+  it('a connect link is single-use', async () => {
+    const { agent, subject } = await signedInUser();
+    await disconnect(subject);
+    const request = await resolve(subject, { type: 'oauth', provider: 'tool', scopes: [] });
+    const link = request.json.remedy.authorization_url as string;
+    expect((await agent.get(link)).status).toBe(303);
+    const again = await agent.get(link);
+    expect(again.status).toBe(400);
+    expect(await again.text()).toContain('expired');
+  });
+
   it('a link made for another user is refused and connects nothing', async () => {
     const { agent } = await signedInUser();
     const other = await resolve('someone-else', { type: 'oauth', provider: 'tool', scopes: [] });
@@ -367,7 +378,7 @@ describe('seed endpoints: POST /mcp/auth/oauth/authorize, /mcp/auth/oauth/callba
     expect(bad.status).toBe(400);
     expect(bad.json.error_description).toMatch(/^provider/);
     const unknown = await postJson('/mcp/auth/oauth/authorize', { provider: 'nope' }, accessToken);
-    expect(unknown.status).toBe(502);
+    expect(unknown.status).toBe(404);
     expect(unknown.json.error_description).toContain('not configured');
     const noState = await postJson(
       '/mcp/auth/oauth/callback',
@@ -424,6 +435,50 @@ describe('the connections page: a user lists and revokes their own connections',
     expect(
       (await resolve(subject, { type: 'oauth', provider: 'tool', scopes: [] })).json.outcome,
     ).toBe('auth_required');
+  });
+
+  it('a login for these pages completes only in the browser that started it (no login CSRF)', async () => {
+    // The attacker starts a login, signs in at the IdP as themselves, and keeps the callback URL.
+    const attacker = new BrowserAgent();
+    const start = `${broker.issuer}/connections`;
+    const login = await attacker.follow(await attacker.get(start), start);
+    const form = readForm(await login.response.text());
+    const action = new URL(form.action, login.url).href;
+    const posted = await attacker.postForm(action, {
+      username: 'demo',
+      password: 'demo-password-for-tests',
+    });
+    const back = await attacker.follow(posted, action, (u) => u.pathname === '/login/callback');
+    expect(new URL(back.url).pathname).toBe('/login/callback');
+    // The victim is made to open it: refused, no session for the attacker's account.
+    const victim = new BrowserAgent();
+    const opened = await victim.get(back.url);
+    expect(opened.status).toBe(400);
+    expect(opened.headers.getSetCookie().some((c) => c.startsWith('__Host-mcpgw-user='))).toBe(
+      false,
+    );
+    // The browser that started it completes it.
+    const own = await attacker.get(back.url);
+    expect(own.status).toBe(303);
+    expect(own.headers.get('location')).toBe('/connections');
+  });
+
+  it('signing out forgets the session (CSRF-protected)', async () => {
+    const { agent } = await signedInUser();
+    const page = await agent.get(`${broker.issuer}/connections`);
+    const html = await page.text();
+    const logout =
+      /<form method="post" action="\/logout"><input type="hidden" name="csrf" value="([^"]+)">/.exec(
+        html,
+      );
+    expect(logout).not.toBeNull();
+    expect((await agent.postForm(`${broker.issuer}/logout`, { csrf: 'x'.repeat(43) })).status).toBe(
+      403,
+    );
+    expect((await agent.postForm(`${broker.issuer}/logout`, { csrf: logout![1]! })).status).toBe(
+      200,
+    );
+    expect((await agent.get(`${broker.issuer}/connections`)).status).toBe(303);
   });
 
   it('without a session the page sends the browser to log in', async () => {

@@ -45,6 +45,14 @@ export class BrowserAgent {
     throw new Error('too many redirects');
   }
 
+  /** Puts a cookie in the jar as if the origin had set it (path /). */
+  setCookie(url: string, name: string, value: string): void {
+    const origin = new URL(url).origin;
+    const cookies = this.jar.get(origin) ?? new Map<string, { value: string; path: string }>();
+    cookies.set(name, { value, path: '/' });
+    this.jar.set(origin, cookies);
+  }
+
   cookieHeader(url: string): string {
     const { origin, pathname } = new URL(url);
     const cookies = this.jar.get(origin);

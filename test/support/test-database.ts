@@ -17,6 +17,8 @@ async function withAdmin<T>(fn: (client: Client) => Promise<T>): Promise<T> {
 
 export interface TestDatabase {
   url: string;
+  /** Runs one statement on this database (a short-lived connection). */
+  query(sql: string, params?: unknown[]): Promise<unknown[]>;
   drop(): Promise<void>;
 }
 
@@ -37,6 +39,15 @@ export async function createTestDatabase(): Promise<TestDatabase> {
   url.pathname = `/${name}`;
   return {
     url: url.toString(),
+    query: async (sql, params = []) => {
+      const client = new Client({ connectionString: url.toString() });
+      await client.connect();
+      try {
+        return (await client.query(sql, params)).rows as unknown[];
+      } finally {
+        await client.end();
+      }
+    },
     drop: () =>
       withAdmin((client) => client.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`)).then(
         () => undefined,

@@ -29,8 +29,12 @@ const url = (protocols: string[], fallback?: string) => {
   return fallback === undefined ? base : base.default(fallback);
 };
 const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
-/** A public URL of ours or of an IdP: https, or http on a loopback host (development); no query, fragment or credentials. */
-const publicUrl = (fallback?: string) => {
+/**
+ * A public URL of ours or of an IdP: https, or http on a loopback host (development); no query,
+ * fragment, credentials or trailing slash. Ours are origins (everything is mounted at the root);
+ * an IdP's issuer may have a path.
+ */
+const publicUrl = (fallback?: string, options: { path?: boolean } = {}) => {
   const base = z.string().superRefine((value, ctx) => {
     let parsed: URL;
     try {
@@ -53,11 +57,15 @@ const publicUrl = (fallback?: string) => {
       parsed.hash !== '' ||
       parsed.username !== '' ||
       parsed.password !== '' ||
-      value.endsWith('/')
+      value.endsWith('/') ||
+      (options.path !== true && parsed.pathname !== '/')
     ) {
       ctx.addIssue({
         code: 'custom',
-        message: 'must have no query, fragment, credentials or trailing slash',
+        message:
+          options.path === true
+            ? 'must have no query, fragment, credentials or trailing slash'
+            : 'must be an origin: no path, query, fragment, credentials or trailing slash',
       });
     }
   });
@@ -104,7 +112,7 @@ export const tokenBrokerSchema = commonSchema
     /** The gateway's public URL; `<it>/mcp` is the default resource (token audience) of the tokens we issue. */
     GATEWAY_PUBLIC_URL: publicUrl('http://127.0.0.1:8080'),
     /** Where users log in: an OIDC issuer (discovery) or, with LOGIN_IDP_KIND=github, https://github.com. */
-    LOGIN_IDP_ISSUER: publicUrl().optional(),
+    LOGIN_IDP_ISSUER: publicUrl(undefined, { path: true }).optional(),
     LOGIN_IDP_KIND: z.enum(['oidc', 'github']).default('oidc'),
     LOGIN_IDP_CLIENT_ID: z.string().min(1).max(512).optional(),
     LOGIN_IDP_CLIENT_SECRET: z.string().min(1).max(4096).optional(),

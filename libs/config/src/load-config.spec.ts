@@ -83,6 +83,7 @@ describe('config validation', () => {
     'https://b.example.com/',
     'https://b.example.com?x=1',
     'https://u:p@b.example.com',
+    'https://b.example.com/auth',
   ])(
     'SPEC-MUST 28: refuses BROKER_PUBLIC_URL=%s (https everywhere except loopback; an exact issuer)',
     (value) => {
@@ -101,6 +102,15 @@ describe('config validation', () => {
     expect(
       loadConfig(tokenBrokerSchema, { ...valid, BROKER_PUBLIC_URL: value }).BROKER_PUBLIC_URL,
     ).toBe(value);
+  });
+
+  it('accepts an IdP issuer with a path (Keycloak realms, Microsoft tenants)', () => {
+    const config = loadConfig(tokenBrokerSchema, {
+      ...valid,
+      LOGIN_IDP_ISSUER: 'https://kc.example.com/realms/main',
+      LOGIN_IDP_CLIENT_ID: 'gateway',
+    });
+    expect(config.LOGIN_IDP_ISSUER).toBe('https://kc.example.com/realms/main');
   });
 
   it('needs a client id with a login IdP, an issuer for oidc, a secret for GitHub; no demo IdP in production', () => {

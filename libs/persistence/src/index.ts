@@ -36,6 +36,6 @@ export {
   ConsentRepository,
   OAuthRecordRepository,
   UserRepository,
-  type OAuthRecordPayload,
+  type OAuthRecordRow,
   type UserRecord,
 } from './repositories/authorization-server.repositories';

@@ -67,7 +67,10 @@ export class AuthorizationCodeFlow {
   ): Promise<CodeAuthorizationStart> {
     const row = await this.providers.findByName(providerName);
     if (!row) {
-      throw new OAuthClientError('bad_response', `provider "${providerName}" is not configured`);
+      throw new OAuthClientError(
+        'unknown_provider',
+        `provider "${providerName}" is not configured`,
+      );
     }
     const provider = await resolveProviderClient(row, this.vault, this.resolver);
     const endpoint = provider.endpoints.authorization_endpoint;
@@ -77,7 +80,7 @@ export class AuthorizationCodeFlow {
       provider.endpoints.token_endpoint === undefined
     ) {
       throw new OAuthClientError(
-        'bad_response',
+        'not_allowed',
         `provider "${providerName}" does not allow the authorization-code flow`,
       );
     }

@@ -1,5 +1,11 @@
 export type OAuthClientErrorCode =
-  'unreachable' | 'bad_response' | 'oauth_error' | 'invalid_state' | 'wrong_user';
+  | 'unreachable'
+  | 'bad_response'
+  | 'oauth_error'
+  | 'invalid_state'
+  | 'wrong_user'
+  | 'unknown_provider'
+  | 'not_allowed';
 
 /**
  * A call to a provider endpoint failed. `oauthError` carries the RFC 6749 §5.2 / RFC 8628 §3.5

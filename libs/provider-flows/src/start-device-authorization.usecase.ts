@@ -44,7 +44,10 @@ export class StartDeviceAuthorizationUseCase {
   ): Promise<DeviceAuthorizationRemedy> {
     const row = await this.providers.findByName(providerName);
     if (!row) {
-      throw new OAuthClientError('bad_response', `provider "${providerName}" is not configured`);
+      throw new OAuthClientError(
+        'unknown_provider',
+        `provider "${providerName}" is not configured`,
+      );
     }
     // The same user asking again while a code is in flight gets the same code, not a new flow.
     const active = await this.store.getActive<DeviceAuthorizationRemedy>(subject, row.id);
@@ -66,7 +69,7 @@ export class StartDeviceAuthorizationUseCase {
       provider.endpoints.token_endpoint === undefined
     ) {
       throw new OAuthClientError(
-        'bad_response',
+        'not_allowed',
         `provider "${providerName}" does not allow the device flow`,
       );
     }

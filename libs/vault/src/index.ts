@@ -6,6 +6,7 @@ export {
   connectionTokenBinding,
   deviceCodeBinding,
   pkceVerifierBinding,
+  oauthRecordBinding,
   type ConnectionTokenField,
 } from './seal-bindings';
 export { SIGNING_ALG, SigningKeyStore, type ActiveSigningKey } from './signing-key.store';

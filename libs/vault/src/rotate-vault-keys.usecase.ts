@@ -3,6 +3,7 @@ import { DataSource } from 'typeorm';
 import { type SealBinding, Vault } from '@app/crypto';
 import {
   connectionTokenBinding,
+  oauthRecordBinding,
   providerSecretBinding,
   serviceAccountSecretBinding,
   signingKeySecretBinding,
@@ -62,6 +63,13 @@ const COLUMNS: SealedColumn[] = [
     column: 'secret_sealed',
     select: 'name, type',
     binding: (row) => serviceAccountSecretBinding(row.id, row.type),
+  },
+  {
+    table: 'oauth_records',
+    key: 'id',
+    column: 'payload_sealed',
+    select: 'model',
+    binding: (row) => oauthRecordBinding(row.id),
   },
 ];
 

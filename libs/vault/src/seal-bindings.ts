@@ -37,3 +37,8 @@ export function deviceCodeBinding(pendingId: string, providerId: string): SealBi
 export function pkceVerifierBinding(stateHash: string, providerId: string): SealBinding {
   return { owner: `code_authorization:${stateHash}`, provider: providerId, field: 'code_verifier' };
 }
+
+/** A record of the authorization server's engine, keyed `<model>:<sha256 of its id>`. */
+export function oauthRecordBinding(recordKey: string): SealBinding {
+  return { owner: `oauth_record:${recordKey}`, provider: '', field: 'payload' };
+}

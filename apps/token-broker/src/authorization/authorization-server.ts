@@ -133,6 +133,7 @@ export class AuthorizationServer implements OnModuleInit, OnModuleDestroy {
     // Another process (the workers' rotation job, an operator) may rotate the signing keys: the
     // engine is rebuilt with the new active key within a minute. Clients, grants and sessions live
     // in Postgres, so nothing is lost by the swap.
+    // The same tick removes records expired for over an hour (codes, sessions, rotated tokens).
     this.keyWatch = setInterval(() => {
       this.reloadIfKeysChanged().catch((error: unknown) =>
         this.logger.warn(
@@ -140,6 +141,19 @@ export class AuthorizationServer implements OnModuleInit, OnModuleDestroy {
           'signing key check failed',
         ),
       );
+      new OAuthRecordRepository(this.dataSource)
+        .deleteExpired()
+        .then((removed) => {
+          if (removed > 0) {
+            this.logger.debug({ removed }, 'expired authorization records removed');
+          }
+        })
+        .catch((error: unknown) =>
+          this.logger.warn(
+            { err: { message: (error as Error).message } },
+            'expired record cleanup failed',
+          ),
+        );
     }, KEY_WATCH_INTERVAL_MS);
     this.keyWatch.unref();
   }
@@ -173,7 +187,7 @@ export class AuthorizationServer implements OnModuleInit, OnModuleDestroy {
     const cookieKeys = this.vault.deriveKeys('as-cookies').map((key) => key.toString('base64url'));
 
     const configuration: Configuration = {
-      adapter: oauthRecordAdapter(records),
+      adapter: oauthRecordAdapter(records, this.vault),
       jwks: { keys: keys as never },
       routes: ENGINE_ROUTES,
       ...(this.outbound.fetch === undefined ? {} : { fetch: this.outbound.fetch }),
@@ -184,15 +198,41 @@ export class AuthorizationServer implements OnModuleInit, OnModuleDestroy {
       clientDefaults: {
         grant_types: ['authorization_code', 'refresh_token'],
         response_types: ['code'],
-        token_endpoint_auth_method: 'client_secret_basic',
+        // A client that names no method is public (PKCE): Client ID Metadata Documents may not
+        // use secrets at all, and DCR clients that want one say so.
+        token_endpoint_auth_method: 'none',
         id_token_signed_response_alg: 'ES256',
       },
       enabledJWA: { idTokenSigningAlgValues: ['ES256'] },
+      // SPEC-MUST 28 for clients too (DCR and metadata documents alike): redirect URIs are https,
+      // http only on a loopback host, custom schemes only for native apps.
+      extraClientMetadata: {
+        properties: ['redirect_uris'],
+        validator: (_ctx, key, value, metadata) => {
+          if (key === 'redirect_uris' && Array.isArray(value)) {
+            for (const uri of value as unknown[]) {
+              const problem = redirectUriProblem(
+                String(uri),
+                metadata.application_type === 'native',
+              );
+              if (problem !== undefined) {
+                // RFC 7591 §3.2.2's code, with the reason (the engine's default text is generic).
+                throw Object.assign(new errors.InvalidRedirectUri(), {
+                  error_description: problem,
+                });
+              }
+            }
+          }
+        },
+      },
       // OAuth 2.1: PKCE for every client, and only S256 exists in this engine.
       pkce: { required: () => true },
       // Refresh tokens rotate on every use; a rotated one presented again revokes the grant.
       rotateRefreshToken: true,
       issueRefreshToken: async (_ctx, client) => client.grantTypeAllowed('refresh_token'),
+      // Tokens outlive the browser session at the broker (MCP clients run for days; there is no
+      // offline_access to ask for): they end with the grant, its revocation, or their own TTL.
+      expiresWithSession: async () => false,
       ttl: {
         AccessToken: config.AS_ACCESS_TOKEN_TTL_SECONDS,
         AuthorizationCode: 60,
@@ -326,6 +366,31 @@ export class AuthorizationServer implements OnModuleInit, OnModuleDestroy {
     });
     return provider;
   }
+}
+
+/** Why a client's redirect URI is refused, or undefined when it is acceptable. */
+export function redirectUriProblem(uri: string, native: boolean): string | undefined {
+  let url: URL;
+  try {
+    url = new URL(uri);
+  } catch {
+    return 'redirect_uris must be absolute URIs';
+  }
+  if (url.protocol === 'https:') {
+    return undefined;
+  }
+  if (url.protocol === 'http:') {
+    return LOOPBACK_NAMES.has(url.hostname)
+      ? undefined
+      : 'redirect_uris must use https (http only on localhost, 127.0.0.1 or [::1])';
+  }
+  if (!native) {
+    return 'only native clients may use a custom-scheme redirect URI';
+  }
+  // RFC 8252 §7.1: private-use schemes in reverse-domain form, never a web-dangerous one.
+  return /^(javascript|data|file|blob|vbscript|about):$/i.test(url.protocol)
+    ? 'redirect_uris must not use this scheme'
+    : undefined;
 }
 
 function splitList(value: string): string[] {

@@ -1,10 +1,11 @@
+import { createHash } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type Redis from 'ioredis';
 import type { Logger } from 'pino';
 import { DataSource } from 'typeorm';
 import { APP_CONFIG, type TokenBrokerConfig } from '@app/config';
-import { randomToken, Vault } from '@app/crypto';
+import { constantTimeEqual, randomToken, Vault } from '@app/crypto';
 import { LOGGER } from '@app/observability';
 import { ConsentRepository, UserRepository, type UserRecord } from '@app/persistence';
 import { REDIS, REDIS_OPTIONS, type RedisModuleOptions } from '@app/redis';
@@ -15,6 +16,7 @@ import { defaultGatewayResource } from './gateway-resource';
 import { PAGE_HEADERS, renderConsentPage, renderMessagePage } from './pages';
 import { ADMIN_SCOPES, MCP_SCOPES, OIDC_SCOPES } from './scopes';
 import { UpstreamLoginClient } from './upstream-login.client';
+import { readCookie } from './signed-cookie';
 import { UserSessions } from './user-session';
 
 export const LOGIN_CALLBACK_PATH = '/login/callback';
@@ -24,9 +26,24 @@ const LOGIN_STATE_TTL_SECONDS = 600;
 type Details = Awaited<ReturnType<AuthorizationServer['provider']['interactionDetails']>>;
 
 /** An upstream login in flight: for an MCP client's sign-in (interaction) or for our own pages. */
-type PendingLogin = { codeVerifier: string; nonce: string } & (
-  { kind: 'interaction'; uid: string; clientId: string } | { kind: 'session'; returnTo: string }
+type PendingLogin = { codeVerifier: string; nonce: string; maxAge?: number } & (
+  | {
+      kind: 'interaction';
+      uid: string;
+      clientId: string;
+      /** The user answered the consent page in this sign-in (not just a consent cookie). */
+      consented: boolean;
+    }
+  | {
+      kind: 'session';
+      returnTo: string;
+      /** SHA-256 of the value of the login-binding cookie set on the browser that started it. */
+      binding: string;
+    }
 );
+
+/** Ties a login for the broker's own pages to the browser that started it (login CSRF). */
+const LOGIN_BINDING_COOKIE = '__Host-mcpgw-login';
 
 const LOOPBACK = new Set(['localhost', '127.0.0.1', '[::1]']);
 const SUPPORTED_SCOPES = new Set([...Object.keys(MCP_SCOPES), ...Object.keys(OIDC_SCOPES)]);
@@ -81,9 +98,13 @@ export class InteractionService {
       return;
     }
     const request_ = await this.describe(details);
+    const forceConsent = promptValues(details).has('consent');
     if (details.prompt.name === 'login') {
-      if (this.consentCookies.covers(request.headers.cookie, request_.clientId, request_.scopes)) {
-        return this.startUpstreamLogin(reply, details, request_.clientId);
+      if (
+        !forceConsent &&
+        this.consentCookies.covers(request.headers.cookie, request_.clientId, request_.scopes)
+      ) {
+        return this.startUpstreamLogin(reply, details, request_.clientId, false);
       }
       return this.renderConsent(reply, details, request_, undefined);
     }
@@ -95,7 +116,7 @@ export class InteractionService {
       }
       const remembered = await this.consents.scopesFor(user.id, request_.clientId);
       const wanted = this.allowedScopes(user, request_.scopes);
-      if (wanted.every((scope) => remembered.includes(scope))) {
+      if (!forceConsent && wanted.every((scope) => remembered.includes(scope))) {
         return this.finish(reply, details, user, request_);
       }
       return this.renderConsent(reply, details, request_, user.email ?? user.name ?? undefined);
@@ -132,7 +153,7 @@ export class InteractionService {
       this.consentCookies.issue(described.clientId, described.scopes),
     );
     if (details.prompt.name === 'login') {
-      return this.startUpstreamLogin(reply, details, described.clientId);
+      return this.startUpstreamLogin(reply, details, described.clientId, true);
     }
     const accountId = details.session?.accountId;
     const user = accountId === undefined ? undefined : await this.users.findById(accountId);
@@ -157,9 +178,19 @@ export class InteractionService {
     if (pending.kind === 'interaction') {
       return this.redirect(reply, `${INTERACTION_PATH}/${pending.uid}/callback${url.search}`);
     }
+    const binding = readCookie(request.headers.cookie, LOGIN_BINDING_COOKIE);
+    if (binding === undefined || !constantTimeEqual(sha256(binding), pending.binding)) {
+      return this.page(
+        reply,
+        400,
+        'Sign-in expired',
+        'This sign-in was started in another browser. Start again from the page you wanted.',
+      );
+    }
     if ((await this.takePendingLogin(state)) === null) {
       return this.expired(reply);
     }
+    void reply.header('set-cookie', [this.clearLoginBinding()]);
     const user = await this.upstreamIdentity(url, state, pending);
     if (user === undefined) {
       return this.page(
@@ -169,7 +200,7 @@ export class InteractionService {
         'The login at the identity provider did not complete. Try again.',
       );
     }
-    void reply.header('set-cookie', this.sessions.issue(user.id));
+    void reply.header('set-cookie', [this.clearLoginBinding(), this.sessions.issue(user.id)]);
     this.logger.info({ user_id: user.id }, 'user logged in to the broker pages');
     return this.redirect(reply, pending.returnTo);
   }
@@ -212,7 +243,45 @@ export class InteractionService {
     void reply.header('set-cookie', this.sessions.issue(user.id));
     const described = await this.describe(details);
     this.logger.info({ user_id: user.id, client_id: described.clientId }, 'user logged in');
+    if (details.session?.accountId !== undefined && details.session.accountId !== user.id) {
+      // Another account was signed in to the engine in this browser: end that session, or the
+      // engine would ask to log it out first (an endpoint we do not serve).
+      await this.endEngineSession(details);
+    }
+    if (!pending.consented) {
+      // Consent came from this browser's cookie, possibly given by someone else: unless this user
+      // allowed this client before, hand back the login only, so the engine asks for consent.
+      const remembered = await this.consents.scopesFor(user.id, described.clientId);
+      if (!this.allowedScopes(user, described.scopes).every((s) => remembered.includes(s))) {
+        return this.loginOnly(reply, user);
+      }
+    }
     return this.finish(reply, details, user, described);
+  }
+
+  private clearLoginBinding(): string {
+    return `${LOGIN_BINDING_COOKIE}=; Path=/; Secure; HttpOnly; SameSite=Lax; Max-Age=0`;
+  }
+
+  /** Ends the engine's session of the account signed in before (a user switching accounts). */
+  private async endEngineSession(details: Details): Promise<void> {
+    const session = details.session;
+    if (session === undefined) {
+      return;
+    }
+    const stored = await this.server.provider.Session.findByUid(session.uid);
+    await stored?.destroy();
+  }
+
+  /** Hands back the login only: the engine then asks for this user's consent (our page). */
+  private async loginOnly(reply: FastifyReply, user: UserRecord): Promise<void> {
+    const target = await this.server.provider.interactionResult(
+      reply.request.raw,
+      reply.raw,
+      { login: { accountId: user.id } },
+      { mergeWithLastSubmission: false },
+    );
+    return this.redirect(reply, target);
   }
 
   private expired(reply: FastifyReply): void {
@@ -250,12 +319,18 @@ export class InteractionService {
         'The identity provider could not be reached. Try again later.',
       );
     }
+    const binding = randomToken(32);
     const pending: PendingLogin = {
       kind: 'session',
       returnTo,
+      binding: sha256(binding),
       codeVerifier: start.codeVerifier,
       nonce: start.nonce,
     };
+    void reply.header(
+      'set-cookie',
+      `${LOGIN_BINDING_COOKIE}=${binding}; Path=/; Secure; HttpOnly; SameSite=Lax; Max-Age=${LOGIN_STATE_TTL_SECONDS}`,
+    );
     await this.redis.set(
       this.stateKey(state),
       JSON.stringify(pending),
@@ -279,9 +354,11 @@ export class InteractionService {
         state,
         codeVerifier: pending.codeVerifier,
         nonce: pending.nonce,
+        ...(pending.maxAge === undefined ? {} : { maxAge: pending.maxAge }),
       });
       return await this.users.upsertLogin(identity.issuer, identity.subject, {
         email: identity.email,
+        emailVerified: identity.emailVerified,
         name: identity.name,
       });
     } catch (error) {
@@ -307,6 +384,7 @@ export class InteractionService {
     reply: FastifyReply,
     details: Details,
     clientId: string,
+    consented: boolean,
   ): Promise<void> {
     if (this.upstream === undefined) {
       return this.fail(
@@ -319,7 +397,7 @@ export class InteractionService {
     const state = randomToken(32);
     let start;
     try {
-      start = await this.upstream.start(state);
+      start = await this.upstream.start(state, loginOptions(details));
     } catch (error) {
       this.logUpstreamError(error, 'upstream login unavailable');
       return this.fail(
@@ -333,8 +411,12 @@ export class InteractionService {
       kind: 'interaction',
       uid: details.uid,
       clientId,
+      consented,
       codeVerifier: start.codeVerifier,
       nonce: start.nonce,
+      ...(loginOptions(details).maxAge === undefined
+        ? {}
+        : { maxAge: loginOptions(details).maxAge }),
     };
     await this.redis.set(
       this.stateKey(state),
@@ -521,7 +603,9 @@ export class InteractionService {
 
   /** Admin scopes only for users listed in AS_ADMIN_EMAILS. */
   private allowedScopes(user: UserRecord, scopes: string[]): string[] {
-    const admin = user.email !== null && this.adminEmails.has(user.email.toLowerCase());
+    // Only an email the IdP verified counts: anyone can type an administrator's address.
+    const admin =
+      user.email !== null && user.emailVerified && this.adminEmails.has(user.email.toLowerCase());
     return scopes.filter((scope) => admin || !ADMIN_SCOPES.has(scope));
   }
 
@@ -554,6 +638,26 @@ interface DescribedRequest {
   resources: string[];
   redirectHost: string;
   loopbackRedirect: boolean;
+}
+
+/** The `prompt` values of the authorization request. */
+function promptValues(details: Details): Set<string> {
+  const prompt = (details.params as Record<string, unknown>).prompt;
+  return new Set(typeof prompt === 'string' ? prompt.split(' ') : []);
+}
+
+/** What the client asked of the login: `prompt=login` / `max_age` (OIDC Core §3.1.2.1). */
+function loginOptions(details: Details): { forceLogin: boolean; maxAge?: number } {
+  const raw = (details.params as Record<string, unknown>).max_age;
+  const maxAge = typeof raw === 'string' && /^\d{1,9}$/.test(raw) ? Number(raw) : undefined;
+  return {
+    forceLogin: promptValues(details).has('login') || maxAge === 0,
+    ...(maxAge === undefined ? {} : { maxAge }),
+  };
+}
+
+function sha256(value: string): string {
+  return createHash('sha256').update(value).digest('hex');
 }
 
 function request(reply: FastifyReply) {

@@ -95,10 +95,14 @@ export function mountAuthorizationServer(
       connect.startRequest(request, reply, request.params.id),
     );
     scope.get(CONNECT_CALLBACK_PATH, (request, reply) => connect.callback(request, reply));
-    scope.get<{ Params: { provider: string } }>('/connect/:provider', (request, reply) =>
-      connect.startDirect(request, reply, request.params.provider),
-    );
     scope.get('/connections', (request, reply) => connect.list(request, reply));
+    scope.post<{ Body: unknown }>('/logout', (request, reply) =>
+      connect.logout(
+        request,
+        reply,
+        request.body instanceof URLSearchParams ? request.body : new URLSearchParams(),
+      ),
+    );
     scope.post<{ Params: { id: string }; Body: unknown }>(
       '/connections/:id/revoke',
       (request, reply) =>

@@ -1,45 +1,85 @@
-import type { Adapter, AdapterPayload } from 'oidc-provider';
-import type { OAuthRecordRepository } from '@app/persistence';
+import { createHash } from 'node:crypto';
+import { errors, type Adapter, type AdapterPayload } from 'oidc-provider';
+import type { Vault } from '@app/crypto';
+import type { OAuthRecordRepository, OAuthRecordRow } from '@app/persistence';
+import { oauthRecordBinding } from '@app/vault';
 
 /**
- * The engine's storage interface (oidc-provider `Adapter`) over Postgres: one class per model,
- * bound to the repository. Durable, so a restart loses no client, grant or refresh token.
+ * The engine's storage interface (oidc-provider `Adapter`) over Postgres, one class per model.
+ * Durable, so a restart loses no client, grant or refresh token. The engine's ids (bearer secrets
+ * for codes, refresh tokens and sessions) are stored as SHA-256 only and payloads are sealed by
+ * the vault, bound to their row (SPEC-MUST 35). `consume` is atomic: of two requests presenting
+ * the same code or refresh token at once, one wins and the other revokes the grant.
  */
-export function oauthRecordAdapter(records: OAuthRecordRepository): new (model: string) => Adapter {
+export function oauthRecordAdapter(
+  records: OAuthRecordRepository,
+  vault: Vault,
+): new (model: string) => Adapter {
   return class OAuthRecordAdapter implements Adapter {
     constructor(private readonly model: string) {}
 
-    upsert(id: string, payload: AdapterPayload, expiresIn: number): Promise<void> {
-      return records.upsert(
+    async upsert(id: string, payload: AdapterPayload, expiresIn: number): Promise<void> {
+      const key = this.key(id);
+      const text = (value: unknown) => (typeof value === 'string' ? value : null);
+      await records.upsert(
+        key,
         this.model,
-        id,
-        payload as Record<string, unknown>,
+        vault.seal(JSON.stringify(payload), oauthRecordBinding(key)),
+        {
+          grantId: text(payload.grantId),
+          userCode: text(payload.userCode),
+          uid: text(payload.uid),
+        },
         Number.isFinite(expiresIn) && expiresIn > 0 ? expiresIn : undefined,
       );
     }
 
     async find(id: string): Promise<AdapterPayload | undefined> {
-      return (await records.find(this.model, id)) as AdapterPayload | undefined;
+      return this.open(await records.find(this.key(id)));
     }
 
     async findByUid(uid: string): Promise<AdapterPayload | undefined> {
-      return (await records.findByUid(this.model, uid)) as AdapterPayload | undefined;
+      return this.open(await records.findByUid(this.model, uid));
     }
 
     async findByUserCode(userCode: string): Promise<AdapterPayload | undefined> {
-      return (await records.findByUserCode(this.model, userCode)) as AdapterPayload | undefined;
+      return this.open(await records.findByUserCode(this.model, userCode));
     }
 
-    consume(id: string): Promise<void> {
-      return records.consume(this.model, id);
+    async consume(id: string): Promise<void> {
+      const key = this.key(id);
+      if (await records.consume(key)) {
+        return;
+      }
+      // Someone else consumed it between the engine's check and now: a concurrent replay.
+      const row = await records.find(key);
+      if (row?.grantId) {
+        await records.revokeByGrantId(row.grantId);
+      }
+      throw new errors.InvalidGrant('grant request is invalid');
     }
 
     destroy(id: string): Promise<void> {
-      return records.destroy(this.model, id);
+      return records.destroy(this.key(id));
     }
 
     revokeByGrantId(grantId: string): Promise<void> {
       return records.revokeByGrantId(grantId);
+    }
+
+    private key(id: string): string {
+      return `${this.model}:${createHash('sha256').update(id).digest('hex')}`;
+    }
+
+    private open(row: OAuthRecordRow | undefined): AdapterPayload | undefined {
+      if (row === undefined) {
+        return undefined;
+      }
+      const payload = vault.openJson<AdapterPayload>(
+        row.payloadSealed,
+        oauthRecordBinding(row.key),
+      );
+      return row.consumed === null ? payload : { ...payload, consumed: row.consumed };
     }
   };
 }

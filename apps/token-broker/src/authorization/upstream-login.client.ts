@@ -6,6 +6,8 @@ export interface UpstreamIdentity {
   issuer: string;
   subject: string;
   email: string | null;
+  /** Whether the IdP vouches for the email: only then may it grant anything (AS_ADMIN_EMAILS). */
+  emailVerified: boolean;
   name: string | null;
 }
 
@@ -29,6 +31,7 @@ const GITHUB = {
   token_endpoint: 'https://github.com/login/oauth/access_token',
 };
 const GITHUB_USER = 'https://api.github.com/user';
+const GITHUB_EMAILS = 'https://api.github.com/user/emails';
 
 /**
  * The broker as an OAuth client of the IdP its users log in at: any OpenID Provider (discovery,
@@ -79,7 +82,15 @@ export class UpstreamLoginClient {
     return undefined;
   }
 
-  async start(state: string): Promise<UpstreamLoginStart> {
+  /**
+   * @param options.forceLogin the client asked for `prompt=login` (or `max_age=0`): the IdP must
+   *   authenticate the user again, not answer from its session
+   * @param options.maxAge the client's `max_age`: passed on, and `auth_time` checked at the end
+   */
+  async start(
+    state: string,
+    options: { forceLogin?: boolean; maxAge?: number } = {},
+  ): Promise<UpstreamLoginStart> {
     const configuration = await this.config();
     const codeVerifier = oidc.randomPKCECodeVerifier();
     const nonce = oidc.randomNonce();
@@ -92,6 +103,12 @@ export class UpstreamLoginClient {
     };
     if (this.settings.kind === 'oidc') {
       parameters.nonce = nonce;
+      if (options.maxAge !== undefined) {
+        parameters.max_age = String(options.maxAge);
+      }
+    }
+    if (options.forceLogin === true) {
+      parameters.prompt = 'login';
     }
     return { url: oidc.buildAuthorizationUrl(configuration, parameters), codeVerifier, nonce };
   }
@@ -99,7 +116,7 @@ export class UpstreamLoginClient {
   /** Exchanges the code of the callback URL; throws UpstreamLoginError on any failure. */
   async finish(
     callbackUrl: URL,
-    checks: { state: string; codeVerifier: string; nonce: string },
+    checks: { state: string; codeVerifier: string; nonce: string; maxAge?: number },
   ): Promise<UpstreamIdentity> {
     const configuration = await this.config();
     try {
@@ -107,7 +124,11 @@ export class UpstreamLoginClient {
         pkceCodeVerifier: checks.codeVerifier,
         expectedState: checks.state,
         ...(this.settings.kind === 'oidc'
-          ? { expectedNonce: checks.nonce, idTokenExpected: true }
+          ? {
+              expectedNonce: checks.nonce,
+              idTokenExpected: true,
+              ...(checks.maxAge === undefined ? {} : { maxAge: checks.maxAge }),
+            }
           : {}),
       });
       if (this.settings.kind === 'github') {
@@ -130,6 +151,7 @@ export class UpstreamLoginClient {
         issuer: claims.iss as string,
         subject: claims.sub as string,
         email: typeof claims.email === 'string' ? claims.email : null,
+        emailVerified: typeof claims.email === 'string' && claims.email_verified === true,
         name: typeof claims.name === 'string' ? claims.name : null,
       };
     } catch (error) {
@@ -143,30 +165,28 @@ export class UpstreamLoginClient {
   }
 
   private async githubIdentity(accessToken: string): Promise<UpstreamIdentity> {
-    const response = await fetch(GITHUB_USER, {
-      headers: {
-        authorization: `Bearer ${accessToken}`,
-        accept: 'application/vnd.github+json',
-        'user-agent': 'mcp-auth-gateway',
-      },
-      signal: AbortSignal.timeout(5000),
-    });
-    if (!response.ok) {
-      throw new UpstreamLoginError(`GitHub user lookup failed with HTTP ${response.status}`);
-    }
-    const user = (await response.json()) as {
+    const user = (await this.github(GITHUB_USER, accessToken)) as {
       id?: unknown;
       login?: unknown;
-      email?: unknown;
       name?: unknown;
     };
     if (typeof user.id !== 'number' && typeof user.id !== 'string') {
       throw new UpstreamLoginError('GitHub user lookup returned no id');
     }
+    // The public profile email is whatever the user typed; the primary verified address is not.
+    const emails = (await this.github(GITHUB_EMAILS, accessToken).catch(() => [])) as Array<{
+      email?: unknown;
+      primary?: unknown;
+      verified?: unknown;
+    }>;
+    const primary = Array.isArray(emails)
+      ? emails.find((e) => e.primary === true && e.verified === true && typeof e.email === 'string')
+      : undefined;
     return {
       issuer: GITHUB.issuer,
       subject: String(user.id),
-      email: typeof user.email === 'string' ? user.email : null,
+      email: primary === undefined ? null : (primary.email as string),
+      emailVerified: primary !== undefined,
       name:
         typeof user.name === 'string'
           ? user.name
@@ -174,6 +194,24 @@ export class UpstreamLoginClient {
             ? user.login
             : null,
     };
+  }
+
+  private async github(url: string, accessToken: string): Promise<unknown> {
+    const response = await fetch(url, {
+      headers: {
+        authorization: `Bearer ${accessToken}`,
+        accept: 'application/vnd.github+json',
+        'user-agent': 'mcp-auth-gateway',
+      },
+      redirect: 'error',
+      signal: AbortSignal.timeout(5000),
+    });
+    if (!response.ok) {
+      throw new UpstreamLoginError(
+        `GitHub ${new URL(url).pathname} answered HTTP ${response.status}`,
+      );
+    }
+    return response.json();
   }
 
   private config(): Promise<oidc.Configuration> {

@@ -15,9 +15,9 @@ export const CONNECT_CALLBACK_PATH = '/connect/callback';
 
 /**
  * The user-facing pages of provider connections, on the broker's public listener:
- * `GET /connect/start/{id}` (the link of an `oauth` remedy), `GET /connect/{provider}`,
- * `GET /connect/callback` (the provider's redirect), `GET /connections` and
- * `POST /connections/{id}/revoke`. Every page needs the broker's user session (a login at the
+ * `GET /connect/start/{id}` (the link of an `oauth` remedy, single-use), `GET /connect/callback`
+ * (the provider's redirect), `GET /connections`, `POST /connections/{id}/revoke` and
+ * `POST /logout`. Every page needs the broker's user session (a login at the
  * upstream IdP starts when there is none) and acts for that user only: a link made for another
  * user is refused (SPEC-MUST 29), and a callback completes only for the user who started it.
  */
@@ -64,18 +64,9 @@ export class ConnectPagesService {
         'This connection link was made for another user. Sign in as that user, or run the tool again yourself.',
       );
     }
+    // One link, one flow: a link cannot be replayed to start more (or later) connections.
+    await this.requests.delete(id);
     return this.begin(reply, user, pending.provider, pending.scopes);
-  }
-
-  /** GET /connect/{provider}?scope=a%20b */
-  async startDirect(request: FastifyRequest, reply: FastifyReply, provider: string): Promise<void> {
-    const user = await this.user(request, reply);
-    if (user === undefined) {
-      return;
-    }
-    const scope =
-      new URL(request.url, this.config.BROKER_PUBLIC_URL).searchParams.get('scope') ?? '';
-    return this.begin(reply, user, provider, scope.split(' ').filter(Boolean));
   }
 
   /** GET /connect/callback?code=…&state=… (or ?error=…) */
@@ -141,7 +132,8 @@ export class ConnectPagesService {
             rows.length === 0
               ? '<p id="empty">You have not connected any account yet.</p>'
               : `<table id="connections"><thead><tr><th>Provider</th><th>Status</th><th>Scopes</th><th>Expires</th><th></th></tr></thead><tbody>${items}</tbody></table>`
-          }<p class="muted">Revoking forgets the tokens here and asks the provider to revoke them.</p>`,
+          }<p class="muted">Revoking forgets the tokens here and asks the provider to revoke them.</p>
+<form method="post" action="/logout"><input type="hidden" name="csrf" value="${escapeHtml(csrf)}"><button type="submit" id="logout">Sign out</button></form>`,
         ),
       );
   }
@@ -177,6 +169,21 @@ export class ConnectPagesService {
       .header('location', '/connections')
       .header('cache-control', 'no-store')
       .send();
+  }
+
+  /** POST /logout: forgets the broker session of this browser. */
+  logout(request: FastifyRequest, reply: FastifyReply, form: URLSearchParams): void {
+    const user = this.interactions.sessions.userId(request.headers.cookie);
+    if (user === undefined || !this.csrf.verify(user, form.get('csrf'))) {
+      return this.page(
+        reply,
+        403,
+        'Request refused',
+        'The form was not submitted from the connections page.',
+      );
+    }
+    void reply.header('set-cookie', this.interactions.sessions.clear());
+    return this.page(reply, 200, 'Signed out', 'You are signed out of the gateway pages.');
   }
 
   private async begin(
@@ -225,6 +232,10 @@ export class ConnectPagesService {
           'Not your connection',
           'This connection was started by another user.',
         );
+      case 'unknown_provider':
+        return this.page(reply, 404, 'Unknown provider', error.message);
+      case 'not_allowed':
+        return this.page(reply, 400, 'Not available', error.message);
       case 'bad_response':
       case 'oauth_error':
       case 'unreachable':

@@ -133,6 +133,10 @@ export class ProviderAuthController {
             400,
             `the provider refused: ${error.oauthError ?? 'error'}`,
           );
+        case 'unknown_provider':
+          throw new PublicApiError('invalid_request', 404, error.message);
+        case 'not_allowed':
+          throw new PublicApiError('invalid_request', 400, error.message);
         case 'bad_response':
         case 'unreachable':
           throw new PublicApiError('temporarily_unavailable', 502, error.message);

@@ -9,17 +9,18 @@ export class CreateAuthorizationServerTables1764700000000 implements MigrationIn
   name = 'CreateAuthorizationServerTables1764700000000';
 
   async up(queryRunner: QueryRunner): Promise<void> {
+    // The engine's ids are bearer secrets (refresh tokens, codes, session ids): only their SHA-256
+    // is stored, and the payload (which repeats them, and holds DCR client secrets) is sealed.
     await queryRunner.query(`
       CREATE TABLE oauth_records (
+        id text PRIMARY KEY,
         model text NOT NULL,
-        id text NOT NULL,
-        payload jsonb NOT NULL,
+        payload_sealed text NOT NULL,
         grant_id text,
         user_code text,
         uid text,
         expires_at timestamptz,
-        consumed_at timestamptz,
-        PRIMARY KEY (model, id)
+        consumed_at timestamptz
       )`);
     await queryRunner.query(
       'CREATE INDEX ix_oauth_records_grant_id ON oauth_records (grant_id) WHERE grant_id IS NOT NULL',
@@ -39,6 +40,7 @@ export class CreateAuthorizationServerTables1764700000000 implements MigrationIn
         idp_issuer text NOT NULL,
         idp_subject text NOT NULL,
         email text,
+        email_verified boolean NOT NULL DEFAULT false,
         name text,
         created_at timestamptz NOT NULL DEFAULT now(),
         last_login_at timestamptz NOT NULL DEFAULT now(),

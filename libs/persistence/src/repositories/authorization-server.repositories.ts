@@ -1,64 +1,77 @@
 import type { DataSource } from 'typeorm';
 
-/** A record of the OAuth engine (client, grant, code, refresh token, session, interaction...). */
-export type OAuthRecordPayload = Record<string, unknown>;
+/** A stored record of the authorization server's engine (payload sealed by the caller). */
+export interface OAuthRecordRow {
+  /** `<model>:<sha256 of the engine's id>` */
+  key: string;
+  payloadSealed: string;
+  grantId: string | null;
+  /** Epoch seconds when it was consumed (a used code or rotated refresh token). */
+  consumed: number | null;
+}
 
 /**
- * Storage for the authorization server's engine, one row per (model, id). Expired rows are never
- * returned (and are deleted by `deleteExpired`); a consumed record keeps its row so a replay is
- * recognised as one.
+ * Storage for the authorization server's engine: one row per record, keyed by a hash of the
+ * engine's id (a bearer secret for codes, refresh tokens and sessions), payload sealed by the
+ * caller. Expired rows stay until `deleteExpired` (the engine checks expiry itself, so a replayed
+ * code is still recognised as one after it expired).
  */
 export class OAuthRecordRepository {
   constructor(private readonly dataSource: DataSource) {}
 
   async upsert(
+    key: string,
     model: string,
-    id: string,
-    payload: OAuthRecordPayload,
+    payloadSealed: string,
+    index: { grantId: string | null; userCode: string | null; uid: string | null },
     expiresInSeconds: number | undefined,
   ): Promise<void> {
-    const str = (key: string) => (typeof payload[key] === 'string' ? payload[key] : null);
     await this.dataSource.query(
-      `INSERT INTO oauth_records (model, id, payload, grant_id, user_code, uid, expires_at)
+      `INSERT INTO oauth_records (id, model, payload_sealed, grant_id, user_code, uid, expires_at)
        VALUES ($1, $2, $3, $4, $5, $6, CASE WHEN $7::int IS NULL THEN NULL ELSE now() + make_interval(secs => $7::int) END)
-       ON CONFLICT (model, id) DO UPDATE SET payload = EXCLUDED.payload, grant_id = EXCLUDED.grant_id,
+       ON CONFLICT (id) DO UPDATE SET payload_sealed = EXCLUDED.payload_sealed, grant_id = EXCLUDED.grant_id,
          user_code = EXCLUDED.user_code, uid = EXCLUDED.uid, expires_at = EXCLUDED.expires_at`,
       [
+        key,
         model,
-        id,
-        JSON.stringify(payload),
-        str('grantId'),
-        str('userCode'),
-        str('uid'),
+        payloadSealed,
+        index.grantId,
+        index.userCode,
+        index.uid,
         expiresInSeconds === undefined ? null : Math.max(0, Math.ceil(expiresInSeconds)),
       ],
     );
   }
 
-  find(model: string, id: string): Promise<OAuthRecordPayload | undefined> {
-    return this.findOneWhere(model, 'id = $2', id);
+  find(key: string): Promise<OAuthRecordRow | undefined> {
+    return this.findOneWhere('id = $1', [key]);
   }
 
-  findByUid(model: string, uid: string): Promise<OAuthRecordPayload | undefined> {
-    return this.findOneWhere(model, 'uid = $2', uid);
+  findByUid(model: string, uid: string): Promise<OAuthRecordRow | undefined> {
+    return this.findOneWhere('model = $1 AND uid = $2', [model, uid]);
   }
 
-  findByUserCode(model: string, userCode: string): Promise<OAuthRecordPayload | undefined> {
-    return this.findOneWhere(model, 'user_code = $2', userCode);
+  findByUserCode(model: string, userCode: string): Promise<OAuthRecordRow | undefined> {
+    return this.findOneWhere('model = $1 AND user_code = $2', [model, userCode]);
   }
 
-  async consume(model: string, id: string): Promise<void> {
-    await this.dataSource.query(
-      'UPDATE oauth_records SET consumed_at = now() WHERE model = $1 AND id = $2 AND consumed_at IS NULL',
-      [model, id],
+  /**
+   * Marks a record used, atomically: true for the one caller that did, false for everyone else
+   * (already used, or gone), so a code or refresh token presented twice at once is caught.
+   */
+  async consume(key: string): Promise<boolean> {
+    // A CTE so the driver answers rows (TypeORM returns [rows, count] for a bare UPDATE).
+    const rows: Array<{ n: number }> = await this.dataSource.query(
+      `WITH used AS (
+         UPDATE oauth_records SET consumed_at = now() WHERE id = $1 AND consumed_at IS NULL RETURNING 1)
+       SELECT count(*)::int AS n FROM used`,
+      [key],
     );
+    return rows[0]?.n === 1;
   }
 
-  async destroy(model: string, id: string): Promise<void> {
-    await this.dataSource.query('DELETE FROM oauth_records WHERE model = $1 AND id = $2', [
-      model,
-      id,
-    ]);
+  async destroy(key: string): Promise<void> {
+    await this.dataSource.query('DELETE FROM oauth_records WHERE id = $1', [key]);
   }
 
   /** Deletes every record issued under a grant (all models): codes, tokens, the grant itself. */
@@ -66,32 +79,39 @@ export class OAuthRecordRepository {
     await this.dataSource.query('DELETE FROM oauth_records WHERE grant_id = $1', [grantId]);
   }
 
-  /** Removes expired rows; returns how many. */
-  async deleteExpired(limit = 10_000): Promise<number> {
-    const rows: unknown[] = await this.dataSource.query(
-      `DELETE FROM oauth_records WHERE ctid IN (
-         SELECT ctid FROM oauth_records WHERE expires_at < now() LIMIT $1) RETURNING 1`,
-      [limit],
+  /** Removes rows expired for more than `graceSeconds`; returns how many. */
+  async deleteExpired(limit = 10_000, graceSeconds = 3600): Promise<number> {
+    const rows: Array<{ n: number }> = await this.dataSource.query(
+      `WITH gone AS (
+         DELETE FROM oauth_records WHERE id IN (
+           SELECT id FROM oauth_records WHERE expires_at < now() - make_interval(secs => $2::int) LIMIT $1)
+         RETURNING 1)
+       SELECT count(*)::int AS n FROM gone`,
+      [limit, graceSeconds],
     );
-    return rows.length;
+    return rows[0]?.n ?? 0;
   }
 
-  private async findOneWhere(
-    model: string,
-    where: string,
-    value: string,
-  ): Promise<OAuthRecordPayload | undefined> {
-    const rows: Array<{ payload: OAuthRecordPayload; consumed: number | null }> =
-      await this.dataSource.query(
-        `SELECT payload, floor(extract(epoch FROM consumed_at))::bigint AS consumed FROM oauth_records
-         WHERE model = $1 AND ${where} AND (expires_at IS NULL OR expires_at > now()) LIMIT 1`,
-        [model, value],
-      );
+  private async findOneWhere(where: string, values: string[]): Promise<OAuthRecordRow | undefined> {
+    const rows: Array<{
+      id: string;
+      payload_sealed: string;
+      grant_id: string | null;
+      consumed: string | null;
+    }> = await this.dataSource.query(
+      `SELECT id, payload_sealed, grant_id, floor(extract(epoch FROM consumed_at))::bigint AS consumed
+       FROM oauth_records WHERE ${where} LIMIT 1`,
+      values,
+    );
     const row = rows[0];
-    if (row === undefined) {
-      return undefined;
-    }
-    return row.consumed === null ? row.payload : { ...row.payload, consumed: Number(row.consumed) };
+    return row === undefined
+      ? undefined
+      : {
+          key: row.id,
+          payloadSealed: row.payload_sealed,
+          grantId: row.grant_id,
+          consumed: row.consumed === null ? null : Number(row.consumed),
+        };
   }
 }
 
@@ -100,6 +120,8 @@ export interface UserRecord {
   idpIssuer: string;
   idpSubject: string;
   email: string | null;
+  /** Whether the IdP vouched for the email (OIDC `email_verified`, GitHub's verified primary). */
+  emailVerified: boolean;
   name: string | null;
 }
 
@@ -110,14 +132,14 @@ export class UserRepository {
   async upsertLogin(
     idpIssuer: string,
     idpSubject: string,
-    profile: { email: string | null; name: string | null },
+    profile: { email: string | null; emailVerified: boolean; name: string | null },
   ): Promise<UserRecord> {
     const rows: UserRow[] = await this.dataSource.query(
-      `INSERT INTO users (idp_issuer, idp_subject, email, name) VALUES ($1, $2, $3, $4)
+      `INSERT INTO users (idp_issuer, idp_subject, email, email_verified, name) VALUES ($1, $2, $3, $4, $5)
        ON CONFLICT (idp_issuer, idp_subject) DO UPDATE SET email = EXCLUDED.email,
-         name = EXCLUDED.name, last_login_at = now()
-       RETURNING id, idp_issuer, idp_subject, email, name`,
-      [idpIssuer, idpSubject, profile.email, profile.name],
+         email_verified = EXCLUDED.email_verified, name = EXCLUDED.name, last_login_at = now()
+       RETURNING id, idp_issuer, idp_subject, email, email_verified, name`,
+      [idpIssuer, idpSubject, profile.email, profile.emailVerified, profile.name],
     );
     return toUser(rows[0]!);
   }
@@ -127,7 +149,7 @@ export class UserRepository {
       return undefined;
     }
     const rows: UserRow[] = await this.dataSource.query(
-      'SELECT id, idp_issuer, idp_subject, email, name FROM users WHERE id = $1',
+      'SELECT id, idp_issuer, idp_subject, email, email_verified, name FROM users WHERE id = $1',
       [id],
     );
     return rows[0] === undefined ? undefined : toUser(rows[0]);
@@ -171,6 +193,7 @@ interface UserRow {
   idp_issuer: string;
   idp_subject: string;
   email: string | null;
+  email_verified: boolean;
   name: string | null;
 }
 
@@ -180,6 +203,7 @@ function toUser(row: UserRow): UserRecord {
     idpIssuer: row.idp_issuer,
     idpSubject: row.idp_subject,
     email: row.email,
+    emailVerified: row.email_verified,
     name: row.name,
   };
 }
