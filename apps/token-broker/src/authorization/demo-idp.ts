@@ -38,7 +38,7 @@ export function mountDemoIdp(
       },
     ],
     scopes: ['openid', 'email', 'profile'],
-    claims: { openid: ['sub'], email: ['email'], profile: ['name'] },
+    claims: { openid: ['sub'], email: ['email', 'email_verified'], profile: ['name'] },
     pkce: { required: () => true },
     // A key per process: the demo IdP's ID tokens are read once, by the broker, right away.
     jwks: {
