@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
@@ -988,7 +989,9 @@ describe('SPEC-MUST 27: the upstream state is random, single-use, short-lived, m
 
     const redis = new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
     try {
-      const ttl = await redis.ttl(`${broker.config.REDIS_KEY_PREFIX}as-login:${state}`);
+      const ttl = await redis.ttl(
+        `${broker.config.REDIS_KEY_PREFIX}as-login:${createHash('sha256').update(state).digest('hex')}`,
+      );
       expect(ttl).toBeGreaterThan(0);
       expect(ttl).toBeLessThanOrEqual(600);
     } finally {
@@ -1054,7 +1057,11 @@ describe('SPEC-MUST 27: the upstream state is random, single-use, short-lived, m
     // ...and the victim's sign-in is still intact: the state was not consumed by the attempt.
     const redis = new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
     try {
-      expect(await redis.exists(`${broker.config.REDIS_KEY_PREFIX}as-login:${state}`)).toBe(1);
+      expect(
+        await redis.exists(
+          `${broker.config.REDIS_KEY_PREFIX}as-login:${createHash('sha256').update(state).digest('hex')}`,
+        ),
+      ).toBe(1);
     } finally {
       redis.disconnect();
     }

@@ -7,6 +7,7 @@ export {
   deviceCodeBinding,
   pkceVerifierBinding,
   oauthRecordBinding,
+  loginStateBinding,
   type ConnectionTokenField,
 } from './seal-bindings';
 export { SIGNING_ALG, SigningKeyStore, type ActiveSigningKey } from './signing-key.store';

@@ -42,3 +42,8 @@ export function pkceVerifierBinding(stateHash: string, providerId: string): Seal
 export function oauthRecordBinding(recordKey: string): SealBinding {
   return { owner: `oauth_record:${recordKey}`, provider: '', field: 'payload' };
 }
+
+/** An upstream login in flight (PKCE verifier, nonce), kept in Redis until its callback. */
+export function loginStateBinding(stateHash: string): SealBinding {
+  return { owner: `login_state:${stateHash}`, provider: '', field: 'pending_login' };
+}

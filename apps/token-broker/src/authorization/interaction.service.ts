@@ -15,6 +15,7 @@ import { DEMO_IDP_PATH } from './demo-idp';
 import { defaultGatewayResource } from './gateway-resource';
 import { PAGE_HEADERS, renderConsentPage, renderMessagePage } from './pages';
 import { ADMIN_SCOPES, MCP_SCOPES, OIDC_SCOPES } from './scopes';
+import { loginStateBinding } from '@app/vault';
 import { UpstreamLoginClient } from './upstream-login.client';
 import { readCookie } from './signed-cookie';
 import { UserSessions } from './user-session';
@@ -72,7 +73,7 @@ export class InteractionService {
     @Inject(REDIS_OPTIONS) private readonly redisOptions: RedisModuleOptions,
     private readonly server: AuthorizationServer,
     dataSource: DataSource,
-    vault: Vault,
+    private readonly vault: Vault,
   ) {
     this.consentCookies = new ConsentCookies(vault.deriveKeys('consent-cookie'));
     this.csrf = new CsrfTokens(vault.deriveKeys('csrf'));
@@ -331,12 +332,7 @@ export class InteractionService {
       'set-cookie',
       `${LOGIN_BINDING_COOKIE}=${binding}; Path=/; Secure; HttpOnly; SameSite=Lax; Max-Age=${LOGIN_STATE_TTL_SECONDS}`,
     );
-    await this.redis.set(
-      this.stateKey(state),
-      JSON.stringify(pending),
-      'EX',
-      LOGIN_STATE_TTL_SECONDS,
-    );
+    await this.savePendingLogin(state, pending);
     return this.redirect(reply, start.url.href);
   }
 
@@ -418,12 +414,7 @@ export class InteractionService {
         ? {}
         : { maxAge: loginOptions(details).maxAge }),
     };
-    await this.redis.set(
-      this.stateKey(state),
-      JSON.stringify(pending),
-      'EX',
-      LOGIN_STATE_TTL_SECONDS,
-    );
+    await this.savePendingLogin(state, pending);
     return this.redirect(reply, start.url.href);
   }
 
@@ -431,20 +422,30 @@ export class InteractionService {
     if (state.length > 256) {
       return null;
     }
-    const raw = await this.redis.get(this.stateKey(state));
-    return raw === null ? null : (JSON.parse(raw) as PendingLogin);
+    return this.openPendingLogin(state, await this.redis.get(this.stateKey(state)));
   }
 
   private async takePendingLogin(state: string): Promise<PendingLogin | null> {
     if (state.length > 256) {
       return null;
     }
-    const raw = await this.redis.getdel(this.stateKey(state));
-    return raw === null ? null : (JSON.parse(raw) as PendingLogin);
+    return this.openPendingLogin(state, await this.redis.getdel(this.stateKey(state)));
+  }
+
+  /** Kept sealed (it holds the PKCE verifier and nonce), under a hash of the state. */
+  private async savePendingLogin(state: string, pending: PendingLogin): Promise<void> {
+    const sealed = this.vault.seal(JSON.stringify(pending), loginStateBinding(sha256(state)));
+    await this.redis.set(this.stateKey(state), sealed, 'EX', LOGIN_STATE_TTL_SECONDS);
+  }
+
+  private openPendingLogin(state: string, raw: string | null): PendingLogin | null {
+    return raw === null
+      ? null
+      : this.vault.openJson<PendingLogin>(raw, loginStateBinding(sha256(state)));
   }
 
   private stateKey(state: string): string {
-    return `${this.redisOptions.keyPrefix}as-login:${state}`;
+    return `${this.redisOptions.keyPrefix}as-login:${sha256(state)}`;
   }
 
   /** Grants what the user may have, remembers the consent, and hands back to the engine. */
