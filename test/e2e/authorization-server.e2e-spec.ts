@@ -921,20 +921,48 @@ describe('SPEC-MUST 26: consent per user per client, before the upstream IdP', (
     const consentCookie = first.agent
       .allCookieValues(broker.issuer)
       .find(([name]) => name.startsWith('__Host-mcpgw-consent-'))!;
-    // The next person on this browser has no consent of their own (here: the row is gone).
-    await broker.database.query('DELETE FROM consents WHERE client_id = $1', [client_id]);
+    // The next person on this browser (only the consent cookie is left) is another user.
     const next = new BrowserAgent();
     next.setCookie(broker.issuer, consentCookie[0], consentCookie[1]);
-    const flow = await authorizeInBrowser(next, broker.issuer, {
-      clientId: client_id,
-      redirectUri: CALLBACK,
-      challenge: pkcePair().challenge,
-      scope: 'mcp:tools:read',
-    });
-    // The cookie skipped the page before the login; after it, the user was asked.
+    const flow = await authorizeInBrowser(
+      next,
+      broker.issuer,
+      {
+        clientId: client_id,
+        redirectUri: CALLBACK,
+        challenge: pkcePair().challenge,
+        scope: 'mcp:tools:read',
+      },
+      { username: 'demo2' },
+    );
+    // The cookie skipped the page before the login; after it, this user was asked.
     expect(flow.loginShown).toBe(true);
     expect(flow.consentShown).toBe(true);
     expect(flow.redirect.searchParams.get('code')).toBeTruthy();
+  });
+
+  it('signing in as another account in the same browser (prompt=login) works and issues for it', async () => {
+    const { client_id } = await nativeClient();
+    const agent = new BrowserAgent();
+    const first = await login(client_id, { agent });
+    const { verifier, challenge } = pkcePair();
+    const switched = await authorizeInBrowser(
+      agent,
+      broker.issuer,
+      { clientId: client_id, redirectUri: CALLBACK, challenge, extra: { prompt: 'login' } },
+      { username: 'demo2' },
+    );
+    const token = await tokenRequest(broker.issuer, {
+      grant_type: 'authorization_code',
+      code: switched.redirect.searchParams.get('code')!,
+      redirect_uri: CALLBACK,
+      code_verifier: verifier,
+      client_id,
+    });
+    expect(token.status).toBe(200);
+    const before = decodeJwt(first.token.json.access_token).sub;
+    const after = decodeJwt(token.json.access_token).sub;
+    expect(after).not.toBe(before);
   });
 
   it('prompt=login makes the IdP authenticate again instead of answering from its session', async () => {

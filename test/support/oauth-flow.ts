@@ -41,7 +41,7 @@ export async function authorizeInBrowser(
   agent: BrowserAgent,
   issuer: string,
   options: AuthorizeOptions,
-  behaviour: { decision?: 'allow' | 'deny'; password?: string } = {},
+  behaviour: { decision?: 'allow' | 'deny'; password?: string; username?: string } = {},
 ): Promise<{ redirect: URL; consentShown: boolean; loginShown: boolean }> {
   const isClient = (url: URL) =>
     url.href.startsWith(options.redirectUri.replace(/:\d+\//, (m) => m));
@@ -62,7 +62,10 @@ export async function authorizeInBrowser(
     const form = readForm(html);
     const action = new URL(form.action, step.url).href;
     let posted: Response;
-    if (action.includes('/consent')) {
+    if (action.includes('/session/end/confirm')) {
+      // The engine ending the previous account's session (an auto-submitting form in a browser).
+      posted = await agent.postForm(action, form.fields);
+    } else if (action.includes('/consent')) {
       consentShown = true;
       posted = await agent.postForm(
         action,
@@ -72,7 +75,7 @@ export async function authorizeInBrowser(
     } else {
       loginShown = true;
       posted = await agent.postForm(action, {
-        username: 'demo',
+        username: behaviour.username ?? 'demo',
         password: behaviour.password ?? DEMO_PASSWORD,
       });
     }

@@ -33,6 +33,7 @@ export const ENGINE_ROUTES = {
   revocation: '/revoke',
   introspection: '/introspect',
   userinfo: '/userinfo',
+  end_session: '/session/end',
 } as const;
 
 export const INTERACTION_PATH = '/interaction';
@@ -276,7 +277,9 @@ export class AuthorizationServer implements OnModuleInit, OnModuleDestroy {
       },
       features: {
         devInteractions: { enabled: false },
-        rpInitiatedLogout: { enabled: false },
+        // OIDC RP-initiated logout; also how the engine ends the previous session when another
+        // account signs in in the same browser (resume posts to /session/end/confirm).
+        rpInitiatedLogout: { enabled: true },
         pushedAuthorizationRequests: { enabled: false },
         registration: { enabled: true },
         revocation: { enabled: true },

@@ -8,12 +8,11 @@ import { escapeHtml, PAGE_HEADERS } from './pages';
 import { DEMO_LOGIN_CLIENT_ID } from './upstream-login.client';
 
 export const DEMO_IDP_PATH = '/demo-idp';
-export const DEMO_USER = {
-  sub: 'demo-user',
-  username: 'demo',
-  email: 'demo@example.com',
-  name: 'Demo User',
-};
+/** Two users (same password), so switching accounts and per-user consent can be tried. */
+export const DEMO_USERS = [
+  { sub: 'demo-user', username: 'demo', email: 'demo@example.com', name: 'Demo User' },
+  { sub: 'demo-user-2', username: 'demo2', email: 'demo2@example.com', name: 'Second Demo User' },
+] as const;
 
 /**
  * A demo OpenID Provider under /demo-idp on the broker's public listener, so a newcomer can log in
@@ -67,22 +66,25 @@ export function mountDemoIdp(
     },
     features: {
       devInteractions: { enabled: false },
-      rpInitiatedLogout: { enabled: false },
+      // Switching users: the engine ends the previous session through its logout confirmation.
+      rpInitiatedLogout: { enabled: true },
       pushedAuthorizationRequests: { enabled: false },
     },
     interactions: { url: (_ctx, interaction) => `${DEMO_IDP_PATH}/interaction/${interaction.uid}` },
-    findAccount: async (_ctx, sub) =>
-      sub === DEMO_USER.sub
-        ? {
+    findAccount: async (_ctx, sub) => {
+      const user = DEMO_USERS.find((candidate) => candidate.sub === sub);
+      return user === undefined
+        ? undefined
+        : {
             accountId: sub,
             claims: async () => ({
               sub,
-              email: DEMO_USER.email,
+              email: user.email,
               email_verified: true,
-              name: DEMO_USER.name,
+              name: user.name,
             }),
-          }
-        : undefined,
+          };
+    },
   };
   const provider = new Provider(issuer, configuration);
   const callback = provider.callback() as (req: IncomingMessage, res: ServerResponse) => void;
@@ -121,15 +123,15 @@ export function mountDemoIdp(
           }
           const form =
             request.body instanceof URLSearchParams ? request.body : new URLSearchParams();
+          const user = DEMO_USERS.find((candidate) => candidate.username === form.get('username'));
           const ok =
-            form.get('username') === DEMO_USER.username &&
-            constantTimeEqual(form.get('password') ?? '', options.password);
+            constantTimeEqual(form.get('password') ?? '', options.password) && user !== undefined;
           if (!ok) {
             return reply.code(401).headers(PAGE_HEADERS).send(loginPage(details.uid, true));
           }
           // The broker is this IdP's only client: first-party, so no consent screen here.
           const grant = new provider.Grant({
-            accountId: DEMO_USER.sub,
+            accountId: user.sub,
             clientId: DEMO_LOGIN_CLIENT_ID,
           });
           grant.addOIDCScope('openid email profile');
@@ -137,7 +139,7 @@ export function mountDemoIdp(
           const target = await provider.interactionResult(
             request.raw,
             reply.raw,
-            { login: { accountId: DEMO_USER.sub }, consent: { grantId } },
+            { login: { accountId: user.sub }, consent: { grantId } },
             { mergeWithLastSubmission: false },
           );
           return reply.code(303).header('location', target).send();
@@ -163,7 +165,7 @@ export function mountDemoIdp(
 function loginPage(uid: string, failed: boolean): string {
   return `<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>Demo IdP sign-in</title>
 <style>body{font-family:system-ui,sans-serif;max-width:24rem;margin:3rem auto}label{display:block;margin:.5rem 0}</style></head>
-<body><h1>Demo identity provider</h1><p>Sign in as <code>demo</code> (password from DEMO_IDP_PASSWORD, <code>demo</code> by default).</p>
+<body><h1>Demo identity provider</h1><p>Sign in as <code>demo</code> or <code>demo2</code> (password from DEMO_IDP_PASSWORD, <code>demo</code> by default).</p>
 ${failed ? '<p role="alert" id="login-error">Wrong username or password.</p>' : ''}
 <form method="post" action="${DEMO_IDP_PATH}/interaction/${escapeHtml(uid)}/login">
 <label>Username <input name="username" id="username" autocomplete="username"></label>

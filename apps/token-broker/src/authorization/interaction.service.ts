@@ -244,11 +244,6 @@ export class InteractionService {
     void reply.header('set-cookie', this.sessions.issue(user.id));
     const described = await this.describe(details);
     this.logger.info({ user_id: user.id, client_id: described.clientId }, 'user logged in');
-    if (details.session?.accountId !== undefined && details.session.accountId !== user.id) {
-      // Another account was signed in to the engine in this browser: end that session, or the
-      // engine would ask to log it out first (an endpoint we do not serve).
-      await this.endEngineSession(details);
-    }
     if (!pending.consented) {
       // Consent came from this browser's cookie, possibly given by someone else: unless this user
       // allowed this client before, hand back the login only, so the engine asks for consent.
@@ -262,16 +257,6 @@ export class InteractionService {
 
   private clearLoginBinding(): string {
     return `${LOGIN_BINDING_COOKIE}=; Path=/; Secure; HttpOnly; SameSite=Lax; Max-Age=0`;
-  }
-
-  /** Ends the engine's session of the account signed in before (a user switching accounts). */
-  private async endEngineSession(details: Details): Promise<void> {
-    const session = details.session;
-    if (session === undefined) {
-      return;
-    }
-    const stored = await this.server.provider.Session.findByUid(session.uid);
-    await stored?.destroy();
   }
 
   /** Hands back the login only: the engine then asks for this user's consent (our page). */
