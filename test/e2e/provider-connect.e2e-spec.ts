@@ -1,52 +1,29 @@
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
-import { exportJWK, generateKeyPair, decodeJwt } from 'jose';
-import Provider from 'oidc-provider';
 import { KeyRing, Vault } from '@app/crypto';
 import { createLogger } from '@app/observability';
 import { UserSessions } from '../../apps/token-broker/src/authorization/user-session';
-import {
-  ADMIN_TOKEN,
-  INTERNAL_API_TOKEN,
-  type AdminApiHarness,
-} from '../support/admin-api.harness';
+import { INTERNAL_API_TOKEN, type AdminApiHarness } from '../support/admin-api.harness';
 import { startAuthorizationServer } from '../support/authorization-server.harness';
 import { BrowserAgent, readForm } from '../support/browser-agent';
 import { call } from '../support/http';
-import { authorizeInBrowser, pkcePair, registerClient, tokenRequest } from '../support/oauth-flow';
+import {
+  disconnect as disconnectAll,
+  registerToolProvider,
+  signInThroughMcpClient,
+  startToolProvider,
+  type ToolProvider,
+} from '../support/tool-provider';
 
 // Connecting a provider by authorization code + PKCE (SPEC-MUST 29, 30, 33): the broker's
 // connect pages and the seed's JSON endpoints, with oidc-provider as the tool provider and the
 // demo IdP as the login, real Postgres and Redis.
 
-const CALLBACK = 'http://127.0.0.1:9999/callback';
 let broker: AdminApiHarness & { issuer: string };
-let toolServer: Server;
-let toolUrl: string;
-/** What the tool provider saw at its authorization endpoint. */
-const authorizeRequests: URLSearchParams[] = [];
+let tool: ToolProvider;
 /** Everything the broker logged. */
 const logLines: string[] = [];
-/** What the tool provider saw at its token endpoint. */
-const tokenRequests: URLSearchParams[] = [];
 
 beforeAll(async () => {
-  let handle: (req: never, res: never) => void = () => undefined;
-  toolServer = createServer((req, res) => {
-    const url = new URL(req.url ?? '/', 'http://x');
-    if (url.pathname === '/auth') {
-      authorizeRequests.push(url.searchParams);
-    }
-    if (url.pathname === '/token') {
-      let body = '';
-      req.on('data', (chunk: Buffer) => (body += chunk.toString()));
-      req.on('end', () => tokenRequests.push(new URLSearchParams(body)));
-    }
-    handle(req as never, res as never);
-  });
-  await new Promise<void>((resolve) => toolServer.listen(0, '127.0.0.1', resolve));
-  toolUrl = `http://127.0.0.1:${(toolServer.address() as AddressInfo).port}`;
   broker = await startAuthorizationServer(
     {},
     createLogger(
@@ -60,146 +37,23 @@ beforeAll(async () => {
       }),
     ),
   );
-  const provider = new Provider(toolUrl, {
-    clients: [
-      {
-        client_id: 'tool-app',
-        client_secret: 'tool-secret-0123456789abcdef',
-        redirect_uris: [`${broker.issuer}/connect/callback`],
-        grant_types: [
-          'authorization_code',
-          'refresh_token',
-          'urn:ietf:params:oauth:grant-type:device_code',
-        ],
-        response_types: ['code'],
-      },
-    ],
-    scopes: ['openid', 'repo', 'offline_access'],
-    pkce: { required: () => true },
-    features: { devInteractions: { enabled: false }, deviceFlow: { enabled: true } },
-    // The tool provider's user approves at once: its own login is not what is tested here.
-    interactions: { url: (_ctx, interaction) => `/interaction/${interaction.uid}` },
-    issueRefreshToken: async () => true,
-    findAccount: async (_ctx, sub) => ({
-      accountId: sub,
-      claims: async () => ({ sub, name: 'Tool User' }),
-    }),
-    ttl: {
-      AccessToken: 3600,
-      AuthorizationCode: 60,
-      Grant: 3600,
-      Interaction: 600,
-      Session: 3600,
-      IdToken: 3600,
-      DeviceCode: 600,
-    },
-    jwks: {
-      keys: [
-        {
-          ...(await exportJWK((await generateKeyPair('RS256', { extractable: true })).privateKey)),
-          kid: 'tool',
-        },
-      ],
-    },
-  });
-  const engine = provider.callback();
-  handle = (req: never, res: never) => {
-    const request = req as unknown as import('node:http').IncomingMessage;
-    const match = /^\/interaction\/([^/?]+)/.exec(request.url ?? '');
-    if (match === null) {
-      void engine(req, res);
-      return;
-    }
-    void (async () => {
-      const response = res as unknown as import('node:http').ServerResponse;
-      const details = await provider.interactionDetails(request, response);
-      const grant = new provider.Grant({ accountId: 'tool-user-1', clientId: 'tool-app' });
-      grant.addOIDCScope(String(details.params.scope ?? 'openid'));
-      await provider.interactionFinished(
-        request,
-        response,
-        { login: { accountId: 'tool-user-1' }, consent: { grantId: await grant.save() } },
-        { mergeWithLastSubmission: false },
-      );
-    })();
-  };
-  const created = await call(broker.baseUrl, 'POST', '/admin/v1/providers', {
-    token: ADMIN_TOKEN,
-    body: {
-      name: 'tool',
-      kind: 'oauth2',
-      client_id: 'tool-app',
-      client_secret: 'tool-secret-0123456789abcdef',
-      authorization_endpoint: `${toolUrl}/auth`,
-      token_endpoint: `${toolUrl}/token`,
-      userinfo_endpoint: `${toolUrl}/me`,
-      device_authorization_endpoint: `${toolUrl}/device/auth`,
-      oauth_enabled: true,
-      device_code_enabled: true,
-      scopes: ['openid', 'repo'],
-    },
-  });
-  expect(created.status).toBe(201);
+  tool = await startToolProvider(broker.issuer);
+  await registerToolProvider(broker, tool);
 });
 
 afterAll(async () => {
   await broker?.close();
-  await new Promise((resolve) => toolServer?.close(resolve));
+  await tool?.close();
 });
 
-/** Signs the demo user in through an MCP client's sign-in; returns the browser and an access token. */
-async function signedInUser(): Promise<{
-  agent: BrowserAgent;
-  subject: string;
-  accessToken: string;
-}> {
-  const client = await registerClient(broker.issuer, {
-    redirect_uris: [CALLBACK],
-    token_endpoint_auth_method: 'none',
-    application_type: 'native',
-  });
-  const agent = new BrowserAgent();
-  const { verifier, challenge } = pkcePair();
-  const flow = await authorizeInBrowser(agent, broker.issuer, {
-    clientId: client.json.client_id,
-    redirectUri: CALLBACK,
-    challenge,
-  });
-  const token = await tokenRequest(broker.issuer, {
-    grant_type: 'authorization_code',
-    code: flow.redirect.searchParams.get('code')!,
-    redirect_uri: CALLBACK,
-    code_verifier: verifier,
-    client_id: client.json.client_id,
-  });
-  const accessToken = token.json.access_token as string;
-  return { agent, subject: decodeJwt(accessToken).sub!, accessToken };
-}
+const signedInUser = () => signInThroughMcpClient(broker);
+const disconnect = (subject: string) => disconnectAll(broker, subject);
 
 const resolve = (subject: string, method: Record<string, unknown>) =>
   call(broker.baseUrl, 'POST', '/internal/v1/credentials/resolve', {
     token: INTERNAL_API_TOKEN,
     body: { principal: { subject }, auth_method: method },
   });
-
-/** The demo IdP has one user: tests that need "not connected yet" revoke what earlier ones made. */
-async function disconnect(subject: string): Promise<void> {
-  const listed = await call(broker.baseUrl, 'GET', `/internal/v1/connections?subject=${subject}`, {
-    token: INTERNAL_API_TOKEN,
-  });
-  for (const connection of listed.json.connections ?? listed.json) {
-    if (connection.status !== 'revoked') {
-      await call(
-        broker.baseUrl,
-        'DELETE',
-        `/internal/v1/connections/${connection.id}?subject=${subject}`,
-        {
-          token: INTERNAL_API_TOKEN,
-        },
-      );
-    }
-  }
-}
 
 const postJson = (path: string, body: unknown, accessToken?: string) =>
   call(broker.issuer, 'POST', path, { body, token: accessToken ?? null });
@@ -220,7 +74,7 @@ describe('SPEC-MUST 29: authorization code + PKCE, state bound to the user who s
     const toProvider = await agent.get(link);
     expect(toProvider.status).toBe(303);
     const providerUrl = new URL(toProvider.headers.get('location')!);
-    expect(providerUrl.origin + providerUrl.pathname).toBe(`${toolUrl}/auth`);
+    expect(providerUrl.origin + providerUrl.pathname).toBe(`${tool.url}/auth`);
     expect(providerUrl.searchParams.get('code_challenge_method')).toBe('S256');
     expect(providerUrl.searchParams.get('code_challenge')).toMatch(/^[A-Za-z0-9_-]{43}$/);
     expect(providerUrl.searchParams.get('state')).toMatch(/^[A-Za-z0-9_-]{43}$/);
@@ -234,7 +88,7 @@ describe('SPEC-MUST 29: authorization code + PKCE, state bound to the user who s
     expect(done.response.status).toBe(200);
     expect(await done.response.text()).toContain('Your tool account is connected');
     // The code was exchanged with the verifier and the same redirect_uri (PKCE, RFC 7636 §4.5).
-    const exchange = tokenRequests.at(-1)!;
+    const exchange = tool.tokenRequests.at(-1)!;
     expect(exchange.get('grant_type')).toBe('authorization_code');
     expect(exchange.get('code_verifier')).toMatch(/^[A-Za-z0-9_-]{43,128}$/);
     expect(exchange.get('redirect_uri')).toBe(`${broker.issuer}/connect/callback`);
@@ -399,7 +253,7 @@ describe('seed endpoints: POST /mcp/auth/oauth/authorize, /mcp/auth/oauth/callba
     expect(answer.status).toBe(200);
     expect(answer.json).toMatchObject({
       user_code: expect.any(String),
-      verification_uri: `${toolUrl}/device`,
+      verification_uri: `${tool.url}/device`,
       expires_in: expect.any(Number),
       interval: expect.any(Number),
       instructions: expect.stringContaining('enter code'),
@@ -515,7 +369,7 @@ describe('SPEC-MUST 34: nothing secret in the logs of a connect flow', () => {
       providerToken,
       params.get('code')!,
       params.get('state')!,
-      tokenRequests.at(-1)!.get('code_verifier')!,
+      tool.tokenRequests.at(-1)!.get('code_verifier')!,
       'tool-secret-0123456789abcdef',
       accessToken,
       INTERNAL_API_TOKEN,
