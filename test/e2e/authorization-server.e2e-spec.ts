@@ -308,6 +308,28 @@ describe('SPEC-MUST 21: redirect_uri matched exactly (loopback may vary the port
     expect(registered.json.error_description).toMatch(reason);
   });
 
+  it('SPEC-MUST 28: post-logout redirect URIs follow the same rules (no open redirect after logout)', async () => {
+    const registered = await registerClient(broker.issuer, {
+      redirect_uris: [CALLBACK],
+      post_logout_redirect_uris: ['http://evil.example/x'],
+      application_type: 'native',
+    });
+    expect(registered.status).toBe(400);
+    expect(registered.json.error_description).toMatch(/must use https/);
+  });
+
+  it('the logout confirmation is our page: not frameable, no third-party resources', async () => {
+    const { client_id } = await nativeClient();
+    const { agent } = await login(client_id);
+    const response = await agent.get(`${broker.issuer}/session/end`);
+    expect(response.status).toBe(200);
+    expect(response.headers.get('x-frame-options')).toBe('DENY');
+    expect(response.headers.get('content-security-policy')).toContain("frame-ancestors 'none'");
+    const html = await response.text();
+    expect(html).toContain('Sign out of the MCP gateway?');
+    expect(html).not.toContain('googleapis');
+  });
+
   it('a native app may use a private-use scheme', async () => {
     const registered = await registerClient(broker.issuer, {
       redirect_uris: ['com.example.app:/oauth/callback'],
@@ -554,6 +576,30 @@ describe('SPEC-MUST 24: resource indicators, short-lived JWTs, refresh rotation 
         client_id,
       });
       expect(next.json.error).toBe('invalid_grant');
+    }
+  });
+
+  it('two requests racing with one refresh token (attacker and client): the family is revoked every time', async () => {
+    const { client_id } = await nativeClient();
+    for (let round = 0; round < 10; round += 1) {
+      const { token } = await login(client_id);
+      const form = {
+        grant_type: 'refresh_token',
+        refresh_token: token.json.refresh_token,
+        client_id,
+      };
+      const answers = await Promise.all([
+        tokenRequest(broker.issuer, form),
+        tokenRequest(broker.issuer, form),
+      ]);
+      for (const answer of answers.filter((a) => a.status === 200)) {
+        const next = await tokenRequest(broker.issuer, {
+          grant_type: 'refresh_token',
+          refresh_token: answer.json.refresh_token,
+          client_id,
+        });
+        expect(next.json.error).toBe('invalid_grant');
+      }
     }
   });
 

@@ -6,6 +6,7 @@ import { INTERNAL_API_TOKEN, type AdminApiHarness } from '../support/admin-api.h
 import { startAuthorizationServer } from '../support/authorization-server.harness';
 import { BrowserAgent, readForm } from '../support/browser-agent';
 import { call } from '../support/http';
+import { authorizeInBrowser, pkcePair, registerClient } from '../support/oauth-flow';
 import {
   disconnect as disconnectAll,
   registerToolProvider,
@@ -333,6 +334,19 @@ describe('the connections page: a user lists and revokes their own connections',
       200,
     );
     expect((await agent.get(`${broker.issuer}/connections`)).status).toBe(303);
+    // Signed out of the authorization server too, and the IdP must authenticate again (its own
+    // session does not sign the next person in).
+    const client = await registerClient(broker.issuer, {
+      redirect_uris: ['http://127.0.0.1:9999/callback'],
+      application_type: 'native',
+    });
+    const again = await authorizeInBrowser(agent, broker.issuer, {
+      clientId: client.json.client_id,
+      redirectUri: 'http://127.0.0.1:9999/callback',
+      challenge: pkcePair().challenge,
+    });
+    expect(again.loginShown).toBe(true);
+    expect(again.redirect.searchParams.get('code')).toBeTruthy();
   });
 
   it('without a session the page sends the browser to log in', async () => {

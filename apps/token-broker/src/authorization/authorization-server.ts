@@ -20,8 +20,9 @@ import { OAuthRecordRepository, UserRepository } from '@app/persistence';
 import { isForbiddenAddress } from '@app/provider-flows';
 import { SigningKeyStore } from '@app/vault';
 import { defaultGatewayResource, isGatewayResource } from './gateway-resource';
-import { oauthRecordAdapter } from './oauth-record.adapter';
-import { renderErrorPage } from './pages';
+import { oauthRecordAdapter, recordKey } from './oauth-record.adapter';
+import { readCookie } from './signed-cookie';
+import { PAGE_HEADERS, renderErrorPage, renderLogoutPage, renderMessagePage } from './pages';
 import { DEFAULT_SCOPE, MCP_SCOPES, OIDC_SCOPES } from './scopes';
 
 /** Paths the engine answers on the public listener (everything else is ours or Nest's). */
@@ -51,6 +52,8 @@ export interface AuthorizationServerOutbound {
 
 const LOOPBACK_NAMES = new Set(['localhost', '127.0.0.1', '[::1]']);
 const KEY_WATCH_INTERVAL_MS = 60_000;
+/** The engine's session cookie (its default name). */
+const SESSION_COOKIE = '_session';
 
 /**
  * Whether a Client ID Metadata Document URL may be fetched: a client id is attacker-chosen, so
@@ -163,6 +166,20 @@ export class AuthorizationServer implements OnModuleInit, OnModuleDestroy {
     clearInterval(this.keyWatch);
   }
 
+  /**
+   * Ends the engine's session of this browser (our own sign-out): the record is deleted, so the
+   * next authorization asks for a login again. Returns the `Set-Cookie` values that clear it.
+   */
+  async endBrowserSession(cookieHeader: string | undefined): Promise<string[]> {
+    const value = readCookie(cookieHeader, SESSION_COOKIE);
+    if (value !== undefined) {
+      await new OAuthRecordRepository(this.dataSource).destroy(recordKey('Session', value));
+    }
+    return [SESSION_COOKIE, `${SESSION_COOKIE}.sig`].map(
+      (name) => `${name}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0`,
+    );
+  }
+
   /** Rebuilds the engine when the active or previous signing key changed; returns whether it did. */
   async reloadIfKeysChanged(): Promise<boolean> {
     const keys = await this.signingKeys.privateJwks();
@@ -208,9 +225,12 @@ export class AuthorizationServer implements OnModuleInit, OnModuleDestroy {
       // SPEC-MUST 28 for clients too (DCR and metadata documents alike): redirect URIs are https,
       // http only on a loopback host, custom schemes only for native apps.
       extraClientMetadata: {
-        properties: ['redirect_uris'],
+        properties: ['redirect_uris', 'post_logout_redirect_uris'],
         validator: (_ctx, key, value, metadata) => {
-          if (key === 'redirect_uris' && Array.isArray(value)) {
+          if (
+            (key === 'redirect_uris' || key === 'post_logout_redirect_uris') &&
+            Array.isArray(value)
+          ) {
             for (const uri of value as unknown[]) {
               const problem = redirectUriProblem(
                 String(uri),
@@ -266,20 +286,25 @@ export class AuthorizationServer implements OnModuleInit, OnModuleDestroy {
       clientBasedCORS: (_ctx, origin, client) =>
         client.redirectUris?.some((uri) => safeOrigin(uri) === origin) ?? false,
       renderError: async (ctx, out) => {
-        ctx.type = 'html';
-        ctx.set('cache-control', 'no-store');
-        ctx.set(
-          'content-security-policy',
-          "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'",
-        );
-        ctx.set('x-frame-options', 'DENY');
+        setPageHeaders(ctx);
         ctx.body = renderErrorPage(out.error, out.error_description);
       },
       features: {
         devInteractions: { enabled: false },
         // OIDC RP-initiated logout; also how the engine ends the previous session when another
         // account signs in in the same browser (resume posts to /session/end/confirm).
-        rpInitiatedLogout: { enabled: true },
+        rpInitiatedLogout: {
+          enabled: true,
+          // Our pages (no framing, no third-party fonts) instead of the engine's defaults.
+          logoutSource: async (ctx, form) => {
+            setPageHeaders(ctx);
+            ctx.body = renderLogoutPage(form);
+          },
+          postLogoutSuccessSource: async (ctx) => {
+            setPageHeaders(ctx);
+            ctx.body = renderMessagePage('Signed out', 'You are signed out of the gateway.');
+          },
+        },
         pushedAuthorizationRequests: { enabled: false },
         registration: { enabled: true },
         revocation: { enabled: true },
@@ -394,6 +419,13 @@ export function redirectUriProblem(uri: string, native: boolean): string | undef
   return /^(javascript|data|file|blob|vbscript|about):$/i.test(url.protocol)
     ? 'redirect_uris must not use this scheme'
     : undefined;
+}
+
+/** The headers of our HTML pages (no framing, no caching, no scripts) on an engine response. */
+function setPageHeaders(ctx: KoaContextWithOIDC): void {
+  for (const [name, value] of Object.entries(PAGE_HEADERS)) {
+    ctx.set(name, value);
+  }
 }
 
 function splitList(value: string): string[] {

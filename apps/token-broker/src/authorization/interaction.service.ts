@@ -45,6 +45,8 @@ type PendingLogin = { codeVerifier: string; nonce: string; maxAge?: number } & (
 
 /** Ties a login for the broker's own pages to the browser that started it (login CSRF). */
 const LOGIN_BINDING_COOKIE = '__Host-mcpgw-login';
+/** Set by sign-out: the next login in this browser must authenticate at the IdP again. */
+export const SIGNED_OUT_COOKIE = '__Host-mcpgw-signed-out';
 
 const LOOPBACK = new Set(['localhost', '127.0.0.1', '[::1]']);
 const SUPPORTED_SCOPES = new Set([...Object.keys(MCP_SCOPES), ...Object.keys(OIDC_SCOPES)]);
@@ -201,7 +203,11 @@ export class InteractionService {
         'The login at the identity provider did not complete. Try again.',
       );
     }
-    void reply.header('set-cookie', [this.clearLoginBinding(), this.sessions.issue(user.id)]);
+    void reply.header('set-cookie', [
+      this.clearLoginBinding(),
+      clearCookie(SIGNED_OUT_COOKIE),
+      this.sessions.issue(user.id),
+    ]);
     this.logger.info({ user_id: user.id }, 'user logged in to the broker pages');
     return this.redirect(reply, pending.returnTo);
   }
@@ -241,7 +247,7 @@ export class InteractionService {
       return this.fail(reply, details, 'access_denied', 'login at the identity provider failed');
     }
     // The same browser is now signed in to the broker's own pages (connections) too.
-    void reply.header('set-cookie', this.sessions.issue(user.id));
+    void reply.header('set-cookie', [clearCookie(SIGNED_OUT_COOKIE), this.sessions.issue(user.id)]);
     const described = await this.describe(details);
     this.logger.info({ user_id: user.id, client_id: described.clientId }, 'user logged in');
     if (!pending.consented) {
@@ -256,7 +262,7 @@ export class InteractionService {
   }
 
   private clearLoginBinding(): string {
-    return `${LOGIN_BINDING_COOKIE}=; Path=/; Secure; HttpOnly; SameSite=Lax; Max-Age=0`;
+    return clearCookie(LOGIN_BINDING_COOKIE);
   }
 
   /** Hands back the login only: the engine then asks for this user's consent (our page). */
@@ -293,9 +299,10 @@ export class InteractionService {
       );
     }
     const state = randomToken(32);
+    const forceLogin = signedOut(reply);
     let start;
     try {
-      start = await this.upstream.start(state);
+      start = await this.upstream.start(state, { forceLogin });
     } catch (error) {
       this.logUpstreamError(error, 'upstream login unavailable');
       return this.page(
@@ -310,6 +317,7 @@ export class InteractionService {
       kind: 'session',
       returnTo,
       binding: sha256(binding),
+      ...(forceLogin ? { maxAge: 0 } : {}),
       codeVerifier: start.codeVerifier,
       nonce: start.nonce,
     };
@@ -376,9 +384,14 @@ export class InteractionService {
       );
     }
     const state = randomToken(32);
+    const requested = loginOptions(details);
+    const forceLogin = requested.forceLogin || signedOut(reply);
+    // What the IdP's answer must prove: a fresh login when forced, else the client's max_age.
+    const maxAge = forceLogin ? 0 : requested.maxAge;
+    const options = { forceLogin, ...(maxAge === undefined ? {} : { maxAge }) };
     let start;
     try {
-      start = await this.upstream.start(state, loginOptions(details));
+      start = await this.upstream.start(state, options);
     } catch (error) {
       this.logUpstreamError(error, 'upstream login unavailable');
       return this.fail(
@@ -395,9 +408,7 @@ export class InteractionService {
       consented,
       codeVerifier: start.codeVerifier,
       nonce: start.nonce,
-      ...(loginOptions(details).maxAge === undefined
-        ? {}
-        : { maxAge: loginOptions(details).maxAge }),
+      ...(maxAge === undefined ? {} : { maxAge }),
     };
     await this.savePendingLogin(state, pending);
     return this.redirect(reply, start.url.href);
@@ -640,6 +651,15 @@ function loginOptions(details: Details): { forceLogin: boolean; maxAge?: number 
     forceLogin: promptValues(details).has('login') || maxAge === 0,
     ...(maxAge === undefined ? {} : { maxAge }),
   };
+}
+
+function clearCookie(name: string): string {
+  return `${name}=; Path=/; Secure; HttpOnly; SameSite=Lax; Max-Age=0`;
+}
+
+/** Whether this browser signed out of the broker since its last login. */
+function signedOut(reply: FastifyReply): boolean {
+  return readCookie(reply.request.headers.cookie, SIGNED_OUT_COOKIE) !== undefined;
 }
 
 function sha256(value: string): string {

@@ -4,6 +4,14 @@ import type { Vault } from '@app/crypto';
 import type { OAuthRecordRepository, OAuthRecordRow } from '@app/persistence';
 import { oauthRecordBinding } from '@app/vault';
 
+/** Models whose single use is a security property: a replay revokes the grant. */
+const REPLAYABLE = new Set(['AuthorizationCode', 'RefreshToken']);
+
+/** The row key of an engine record: its model and the SHA-256 of its id. */
+export function recordKey(model: string, id: string): string {
+  return `${model}:${createHash('sha256').update(id).digest('hex')}`;
+}
+
 /**
  * The engine's storage interface (oidc-provider `Adapter`) over Postgres, one class per model.
  * Durable, so a restart loses no client, grant or refresh token. The engine's ids (bearer secrets
@@ -35,7 +43,20 @@ export function oauthRecordAdapter(
     }
 
     async find(id: string): Promise<AdapterPayload | undefined> {
-      return this.open(await records.find(this.key(id)));
+      const payload = this.open(await records.find(this.key(id)));
+      // The engine checks expiry before use, so a used code or refresh token presented after it
+      // expired would only be "not found": a replay all the same, answered like one.
+      if (
+        payload?.consumed !== undefined &&
+        REPLAYABLE.has(this.model) &&
+        typeof payload.exp === 'number' &&
+        payload.exp * 1000 <= Date.now() &&
+        typeof payload.grantId === 'string'
+      ) {
+        await this.revokeByGrantId(payload.grantId);
+        return undefined;
+      }
+      return payload;
     }
 
     async findByUid(uid: string): Promise<AdapterPayload | undefined> {
@@ -54,7 +75,7 @@ export function oauthRecordAdapter(
       // Someone else consumed it between the engine's check and now: a concurrent replay.
       const row = await records.find(key);
       if (row?.grantId) {
-        await records.revokeByGrantId(row.grantId);
+        await this.revokeByGrantId(row.grantId);
       }
       throw new errors.InvalidGrant('grant request is invalid');
     }
@@ -64,11 +85,11 @@ export function oauthRecordAdapter(
     }
 
     revokeByGrantId(grantId: string): Promise<void> {
-      return records.revokeByGrantId(grantId);
+      return records.revokeByGrantId(grantId, recordKey('Grant', grantId));
     }
 
     private key(id: string): string {
-      return `${this.model}:${createHash('sha256').update(id).digest('hex')}`;
+      return recordKey(this.model, id);
     }
 
     private open(row: OAuthRecordRow | undefined): AdapterPayload | undefined {

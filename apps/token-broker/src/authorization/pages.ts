@@ -97,3 +97,16 @@ ${warning}
 </form>`,
   );
 }
+
+/**
+ * The engine's logout confirmation (OIDC RP-initiated logout). `form` is the engine's own hidden
+ * form (id `op.logoutForm`, with its xsrf token); the buttons submit it.
+ */
+export function renderLogoutPage(form: string): string {
+  return renderPage(
+    'Sign out?',
+    `<h1>Sign out of the MCP gateway?</h1>${form}
+<button class="primary" autofocus type="submit" form="op.logoutForm" value="yes" name="logout" id="logout-yes">Yes, sign me out</button>
+<button type="submit" form="op.logoutForm" id="logout-no">No, stay signed in</button>`,
+  );
+}

@@ -103,8 +103,11 @@ export class UpstreamLoginClient {
     };
     if (this.settings.kind === 'oidc') {
       parameters.nonce = nonce;
-      if (options.maxAge !== undefined) {
-        parameters.max_age = String(options.maxAge);
+      // A forced login is also max_age=0: the IdP must then return auth_time, and openid-client
+      // refuses an answer whose authentication is not fresh (not just a session replayed).
+      const maxAge = options.forceLogin === true ? 0 : options.maxAge;
+      if (maxAge !== undefined) {
+        parameters.max_age = String(maxAge);
       }
     }
     if (options.forceLogin === true) {

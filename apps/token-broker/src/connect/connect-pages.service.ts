@@ -5,8 +5,9 @@ import { APP_CONFIG, type TokenBrokerConfig } from '@app/config';
 import { Vault } from '@app/crypto';
 import { LOGGER } from '@app/observability';
 import { AuthorizationCodeFlow, OAuthClientError } from '@app/provider-flows';
+import { AuthorizationServer } from '../authorization/authorization-server';
 import { CsrfTokens } from '../authorization/consent-cookie';
-import { InteractionService } from '../authorization/interaction.service';
+import { InteractionService, SIGNED_OUT_COOKIE } from '../authorization/interaction.service';
 import { escapeHtml, PAGE_HEADERS, renderMessagePage, renderPage } from '../authorization/pages';
 import { ManageConnectionsUseCase } from '../connections/manage-connections.usecase';
 import { ConnectRequestStore } from './connect-requests.store';
@@ -32,6 +33,7 @@ export class ConnectPagesService {
     private readonly flow: AuthorizationCodeFlow,
     private readonly requests: ConnectRequestStore,
     private readonly connections: ManageConnectionsUseCase,
+    private readonly server: AuthorizationServer,
     vault: Vault,
   ) {
     this.csrf = new CsrfTokens(vault.deriveKeys('connections-csrf'));
@@ -64,8 +66,16 @@ export class ConnectPagesService {
         'This connection link was made for another user. Sign in as that user, or run the tool again yourself.',
       );
     }
-    // One link, one flow: a link cannot be replayed to start more (or later) connections.
-    await this.requests.delete(id);
+    // One link, one flow: a link cannot be replayed to start more (or later) connections; of two
+    // opens at once, only the one that takes it goes on.
+    if (!(await this.requests.take(id))) {
+      return this.page(
+        reply,
+        400,
+        'Link expired',
+        'This connection link was already used. Run the tool again to get a new one.',
+      );
+    }
     return this.begin(reply, user, pending.provider, pending.scopes);
   }
 
@@ -171,8 +181,11 @@ export class ConnectPagesService {
       .send();
   }
 
-  /** POST /logout: forgets the broker session of this browser. */
-  logout(request: FastifyRequest, reply: FastifyReply, form: URLSearchParams): void {
+  /**
+   * POST /logout: signs this browser out of the broker: our pages' session and the authorization
+   * server's session (the next sign-in asks for a login at the IdP again).
+   */
+  async logout(request: FastifyRequest, reply: FastifyReply, form: URLSearchParams): Promise<void> {
     const user = this.interactions.sessions.userId(request.headers.cookie);
     if (user === undefined || !this.csrf.verify(user, form.get('csrf'))) {
       return this.page(
@@ -182,7 +195,12 @@ export class ConnectPagesService {
         'The form was not submitted from the connections page.',
       );
     }
-    void reply.header('set-cookie', this.interactions.sessions.clear());
+    void reply.header('set-cookie', [
+      this.interactions.sessions.clear(),
+      ...(await this.server.endBrowserSession(request.headers.cookie)),
+      // The IdP may still have its own session: the next login here must not ride on it.
+      `${SIGNED_OUT_COOKIE}=1; Path=/; Secure; HttpOnly; SameSite=Lax; Max-Age=86400`,
+    ]);
     return this.page(reply, 200, 'Signed out', 'You are signed out of the gateway pages.');
   }
 

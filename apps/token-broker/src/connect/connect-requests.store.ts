@@ -36,8 +36,9 @@ export class ConnectRequestStore {
     return raw === null ? null : (JSON.parse(raw) as ConnectRequest);
   }
 
-  async delete(id: string): Promise<void> {
-    await this.redis.del(this.key(id));
+  /** Removes the request; true only for the one caller that removed it. */
+  async take(id: string): Promise<boolean> {
+    return (await this.redis.del(this.key(id))) === 1;
   }
 
   private key(id: string): string {

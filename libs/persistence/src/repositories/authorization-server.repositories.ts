@@ -74,9 +74,16 @@ export class OAuthRecordRepository {
     await this.dataSource.query('DELETE FROM oauth_records WHERE id = $1', [key]);
   }
 
-  /** Deletes every record issued under a grant (all models): codes, tokens, the grant itself. */
-  async revokeByGrantId(grantId: string): Promise<void> {
-    await this.dataSource.query('DELETE FROM oauth_records WHERE grant_id = $1', [grantId]);
+  /**
+   * Deletes every record issued under a grant (codes, tokens: they carry its id) and the grant
+   * itself (its row `grantKey`), so a token saved a moment later by a concurrent request is
+   * refused too (its grant is gone).
+   */
+  async revokeByGrantId(grantId: string, grantKey: string): Promise<void> {
+    await this.dataSource.query('DELETE FROM oauth_records WHERE grant_id = $1 OR id = $2', [
+      grantId,
+      grantKey,
+    ]);
   }
 
   /** Removes rows expired for more than `graceSeconds`; returns how many. */
