@@ -12,6 +12,7 @@ import {
   registerToolProvider,
   signInThroughMcpClient,
   startToolProvider,
+  TOOL_RESOURCE,
   type ToolProvider,
 } from '../support/tool-provider';
 
@@ -40,6 +41,12 @@ beforeAll(async () => {
   );
   tool = await startToolProvider(broker.issuer);
   await registerToolProvider(broker, tool);
+  await registerToolProvider(broker, tool, {
+    name: 'tool-api',
+    resource: TOOL_RESOURCE,
+    scopes: ['repo'],
+    device_code_enabled: false,
+  });
 });
 
 afterAll(async () => {
@@ -174,6 +181,29 @@ describe('SPEC-MUST 29: authorization code + PKCE, state bound to the user who s
     const replay = await agent.get(callbackUrl);
     expect(replay.status).toBe(400);
     expect(await replay.text()).toContain('expired or was already completed');
+  });
+});
+
+describe('SPEC-MUST 30: RFC 8707 resource where the provider uses one', () => {
+  it('is sent on the authorization and the token request, and the connection is stored', async () => {
+    const { agent, subject, accessToken } = await signedInUser();
+    const started = await postJson(
+      '/mcp/auth/oauth/authorize',
+      { provider: 'tool-api' },
+      accessToken,
+    );
+    expect(started.status).toBe(200);
+    const providerUrl = new URL(started.json.authorization_url as string);
+    expect(providerUrl.searchParams.get('resource')).toBe(TOOL_RESOURCE);
+    const done = await agent.follow(await agent.get(providerUrl.href), providerUrl.href);
+    expect(done.response.status).toBe(200);
+    expect(tool.tokenRequests.at(-1)!.get('resource')).toBe(TOOL_RESOURCE);
+    const injected = await resolve(subject, {
+      type: 'oauth',
+      provider: 'tool-api',
+      scopes: ['repo'],
+    });
+    expect(injected.json.outcome).toBe('inject');
   });
 });
 

@@ -1,13 +1,15 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { decodeJwt, exportJWK, generateKeyPair } from 'jose';
-import Provider from 'oidc-provider';
+import Provider, { errors } from 'oidc-provider';
 import { ADMIN_TOKEN, INTERNAL_API_TOKEN, type AdminApiHarness } from './admin-api.harness';
 import { BrowserAgent } from './browser-agent';
 import { call } from './http';
 import { authorizeInBrowser, pkcePair, registerClient, tokenRequest } from './oauth-flow';
 
 export const TOOL_CLIENT_SECRET = 'tool-secret-0123456789abcdef';
+/** The API the tool provider issues resource-bound tokens for. */
+export const TOOL_RESOURCE = 'https://api.tool.example';
 const MCP_CLIENT_CALLBACK = 'http://127.0.0.1:9999/callback';
 
 export interface ToolProvider {
@@ -61,7 +63,22 @@ export async function startToolProvider(brokerIssuer: string): Promise<ToolProvi
     ],
     scopes: ['openid', 'repo', 'offline_access'],
     pkce: { required: () => true },
-    features: { devInteractions: { enabled: false }, deviceFlow: { enabled: true } },
+    features: {
+      devInteractions: { enabled: false },
+      deviceFlow: { enabled: true },
+      // One API behind it, for RFC 8707 tests: tokens for it carry only `repo`.
+      resourceIndicators: {
+        enabled: true,
+        defaultResource: async () => undefined as never,
+        useGrantedResource: async () => true,
+        getResourceServerInfo: async (_ctx, resource) => {
+          if (resource !== TOOL_RESOURCE) {
+            throw new errors.InvalidTarget();
+          }
+          return { scope: 'repo', audience: TOOL_RESOURCE, accessTokenFormat: 'opaque' };
+        },
+      },
+    },
     interactions: { url: (_ctx, interaction) => `/interaction/${interaction.uid}` },
     issueRefreshToken: async () => true,
     findAccount: async (_ctx, sub) => ({
@@ -91,6 +108,9 @@ export async function startToolProvider(brokerIssuer: string): Promise<ToolProvi
     const details = await provider.interactionDetails(req, res);
     const grant = new provider.Grant({ accountId: 'tool-user-1', clientId: 'tool-app' });
     grant.addOIDCScope(String(details.params.scope ?? 'openid'));
+    if (typeof details.params.resource === 'string') {
+      grant.addResourceScope(details.params.resource, 'repo');
+    }
     await provider.interactionFinished(
       req,
       res,
@@ -122,10 +142,11 @@ export async function startToolProvider(brokerIssuer: string): Promise<ToolProvi
   };
 }
 
-/** Configures the tool provider at the broker as provider `tool` (admin API). */
+/** Configures the tool provider at the broker as provider `tool` (admin API; `overrides` too). */
 export async function registerToolProvider(
   broker: AdminApiHarness,
   tool: ToolProvider,
+  overrides: Record<string, unknown> = {},
 ): Promise<void> {
   const created = await call(broker.baseUrl, 'POST', '/admin/v1/providers', {
     token: ADMIN_TOKEN,
@@ -141,6 +162,7 @@ export async function registerToolProvider(
       oauth_enabled: true,
       device_code_enabled: true,
       scopes: ['openid', 'repo'],
+      ...overrides,
     },
   });
   if (created.status !== 201) {
