@@ -1040,23 +1040,27 @@ describe('SPEC-MUST 26: consent per user per client, before the upstream IdP', (
   });
 });
 
+/** A new client's authorization in `agent` up to the consent Allow: the IdP URL it redirects to. */
+async function allowUntilIdp(agent: BrowserAgent): Promise<URL> {
+  const { client_id } = await nativeClient();
+  const url = authorizeUrl(broker.issuer, {
+    clientId: client_id,
+    redirectUri: CALLBACK,
+    challenge: pkcePair().challenge,
+  });
+  const { response, url: pageUrl } = await agent.follow(await agent.get(url), url);
+  const form = readForm(await response.text());
+  const posted = await agent.postForm(new URL(form.action, pageUrl).href, {
+    ...form.fields,
+    decision: 'allow',
+  });
+  return new URL(posted.headers.get('location')!);
+}
+
 describe('SPEC-MUST 27: the upstream state is random, single-use, short-lived, matched exactly', () => {
   it('is stored in Redis for at most 10 minutes and a replayed or forged callback is refused', async () => {
-    const { client_id } = await nativeClient();
     const agent = new BrowserAgent();
-    const { challenge } = pkcePair();
-    const url = authorizeUrl(broker.issuer, {
-      clientId: client_id,
-      redirectUri: CALLBACK,
-      challenge,
-    });
-    const { response, url: pageUrl } = await agent.follow(await agent.get(url), url);
-    const form = readForm(await response.text());
-    const posted = await agent.postForm(new URL(form.action, pageUrl).href, {
-      ...form.fields,
-      decision: 'allow',
-    });
-    const idpUrl = new URL(posted.headers.get('location')!);
+    const idpUrl = await allowUntilIdp(agent);
     const state = idpUrl.searchParams.get('state')!;
     expect(state).toMatch(/^[A-Za-z0-9_-]{43,}$/);
     expect(idpUrl.searchParams.get('code_challenge_method')).toBe('S256');
@@ -1108,21 +1112,7 @@ describe('SPEC-MUST 27: the upstream state is random, single-use, short-lived, m
   });
 
   it('a callback completed in another browser is refused', async () => {
-    const { client_id } = await nativeClient();
-    const victim = new BrowserAgent();
-    const { challenge } = pkcePair();
-    const url = authorizeUrl(broker.issuer, {
-      clientId: client_id,
-      redirectUri: CALLBACK,
-      challenge,
-    });
-    const { response, url: pageUrl } = await victim.follow(await victim.get(url), url);
-    const form = readForm(await response.text());
-    const posted = await victim.postForm(new URL(form.action, pageUrl).href, {
-      ...form.fields,
-      decision: 'allow',
-    });
-    const state = new URL(posted.headers.get('location')!).searchParams.get('state')!;
+    const state = (await allowUntilIdp(new BrowserAgent())).searchParams.get('state')!;
     const attacker = new BrowserAgent();
     const callback = `${broker.issuer}/login/callback?code=abc&state=${state}`;
     const answer = await attacker.follow(await attacker.get(callback), callback);
