@@ -37,6 +37,8 @@ export async function startAuthorizationServer(
       GATEWAY_PUBLIC_URL: GATEWAY_URL,
       DEMO_IDP_ENABLED: 'true',
       DEMO_IDP_PASSWORD: DEMO_PASSWORD,
+      // Every test registers its own clients from one address; the limit has its own test.
+      AS_REGISTRATIONS_PER_HOUR: '100000',
       ...overrides,
     },
     logger,

@@ -129,6 +129,8 @@ export const tokenBrokerSchema = commonSchema
     AS_ADMIN_EMAILS: z.string().default(''),
     /** Client ids (confidential clients) allowed to introspect any token (RFC 7662); others only their own. */
     AS_INTROSPECTION_CLIENTS: z.string().default(''),
+    /** Dynamic client registrations accepted per client address per hour (open registration). */
+    AS_REGISTRATIONS_PER_HOUR: z.coerce.number().int().min(1).max(100_000).default(60),
     /** Lifetime of the access tokens we issue to MCP clients. */
     AS_ACCESS_TOKEN_TTL_SECONDS: z.coerce.number().int().min(60).max(3600).default(600),
     /** Lifetime of a refresh token (each use rotates it and restarts the clock). */

@@ -12,9 +12,12 @@ export function forwardToEngine(
   paths: string[],
   handler: (req: IncomingMessage, res: ServerResponse) => void,
   issuer: string,
+  /** Plugins for this scope only (e.g. a rate limit), registered before the routes. */
+  setup?: (scope: FastifyInstance) => Promise<void>,
 ): void {
   const { host, protocol } = new URL(issuer);
   void fastify.register(async (scope) => {
+    await setup?.(scope);
     scope.removeAllContentTypeParsers();
     scope.addContentTypeParser('*', (_request, _payload, done) => done(null));
     for (const path of paths) {

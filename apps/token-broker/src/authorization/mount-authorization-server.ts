@@ -1,4 +1,6 @@
+import rateLimit from '@fastify/rate-limit';
 import type { FastifyInstance } from 'fastify';
+import type Redis from 'ioredis';
 import type { TokenBrokerConfig } from '@app/config';
 import type { Vault } from '@app/crypto';
 import { AuthorizationServer, ENGINE_ROUTES, INTERACTION_PATH } from './authorization-server';
@@ -19,6 +21,7 @@ const FORM_LIMIT_BYTES = 4096;
 export function mountAuthorizationServer(
   fastify: FastifyInstance,
   deps: {
+    redis: Redis;
     connect: ConnectPagesService;
     config: TokenBrokerConfig;
     server: AuthorizationServer;
@@ -37,8 +40,6 @@ export function mountAuthorizationServer(
       `${ENGINE_ROUTES.authorization}/:uid`,
       ENGINE_ROUTES.token,
       ENGINE_ROUTES.jwks,
-      ENGINE_ROUTES.registration,
-      `${ENGINE_ROUTES.registration}/:clientId`,
       ENGINE_ROUTES.revocation,
       ENGINE_ROUTES.introspection,
       ENGINE_ROUTES.userinfo,
@@ -48,6 +49,52 @@ export function mountAuthorizationServer(
     ],
     engine,
     deps.config.BROKER_PUBLIC_URL,
+  );
+  // Open registration (RFC 7591), limited per client address: every registration is a row kept.
+  forwardToEngine(
+    fastify,
+    [ENGINE_ROUTES.registration, `${ENGINE_ROUTES.registration}/:clientId`],
+    engine,
+    deps.config.BROKER_PUBLIC_URL,
+    async (scope) => {
+      await scope.register(rateLimit, {
+        max: deps.config.AS_REGISTRATIONS_PER_HOUR,
+        timeWindow: 3_600_000,
+        redis: deps.redis,
+        nameSpace: `${deps.config.REDIS_KEY_PREFIX}rate-limit:register:`,
+        // Abuse control, not access control: a Redis outage does not stop registrations.
+        skipOnError: true,
+        errorResponseBuilder: (_request, context) => ({
+          statusCode: 429,
+          error: 'temporarily_unavailable',
+          error_description: `too many client registrations from this address; retry in ${Math.ceil(context.ttl / 1000)} s`,
+        }),
+      });
+      // The limit's answer as built above (OAuth style), not reshaped by the app's error handler.
+      scope.setErrorHandler(
+        (
+          error: Error & { statusCode?: number; error?: string; error_description?: string },
+          _request,
+          reply,
+        ) => {
+          const status =
+            error.statusCode !== undefined && error.statusCode >= 400 && error.statusCode < 500
+              ? error.statusCode
+              : 500;
+          void reply
+            .code(status)
+            .header('cache-control', 'no-store')
+            .send(
+              status === 500
+                ? { error: 'server_error', error_description: 'An internal error occurred.' }
+                : {
+                    error: error.error ?? 'invalid_request',
+                    error_description: error.error_description ?? error.message,
+                  },
+            );
+        },
+      );
+    },
   );
   void fastify.register(async (scope) => {
     scope.setErrorHandler((error: Error & { statusCode?: number }, request, reply) => {

@@ -2,7 +2,9 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { Logger } from 'pino';
 import type { TokenBrokerConfig } from '@app/config';
 import { createHttpApp, type MetricsService } from '@app/observability';
+import type Redis from 'ioredis';
 import { Vault } from '@app/crypto';
+import { REDIS } from '@app/redis';
 import { AuthorizationServer } from '../authorization/authorization-server';
 import { InteractionService } from '../authorization/interaction.service';
 import { mountAuthorizationServer } from '../authorization/mount-authorization-server';
@@ -27,6 +29,7 @@ export async function createPublicApp(
     server: app.get(AuthorizationServer),
     interactions: app.get(InteractionService),
     connect: app.get(ConnectPagesService),
+    redis: app.get<Redis>(REDIS),
     vault: app.get(Vault),
   });
   return app;
