@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { guardedFetch } from './ssrf-guard';
 import type Redis from 'ioredis';
 import { createCodeVerifier, randomToken, s256Challenge, Vault } from '@app/crypto';
 import type { ConnectionEntity, ConnectionRepository, ProviderRepository } from '@app/persistence';
@@ -203,7 +204,7 @@ async function fetchUserInfo(
   accessToken: string,
 ): Promise<CodeAuthorizationResult['userInfo']> {
   try {
-    const response = await fetch(endpoint, {
+    const response = await guardedFetch(endpoint, {
       headers: {
         authorization: `Bearer ${accessToken}`,
         accept: 'application/json',

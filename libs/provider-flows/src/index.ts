@@ -24,7 +24,12 @@ export {
 } from './poll-device-authorization.usecase';
 export { providerClient, resolveProviderClient, type ProviderClient } from './provider-client';
 export { ProviderMetadataResolver } from './provider-metadata.resolver';
-export { assertFetchable, isForbiddenAddress } from './ssrf-guard';
+export {
+  assertFetchable,
+  createGuardedDispatcher,
+  guardedFetch,
+  isForbiddenAddress,
+} from './ssrf-guard';
 export {
   StartDeviceAuthorizationUseCase,
   type DeviceAuthorizationRemedy,

@@ -1,6 +1,6 @@
 import { OAuthClientError } from './oauth-client.error';
 import { ENDPOINT_NAMES, type ProviderEndpoints } from './provider-endpoints';
-import { assertFetchable } from './ssrf-guard';
+import { assertFetchable, guardedFetch } from './ssrf-guard';
 import { readBoundedText } from './token-endpoint.client';
 
 const MAX_METADATA_BYTES = 256 * 1024;
@@ -61,7 +61,7 @@ export class ProviderMetadataResolver {
     await assertFetchable(url);
     let response: Response;
     try {
-      response = await fetch(url, {
+      response = await guardedFetch(url, {
         headers: { accept: 'application/json' },
         redirect: 'error',
         signal: AbortSignal.timeout(TIMEOUT_MS),

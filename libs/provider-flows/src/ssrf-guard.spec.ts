@@ -1,4 +1,11 @@
-import { assertFetchable, isForbiddenAddress } from './ssrf-guard';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import {
+  assertFetchable,
+  createGuardedDispatcher,
+  guardedFetch,
+  isForbiddenAddress,
+} from './ssrf-guard';
 
 describe('SSRF guard for provider URLs (SPEC-MUST 32)', () => {
   it.each([
@@ -45,5 +52,53 @@ describe('SSRF guard for provider URLs (SPEC-MUST 32)', () => {
       code: 'bad_response',
     });
     await expect(assertFetchable('http://127.0.0.1:9999/x')).resolves.toBeInstanceOf(URL);
+  });
+});
+
+describe('SPEC-MUST 32: the address connected to is the address checked (no DNS rebinding)', () => {
+  let server: Server;
+  let port: number;
+  let hits = 0;
+  beforeAll(async () => {
+    server = createServer((_req, res) => {
+      hits += 1;
+      res.end('{}');
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    port = (server.address() as AddressInfo).port;
+  });
+  afterAll(async () => {
+    await new Promise((resolve) => server.close(resolve));
+  });
+
+  // A public-looking name whose DNS answer (at connect time) is loopback: what a rebinding does.
+  const rebinding = createGuardedDispatcher((hostname, _options, callback) =>
+    callback(null, [
+      { address: hostname === 'ok.example.test' ? '93.184.216.34' : '127.0.0.1', family: 4 },
+    ]),
+  );
+
+  it('refuses to connect when the name resolves to a forbidden address, sending nothing', async () => {
+    const before = hits;
+    await expect(
+      guardedFetch(`http://rebind.example.test:${port}/token`, { method: 'POST' }, rebinding),
+    ).rejects.toThrow();
+    expect(hits).toBe(before);
+  });
+
+  it('refuses a forbidden literal address before connecting', async () => {
+    await expect(guardedFetch('https://169.254.169.254/latest', {})).rejects.toThrow(
+      /may not call/,
+    );
+    await expect(guardedFetch('https://[::ffff:a9fe:a9fe]/latest', {})).rejects.toThrow(
+      /may not call/,
+    );
+  });
+
+  it('lets a loopback name through (local development)', async () => {
+    const response = await guardedFetch(`http://localhost:${port}/`, {});
+    expect(response.status).toBe(200);
+    const literal = await guardedFetch(`http://127.0.0.1:${port}/`, {});
+    expect(literal.status).toBe(200);
   });
 });

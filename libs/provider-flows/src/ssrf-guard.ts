@@ -1,5 +1,7 @@
+import { lookup as dnsLookup, type LookupAddress, type LookupAllOptions } from 'node:dns';
 import { lookup } from 'node:dns/promises';
 import { BlockList, isIP } from 'node:net';
+import { Agent } from 'undici';
 import { OAuthClientError } from './oauth-client.error';
 
 // Addresses a URL configured by an operator must never make the broker call (SSRF): private,
@@ -58,8 +60,8 @@ export function isForbiddenAddress(address: string): boolean {
  * Checks a URL before the broker fetches it: HTTPS, and every address its host resolves to is
  * public. A URL whose host is literally a loopback name (local development, as the admin API
  * allows for endpoints) may be plain HTTP and loopback; a public name resolving to a private or
- * loopback address is refused. DNS can change between this check and the connection (rebinding);
- * pinning the checked address needs a custom dispatcher and is not done yet.
+ * loopback address is refused. DNS can change between this check and the connection (rebinding):
+ * the connection itself goes through {@link guardedFetch}, which checks the address it connects to.
  */
 export async function assertFetchable(target: string): Promise<URL> {
   const url = new URL(target);
@@ -88,4 +90,74 @@ export async function assertFetchable(target: string): Promise<URL> {
     );
   }
   return url;
+}
+
+type Resolve = (
+  hostname: string,
+  options: LookupAllOptions,
+  callback: (error: NodeJS.ErrnoException | null, addresses: LookupAddress[]) => void,
+) => void;
+
+/**
+ * A `lookup` for the sockets the broker opens to providers: resolves, and refuses a name any of
+ * whose addresses is forbidden, so the address checked is the address connected to (no DNS
+ * rebinding between a check and the connection). Loopback names pass (local development).
+ */
+export function guardedLookup(resolve: Resolve = dnsLookup as unknown as Resolve) {
+  return (
+    hostname: string,
+    options: { all?: boolean },
+    callback: (error: Error | null, address: string | LookupAddress[], family?: number) => void,
+  ): void => {
+    resolve(hostname, { all: true, verbatim: true }, (error, addresses) => {
+      if (error) {
+        callback(error, []);
+        return;
+      }
+      if (
+        !LOOPBACK_NAMES.has(hostname) &&
+        (addresses.length === 0 || addresses.some((a) => isForbiddenAddress(a.address)))
+      ) {
+        callback(
+          Object.assign(new Error(`${hostname} resolves to an address the broker may not call`), {
+            code: 'EADDRNOTALLOWED',
+          }),
+          [],
+        );
+        return;
+      }
+      if (options.all === true) {
+        callback(null, addresses);
+      } else {
+        callback(null, addresses[0]!.address, addresses[0]!.family);
+      }
+    });
+  };
+}
+
+/** An undici dispatcher whose connections pass {@link guardedLookup}. */
+export function createGuardedDispatcher(resolve?: Resolve): Agent {
+  return new Agent({ connect: { lookup: guardedLookup(resolve) as never } });
+}
+
+const providerDispatcher = createGuardedDispatcher();
+
+/**
+ * `fetch` for every call to a provider (token, discovery, userinfo, revocation): a literal IP
+ * address must be public (unless loopback, for development), and a name must resolve only to public
+ * addresses at the moment of connecting.
+ *
+ * @throws OAuthClientError `unreachable` for a forbidden literal address (nothing is sent)
+ */
+export async function guardedFetch(
+  url: string,
+  init: RequestInit,
+  dispatcher: Agent = providerDispatcher,
+): Promise<Response> {
+  const { hostname } = new URL(url);
+  const literal = hostname.replace(/^\[|\]$/g, '');
+  if (isIP(literal) !== 0 && !LOOPBACK_NAMES.has(hostname) && isForbiddenAddress(literal)) {
+    throw new OAuthClientError('unreachable', `${hostname} is an address the broker may not call`);
+  }
+  return fetch(url, { ...init, dispatcher } as RequestInit);
 }

@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { guardedFetch } from './ssrf-guard';
 import { OAuthClientError } from './oauth-client.error';
 
 export interface TokenResponse {
@@ -81,7 +82,7 @@ export class TokenEndpointClient {
     const host = new URL(url).host;
     let response: Response;
     try {
-      response = await fetch(url, {
+      response = await guardedFetch(url, {
         method: 'POST',
         headers,
         body: new URLSearchParams(fields).toString(),
