@@ -100,11 +100,33 @@ export class ProviderMetadataResolver {
         name !== 'issuer' &&
         typeof value === 'string' &&
         value.length <= 2048 &&
-        URL.canParse(value)
+        acceptableEndpoint(value, issuer)
       ) {
         endpoints[name] = value;
       }
     }
     return endpoints;
   }
+}
+
+const LOOPBACK = new Set(['localhost', '127.0.0.1', '[::1]']);
+
+/**
+ * An endpoint a discovery document may name: https without credentials or fragment; plain http or
+ * a loopback host only when the issuer itself is on loopback (local development). The document
+ * must not steer secrets to a local service or over plain HTTP.
+ */
+export function acceptableEndpoint(value: string, issuer: string): boolean {
+  if (!URL.canParse(value)) {
+    return false;
+  }
+  const url = new URL(value);
+  const localIssuer = LOOPBACK.has(new URL(issuer).hostname);
+  if (url.username !== '' || url.password !== '' || url.hash !== '') {
+    return false;
+  }
+  if (LOOPBACK.has(url.hostname)) {
+    return localIssuer;
+  }
+  return url.protocol === 'https:';
 }

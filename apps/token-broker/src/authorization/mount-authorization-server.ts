@@ -10,6 +10,30 @@ import { forwardToEngine } from './forward-to-engine';
 import { InteractionService, LOGIN_CALLBACK_PATH } from './interaction.service';
 import { PAGE_HEADERS, renderMessagePage } from './pages';
 
+/**
+ * The unit a client address is counted by: an IPv4 address (IPv4-mapped IPv6 included), or the
+ * /64 of an IPv6 address (one host usually holds a whole /64).
+ */
+export function clientNetwork(ip: string): string {
+  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(ip);
+  if (mapped !== null) {
+    return mapped[1]!;
+  }
+  if (!ip.includes(':')) {
+    return ip;
+  }
+  const [head = '', tail = ''] = ip.toLowerCase().split('::');
+  const left = head === '' ? [] : head.split(':');
+  const right = tail === '' ? [] : tail.split(':');
+  const groups = ip.includes('::')
+    ? [...left, ...Array<string>(8 - left.length - right.length).fill('0'), ...right]
+    : left;
+  return `${groups
+    .slice(0, 4)
+    .map((group) => group.replace(/^0+(?=.)/, ''))
+    .join(':')}::/64`;
+}
+
 /** Consent forms are tiny; anything bigger is refused with 413 before it is read. */
 const FORM_LIMIT_BYTES = 4096;
 
@@ -59,6 +83,9 @@ export function mountAuthorizationServer(
     async (scope) => {
       await scope.register(rateLimit, {
         max: deps.config.AS_REGISTRATIONS_PER_HOUR,
+        // Registrations only: a client reading its own record is not counted.
+        allowList: (request) => request.method !== 'POST',
+        keyGenerator: (request) => clientNetwork(request.ip),
         timeWindow: 3_600_000,
         redis: deps.redis,
         nameSpace: `${deps.config.REDIS_KEY_PREFIX}rate-limit:register:`,
