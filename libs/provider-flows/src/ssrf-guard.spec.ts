@@ -21,6 +21,8 @@ describe('SSRF guard for provider URLs (SPEC-MUST 32)', () => {
     '::',
     'fd00::1',
     'fe80::1',
+    '::7f00:1',
+    '2002:a9fe:a9fe::1',
     '::ffff:10.0.0.1',
     '::ffff:a00:1',
     'not-an-ip',
