@@ -115,7 +115,7 @@ export class InteractionService {
       const accountId = details.session?.accountId;
       const user = accountId === undefined ? undefined : await this.users.findById(accountId);
       if (user === undefined) {
-        return this.fail(reply, details, 'login_required', 'the session has no user');
+        return this.fail(reply, 'login_required', 'the session has no user');
       }
       const remembered = await this.consents.scopesFor(user.id, request_.clientId);
       const wanted = this.allowedScopes(user, request_.scopes);
@@ -124,7 +124,7 @@ export class InteractionService {
       }
       return this.renderConsent(reply, details, request_, user.email ?? user.name ?? undefined);
     }
-    return this.fail(reply, details, 'interaction_required', 'unsupported prompt');
+    return this.fail(reply, 'interaction_required', 'unsupported prompt');
   }
 
   /** POST /interaction/:uid/consent */
@@ -148,7 +148,7 @@ export class InteractionService {
     }
     const decision = form.get('decision');
     if (decision !== 'allow') {
-      return this.fail(reply, details, 'access_denied', 'the user denied the request');
+      return this.fail(reply, 'access_denied', 'the user denied the request');
     }
     const described = await this.describe(details);
     void reply.header(
@@ -161,7 +161,7 @@ export class InteractionService {
     const accountId = details.session?.accountId;
     const user = accountId === undefined ? undefined : await this.users.findById(accountId);
     if (user === undefined) {
-      return this.fail(reply, details, 'login_required', 'the session has no user');
+      return this.fail(reply, 'login_required', 'the session has no user');
     }
     return this.finish(reply, details, user, described);
   }
@@ -244,7 +244,7 @@ export class InteractionService {
     }
     const user = await this.upstreamIdentity(url, state, pending);
     if (user === undefined) {
-      return this.fail(reply, details, 'access_denied', 'login at the identity provider failed');
+      return this.fail(reply, 'access_denied', 'login at the identity provider failed');
     }
     // The same browser is now signed in to the broker's own pages (connections) too.
     void reply.header('set-cookie', [clearCookie(SIGNED_OUT_COOKIE), this.sessions.issue(user.id)]);
@@ -376,12 +376,7 @@ export class InteractionService {
     consented: boolean,
   ): Promise<void> {
     if (this.upstream === undefined) {
-      return this.fail(
-        reply,
-        details,
-        'temporarily_unavailable',
-        'login is not configured on this gateway',
-      );
+      return this.fail(reply, 'temporarily_unavailable', 'login is not configured on this gateway');
     }
     const state = randomToken(32);
     const requested = loginOptions(details);
@@ -396,7 +391,6 @@ export class InteractionService {
       this.logUpstreamError(error, 'upstream login unavailable');
       return this.fail(
         reply,
-        details,
         'temporarily_unavailable',
         'the identity provider could not be reached',
       );
@@ -457,7 +451,6 @@ export class InteractionService {
       // Refused rather than silently narrowed: the engine would keep asking for the missing scope.
       return this.fail(
         reply,
-        details,
         'invalid_scope',
         'the mcp:admin scopes are granted to administrators only',
       );
@@ -496,19 +489,13 @@ export class InteractionService {
   }
 
   /** Ends the authorization request with an OAuth error sent to the client (with `iss`). */
-  private async fail(
-    reply: FastifyReply,
-    details: Details,
-    error: string,
-    description: string,
-  ): Promise<void> {
+  private async fail(reply: FastifyReply, error: string, description: string): Promise<void> {
     const target = await this.server.provider.interactionResult(
       request(reply),
       reply.raw,
       { error, error_description: description },
       { mergeWithLastSubmission: false },
     );
-    void details;
     return this.redirect(reply, target);
   }
 
