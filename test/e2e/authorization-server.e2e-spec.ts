@@ -131,6 +131,30 @@ async function login(
   return { flow, token, code: code!, verifier, state, agent };
 }
 
+/** A refresh-token grant of a public client. */
+function refresh(clientId: string, refreshToken: string) {
+  return tokenRequest(broker.issuer, {
+    grant_type: 'refresh_token',
+    refresh_token: refreshToken,
+    client_id: clientId,
+  });
+}
+
+/**
+ * Presents one refresh token `times` at once; whichever requests won, the token each got must be
+ * dead (reuse revoked the family). Returns the winners.
+ */
+async function raceRefresh(clientId: string, refreshToken: string, times: number) {
+  const answers = await Promise.all(
+    Array.from({ length: times }, () => refresh(clientId, refreshToken)),
+  );
+  const won = answers.filter((a) => a.status === 200);
+  for (const answer of won) {
+    expect((await refresh(clientId, answer.json.refresh_token)).json.error).toBe('invalid_grant');
+  }
+  return won;
+}
+
 /** Starts an authorization request and returns the first page or error redirect the browser sees. */
 async function startAuthorization(agent: BrowserAgent, url: string) {
   return agent.follow(await agent.get(url), url, (u) => u.port === '9999');
@@ -392,12 +416,8 @@ describe('SPEC-MUST 23: token endpoint', () => {
     const won = answers.filter((a) => a.status === 200);
     expect(won).toHaveLength(1);
     expect(answers.filter((a) => a.json.error === 'invalid_grant')).toHaveLength(7);
-    const refresh = await tokenRequest(broker.issuer, {
-      grant_type: 'refresh_token',
-      refresh_token: won[0]!.json.refresh_token,
-      client_id,
-    });
-    expect(refresh.json.error).toBe('invalid_grant');
+    const refreshed = await refresh(client_id, won[0]!.json.refresh_token);
+    expect(refreshed.json.error).toBe('invalid_grant');
   });
 
   it('an authorization code is single-use: a replay fails and revokes what the code issued', async () => {
@@ -412,13 +432,9 @@ describe('SPEC-MUST 23: token endpoint', () => {
     });
     expect(replay.status).toBe(400);
     expect(replay.json.error).toBe('invalid_grant');
-    const refresh = await tokenRequest(broker.issuer, {
-      grant_type: 'refresh_token',
-      refresh_token: token.json.refresh_token,
-      client_id,
-    });
-    expect(refresh.status).toBe(400);
-    expect(refresh.json.error).toBe('invalid_grant');
+    const refreshed = await refresh(client_id, token.json.refresh_token);
+    expect(refreshed.status).toBe(400);
+    expect(refreshed.json.error).toBe('invalid_grant');
   });
 
   it('a wrong code_verifier or redirect_uri is invalid_grant', async () => {
@@ -539,19 +555,11 @@ describe('SPEC-MUST 24: resource indicators, short-lived JWTs, refresh rotation 
     expect(decodeJwt(rotated.json.access_token).aud).toBe(`${GATEWAY_URL}/mcp`);
     const second = rotated.json.refresh_token as string;
 
-    const reuse = await tokenRequest(broker.issuer, {
-      grant_type: 'refresh_token',
-      refresh_token: first,
-      client_id,
-    });
+    const reuse = await refresh(client_id, first);
     expect(reuse.status).toBe(400);
     expect(reuse.json.error).toBe('invalid_grant');
     // The newest token of the family is gone too.
-    const afterReuse = await tokenRequest(broker.issuer, {
-      grant_type: 'refresh_token',
-      refresh_token: second,
-      client_id,
-    });
+    const afterReuse = await refresh(client_id, second);
     expect(afterReuse.status).toBe(400);
     expect(afterReuse.json.error).toBe('invalid_grant');
   });
@@ -559,47 +567,15 @@ describe('SPEC-MUST 24: resource indicators, short-lived JWTs, refresh rotation 
   it('a refresh token presented several times at once rotates once and the family is revoked', async () => {
     const { client_id } = await nativeClient();
     const { token } = await login(client_id);
-    const form = {
-      grant_type: 'refresh_token',
-      refresh_token: token.json.refresh_token,
-      client_id,
-    };
-    const answers = await Promise.all(
-      Array.from({ length: 8 }, () => tokenRequest(broker.issuer, form)),
-    );
-    const won = answers.filter((a) => a.status === 200);
+    const won = await raceRefresh(client_id, token.json.refresh_token, 8);
     expect(won.length).toBeLessThanOrEqual(1);
-    for (const answer of won) {
-      const next = await tokenRequest(broker.issuer, {
-        grant_type: 'refresh_token',
-        refresh_token: answer.json.refresh_token,
-        client_id,
-      });
-      expect(next.json.error).toBe('invalid_grant');
-    }
   });
 
   it('two requests racing with one refresh token (attacker and client): the family is revoked every time', async () => {
     const { client_id } = await nativeClient();
     for (let round = 0; round < 10; round += 1) {
       const { token } = await login(client_id);
-      const form = {
-        grant_type: 'refresh_token',
-        refresh_token: token.json.refresh_token,
-        client_id,
-      };
-      const answers = await Promise.all([
-        tokenRequest(broker.issuer, form),
-        tokenRequest(broker.issuer, form),
-      ]);
-      for (const answer of answers.filter((a) => a.status === 200)) {
-        const next = await tokenRequest(broker.issuer, {
-          grant_type: 'refresh_token',
-          refresh_token: answer.json.refresh_token,
-          client_id,
-        });
-        expect(next.json.error).toBe('invalid_grant');
-      }
+      await raceRefresh(client_id, token.json.refresh_token, 2);
     }
   });
 
@@ -607,11 +583,7 @@ describe('SPEC-MUST 24: resource indicators, short-lived JWTs, refresh rotation 
     const { client_id } = await nativeClient();
     const { token } = await login(client_id);
     await broker.database.query(`DELETE FROM oauth_records WHERE model = 'Session'`);
-    const refreshed = await tokenRequest(broker.issuer, {
-      grant_type: 'refresh_token',
-      refresh_token: token.json.refresh_token,
-      client_id,
-    });
+    const refreshed = await refresh(client_id, token.json.refresh_token);
     expect(refreshed.status).toBe(200);
   });
 
@@ -628,12 +600,8 @@ describe('SPEC-MUST 24: resource indicators, short-lived JWTs, refresh rotation 
       }).toString(),
     });
     expect(revoke.status).toBe(200);
-    const refresh = await tokenRequest(broker.issuer, {
-      grant_type: 'refresh_token',
-      refresh_token: token.json.refresh_token,
-      client_id,
-    });
-    expect(refresh.json.error).toBe('invalid_grant');
+    const refreshed = await refresh(client_id, token.json.refresh_token);
+    expect(refreshed.json.error).toBe('invalid_grant');
   });
 
   it('RFC 7662: introspection is for authenticated callers only', async () => {
