@@ -1,7 +1,7 @@
 #!/usr/bin/env node
-// Before `jest`: checks that the Postgres and Redis the integration tests use are reachable (and
-// that Chromium is installed), and
-// says so in one line (with how to start them) instead of a stack trace from deep inside a test.
+// Before `jest`: checks that the Postgres and Redis the integration tests use are reachable and
+// that the browser tests have a Chromium (unpacking the one `npm ci` brought, once, before Jest's
+// workers start), and says so in one line instead of a stack trace from deep inside a test.
 const net = require('node:net');
 
 const targets = [
@@ -45,11 +45,13 @@ function reachable(host, port) {
       console.error(`npm test: ${target.name} is not reachable at ${host}:${port}; start it with: ${target.start}`);
     }
   }
-  // The consent-page tests drive a real browser.
-  const chromium = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
-  if (!require('node:fs').existsSync(chromium)) {
+  // The consent and connect page tests drive a real browser.
+  try {
+    const { resolveChromium } = await import('./chromium-path.mjs');
+    await resolveChromium();
+  } catch (error) {
     failed = true;
-    console.error(`npm test: Chromium is not installed at ${chromium}; install it with: apt-get install -y chromium (or set CHROMIUM_PATH)`);
+    console.error(`npm test: no Chromium for the browser tests (${error.message}); run npm ci (it brings @sparticuz/chromium) or set CHROMIUM_PATH`);
   }
   process.exit(failed ? 1 : 0);
 })();

@@ -1,5 +1,7 @@
 import 'reflect-metadata';
+import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
 import { Client } from 'pg';
 import { DataSource } from 'typeorm';
 // Relative import: jest's moduleNameMapper does not apply to global setup files.
@@ -32,4 +34,10 @@ export default async function globalSetup(): Promise<void> {
   process.env.TEST_TEMPLATE_DATABASE_URL = url.toString();
   process.env.REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
   process.env.REDIS_KEY_PREFIX = `mcpgw-test-${runId}:`;
+  // Unpacked once here, before the workers start, so two browser test files never race to unpack it.
+  process.env.CHROMIUM_PATH = execFileSync(
+    process.execPath,
+    [join(__dirname, '..', 'scripts', 'chromium-path.mjs')],
+    { encoding: 'utf8' },
+  ).trim();
 }

@@ -1,12 +1,22 @@
+import { execFileSync } from 'node:child_process';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { join } from 'node:path';
 import { chromium, type Browser } from 'playwright-core';
 
-/** The system Chromium (Debian package `chromium`); tests drive it headless through playwright-core. */
-export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+/**
+ * The Chromium the tests drive headless through playwright-core: CHROMIUM_PATH, Debian's
+ * /usr/bin/chromium, or the one `npm ci` brings in @sparticuz/chromium (scripts/chromium-path.mjs,
+ * run in plain Node because the package is ESM-only; `npm test` unpacks it before Jest starts).
+ */
+export function chromiumPath(): string {
+  return execFileSync(process.execPath, [join(__dirname, '..', '..', 'scripts', 'chromium-path.mjs')], {
+    encoding: 'utf8',
+  }).trim();
+}
 
 export function launchChromium(): Promise<Browser> {
   return chromium.launch({
-    executablePath: CHROMIUM_PATH,
+    executablePath: chromiumPath(),
     headless: true,
     args: ['--no-sandbox', '--disable-background-networking'],
   });
