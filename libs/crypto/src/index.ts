@@ -9,8 +9,10 @@ export {
 } from './api-key';
 export { constantTimeEqual } from './constant-time-equal';
 export { KeyRing } from './key-ring';
+export { isLoopbackHost } from './loopback-host';
 export { createCodeVerifier, isValidCodeVerifier, s256Challenge, verifyS256 } from './pkce';
 export { randomToken } from './random-token';
 export { type SealBinding } from './sealed-value';
+export { sha256Hex } from './sha256';
 export { Vault } from './vault';
 export { VaultError, type VaultErrorCode } from './vault.error';

@@ -5,3 +5,8 @@ export {
   RedisModule,
   type RedisModuleOptions,
 } from './redis.module';
+export {
+  SingleUseStore,
+  type SingleUseCodec,
+  type SingleUseStoreOptions,
+} from './single-use.store';
