@@ -57,13 +57,15 @@ const common = {
 
 module.exports = {
   maxWorkers: 2,
+  // Top level: jest-circus reads the timeout from the global config only, so a per-project value
+  // would silently leave every test and hook at 5 s (timeouts on a loaded 2-core machine).
+  testTimeout: 30000,
   projects: [
     { ...common, displayName: 'unit', testMatch: ['<rootDir>/{apps,libs}/**/*.spec.ts'] },
     {
       ...common,
       displayName: 'integration',
       testMatch: ['<rootDir>/{apps,libs}/**/*.int-spec.ts', '<rootDir>/test/**/*.e2e-spec.ts'],
-      testTimeout: 30000,
       globalSetup: '<rootDir>/test/global-setup.ts',
       globalTeardown: '<rootDir>/test/global-teardown.ts',
     },
