@@ -1,3 +1,4 @@
+import { isLoopbackHost } from '@app/crypto';
 import { OAuthClientError } from './oauth-client.error';
 import { ENDPOINT_NAMES, type ProviderEndpoints } from './provider-endpoints';
 import { assertFetchable, guardedFetch } from './ssrf-guard';
@@ -109,8 +110,6 @@ export class ProviderMetadataResolver {
   }
 }
 
-const LOOPBACK = new Set(['localhost', '127.0.0.1', '[::1]']);
-
 /**
  * An endpoint a discovery document may name: https without credentials or fragment; plain http or
  * a loopback host only when the issuer itself is on loopback (local development). The document
@@ -121,11 +120,11 @@ export function acceptableEndpoint(value: string, issuer: string): boolean {
     return false;
   }
   const url = new URL(value);
-  const localIssuer = LOOPBACK.has(new URL(issuer).hostname);
+  const localIssuer = isLoopbackHost(new URL(issuer).hostname);
   if (url.username !== '' || url.password !== '' || url.hash !== '') {
     return false;
   }
-  if (LOOPBACK.has(url.hostname)) {
+  if (isLoopbackHost(url.hostname)) {
     return localIssuer;
   }
   return url.protocol === 'https:';
