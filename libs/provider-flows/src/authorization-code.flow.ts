@@ -7,7 +7,7 @@ import { storeConnection } from './connection-writer';
 import { OAuthClientError } from './oauth-client.error';
 import { resolveProviderClient } from './provider-client';
 import type { ProviderMetadataResolver } from './provider-metadata.resolver';
-import { guardedFetch } from './ssrf-guard';
+import { providerFetch, USER_AGENT } from './provider-fetch';
 import type { TokenEndpointClient, TokenResponse } from './token-endpoint.client';
 
 /** How long a started authorization may take to come back (SPEC-MUST 27/29: at most 10 minutes). */
@@ -200,20 +200,26 @@ function defaultScopes(settings: Record<string, unknown>): string[] {
   return Array.isArray(scopes) ? scopes.filter((s): s is string => typeof s === 'string') : [];
 }
 
-/** Best effort: the connection is stored whatever this answers. */
+const fetchUserInfoAnswer = providerFetch({ timeoutMs: 5000, maxBytes: 64 * 1024 });
+
+/**
+ * Best effort: the connection is stored whatever this answers. Not oauth4webapi's
+ * `processUserInfoResponse`: it requires an OIDC `sub`, and GitHub's `/user` has only `id`.
+ */
 async function fetchUserInfo(
   endpoint: string,
   accessToken: string,
 ): Promise<CodeAuthorizationResult['userInfo']> {
   try {
-    const response = await guardedFetch(endpoint, {
+    const response = await fetchUserInfoAnswer(endpoint, {
+      method: 'GET',
       headers: {
         authorization: `Bearer ${accessToken}`,
         accept: 'application/json',
-        'user-agent': 'mcp-auth-gateway',
+        'user-agent': USER_AGENT,
       },
-      redirect: 'error',
-      signal: AbortSignal.timeout(5000),
+      body: undefined,
+      redirect: 'manual',
     });
     if (!response.ok) {
       return undefined;
