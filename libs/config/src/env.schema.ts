@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { KeyRing, parsePepper } from '@app/crypto';
+import { isLoopbackHost, KeyRing, parsePepper } from '@app/crypto';
 
 /** Validates with the parser the app will use; its messages never contain the value. */
 const checkedBy =
@@ -28,7 +28,6 @@ const url = (protocols: string[], fallback?: string) => {
   );
   return fallback === undefined ? base : base.default(fallback);
 };
-const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
 /**
  * A public URL of ours or of an IdP: https, or http on a loopback host (development); no query,
  * fragment, credentials or trailing slash. Ours are origins (everything is mounted at the root);
@@ -45,7 +44,7 @@ const publicUrl = (fallback?: string, options: { path?: boolean } = {}) => {
     }
     if (
       parsed.protocol !== 'https:' &&
-      !(parsed.protocol === 'http:' && LOOPBACK_HOSTS.has(parsed.hostname))
+      !(parsed.protocol === 'http:' && isLoopbackHost(parsed.hostname))
     ) {
       ctx.addIssue({
         code: 'custom',

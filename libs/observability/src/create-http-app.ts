@@ -4,6 +4,7 @@ import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { LogController } from 'fastify';
 import type { Logger } from 'pino';
+import { watchForClientAbort } from './client-abort';
 import type { MetricsService } from './metrics.service';
 import { PinoNestLogger } from './pino-nest.logger';
 
@@ -19,7 +20,8 @@ export interface HttpAppOptions {
 /**
  * Builds a Nest app on Fastify with what every listener needs: a correlation id per request
  * (taken from a well-formed `X-Request-Id` or generated, echoed on the response and present on every
- * log line of the request), pino request logs, and the HTTP duration metric.
+ * log line of the request), pino request logs, the HTTP duration metric, and a client that goes
+ * away mid-request logged at debug (it is not a server error).
  */
 export async function createHttpApp(
   module: unknown,
@@ -39,6 +41,7 @@ export async function createHttpApp(
   const fastify = adapter.getInstance();
   fastify.addHook('onRequest', async (request, reply) => {
     void reply.header('x-request-id', request.id);
+    watchForClientAbort(request.raw);
   });
   fastify.addHook('onResponse', async (request, reply) => {
     options.metrics.httpDuration.observe(

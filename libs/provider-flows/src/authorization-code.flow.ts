@@ -1,13 +1,13 @@
-import { createHash } from 'node:crypto';
-import { guardedFetch } from './ssrf-guard';
 import type Redis from 'ioredis';
-import { createCodeVerifier, randomToken, s256Challenge, Vault } from '@app/crypto';
+import { createCodeVerifier, randomToken, s256Challenge, sha256Hex, Vault } from '@app/crypto';
 import type { ConnectionEntity, ConnectionRepository, ProviderRepository } from '@app/persistence';
+import { SingleUseStore } from '@app/redis';
 import { pkceVerifierBinding } from '@app/vault';
 import { storeConnection } from './connection-writer';
 import { OAuthClientError } from './oauth-client.error';
 import { resolveProviderClient } from './provider-client';
 import type { ProviderMetadataResolver } from './provider-metadata.resolver';
+import { providerFetch, USER_AGENT } from './provider-fetch';
 import type { TokenEndpointClient, TokenResponse } from './token-endpoint.client';
 
 /** How long a started authorization may take to come back (SPEC-MUST 27/29: at most 10 minutes). */
@@ -39,8 +39,6 @@ export interface CodeAuthorizationResult {
   userInfo?: { id?: string; login?: string; name?: string; email?: string };
 }
 
-const hashState = (state: string) => createHash('sha256').update(state).digest('hex');
-
 /**
  * Connecting a provider by authorization code + PKCE S256 (RFC 6749 §4.1, RFC 7636, OAuth 2.1):
  * `start` for one user makes a random state (stored hashed, single-use, 10 minutes, bound to the
@@ -49,15 +47,24 @@ const hashState = (state: string) => createHash('sha256').update(state).digest('
  * (with `resource` when the provider uses one) and stores the connection sealed.
  */
 export class AuthorizationCodeFlow {
+  private readonly pendingByState: SingleUseStore<PendingCodeAuthorization>;
+
   constructor(
-    private readonly redis: Redis,
-    private readonly keyPrefix: string,
+    redis: Redis,
+    keyPrefix: string,
     private readonly providers: ProviderRepository,
     private readonly connections: ConnectionRepository,
     private readonly vault: Vault,
     private readonly client: TokenEndpointClient,
     private readonly resolver?: ProviderMetadataResolver,
-  ) {}
+  ) {
+    // The state is a bearer secret: stored under its hash, so reading Redis yields no usable state.
+    this.pendingByState = new SingleUseStore(redis, {
+      keyPrefix: `${keyPrefix}code-auth:`,
+      ttlSeconds: CODE_FLOW_TTL_SECONDS,
+      hashIds: true,
+    });
+  }
 
   async start(
     subject: string,
@@ -95,10 +102,10 @@ export class AuthorizationCodeFlow {
       scopes: requested,
       ...(provider.resource === undefined ? {} : { resource: provider.resource }),
       redirectUri,
-      verifierSealed: this.vault.seal(verifier, pkceVerifierBinding(hashState(state), row.id)),
+      verifierSealed: this.vault.seal(verifier, pkceVerifierBinding(sha256Hex(state), row.id)),
       expiresAt: now + CODE_FLOW_TTL_SECONDS * 1000,
     };
-    await this.redis.set(this.key(state), JSON.stringify(pending), 'EX', CODE_FLOW_TTL_SECONDS);
+    await this.pendingByState.put(state, pending);
     const url = new URL(endpoint);
     url.searchParams.set('response_type', 'code');
     url.searchParams.set('client_id', provider.auth.id);
@@ -128,20 +135,19 @@ export class AuthorizationCodeFlow {
     if (typeof state !== 'string' || state.length === 0 || state.length > 512) {
       throw new OAuthClientError('invalid_state', 'unknown or expired state');
     }
-    const key = this.key(state);
-    const peek = await this.redis.get(key);
+    const peek = await this.pendingByState.peek(state);
     if (peek === null) {
       throw new OAuthClientError('invalid_state', 'unknown, expired or already used state');
     }
-    if ((JSON.parse(peek) as PendingCodeAuthorization).subject !== subject) {
+    // Checked before taking, so someone else's callback leaves the state usable by its owner.
+    if (peek.subject !== subject) {
       throw new OAuthClientError('wrong_user', 'this authorization was started by another user');
     }
-    // Single use: only the caller that deletes it goes on.
-    const raw = await this.redis.getdel(key);
-    if (raw === null) {
+    // Single use: only the caller that takes it goes on.
+    const pending = await this.pendingByState.take(state);
+    if (pending === null) {
       throw new OAuthClientError('invalid_state', 'unknown, expired or already used state');
     }
-    const pending = JSON.parse(raw) as PendingCodeAuthorization;
     if (pending.expiresAt <= now) {
       throw new OAuthClientError('invalid_state', 'the authorization expired');
     }
@@ -156,7 +162,7 @@ export class AuthorizationCodeFlow {
     }
     const verifier = this.vault.open(
       pending.verifierSealed,
-      pkceVerifierBinding(hashState(state), row.id),
+      pkceVerifierBinding(sha256Hex(state), row.id),
     );
     const token = await this.client.request(
       tokenEndpoint,
@@ -187,10 +193,6 @@ export class AuthorizationCodeFlow {
       ...(userInfo === undefined ? {} : { userInfo }),
     };
   }
-
-  private key(state: string): string {
-    return `${this.keyPrefix}code-auth:${hashState(state)}`;
-  }
 }
 
 function defaultScopes(settings: Record<string, unknown>): string[] {
@@ -198,20 +200,26 @@ function defaultScopes(settings: Record<string, unknown>): string[] {
   return Array.isArray(scopes) ? scopes.filter((s): s is string => typeof s === 'string') : [];
 }
 
-/** Best effort: the connection is stored whatever this answers. */
+const fetchUserInfoAnswer = providerFetch({ timeoutMs: 5000, maxBytes: 64 * 1024 });
+
+/**
+ * Best effort: the connection is stored whatever this answers. Not oauth4webapi's
+ * `processUserInfoResponse`: it requires an OIDC `sub`, and GitHub's `/user` has only `id`.
+ */
 async function fetchUserInfo(
   endpoint: string,
   accessToken: string,
 ): Promise<CodeAuthorizationResult['userInfo']> {
   try {
-    const response = await guardedFetch(endpoint, {
+    const response = await fetchUserInfoAnswer(endpoint, {
+      method: 'GET',
       headers: {
         authorization: `Bearer ${accessToken}`,
         accept: 'application/json',
-        'user-agent': 'mcp-auth-gateway',
+        'user-agent': USER_AGENT,
       },
-      redirect: 'error',
-      signal: AbortSignal.timeout(5000),
+      body: undefined,
+      redirect: 'manual',
     });
     if (!response.ok) {
       return undefined;

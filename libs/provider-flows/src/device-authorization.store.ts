@@ -1,5 +1,6 @@
-import { createHash } from 'node:crypto';
 import type Redis from 'ioredis';
+import { sha256Hex } from '@app/crypto';
+import { SingleUseStore } from '@app/redis';
 
 /** A device authorization waiting for the user (RFC 8628), kept until it completes or expires. */
 export interface PendingDeviceAuthorization {
@@ -27,41 +28,45 @@ export interface ActiveDeviceAuthorization<R> {
  * same user code instead of starting new flows; a short lease per pending id keeps polls apart.
  */
 export class DeviceAuthorizationStore {
+  private readonly pending: SingleUseStore<PendingDeviceAuthorization>;
+  private readonly active: SingleUseStore<ActiveDeviceAuthorization<unknown>>;
+
   constructor(
     private readonly redis: Redis,
     private readonly keyPrefix: string,
-  ) {}
+  ) {
+    // Every write passes the code's remaining lifetime; the default is RFC 8628's usual maximum.
+    const options = { ttlSeconds: 1800 };
+    this.pending = new SingleUseStore(redis, { ...options, keyPrefix: `${keyPrefix}device:` });
+    this.active = new SingleUseStore(redis, {
+      ...options,
+      keyPrefix: `${keyPrefix}device-active:`,
+    });
+  }
 
   async save(id: string, pending: PendingDeviceAuthorization, now = Date.now()): Promise<void> {
-    await this.redis.set(this.key(id), JSON.stringify(pending), 'PX', ttl(pending.expiresAt, now));
+    await this.pending.put(id, pending, ttl(pending.expiresAt, now));
   }
 
   /** Updates a pending authorization only if it still exists (a finished one stays finished). */
   async update(id: string, pending: PendingDeviceAuthorization, now = Date.now()): Promise<void> {
-    await this.redis.set(
-      this.key(id),
-      JSON.stringify(pending),
-      'PX',
-      ttl(pending.expiresAt, now),
-      'XX',
-    );
+    await this.pending.replace(id, pending, ttl(pending.expiresAt, now));
   }
 
   async get(id: string): Promise<PendingDeviceAuthorization | null> {
-    const raw = await this.redis.get(this.key(id));
-    return raw === null ? null : (JSON.parse(raw) as PendingDeviceAuthorization);
+    return this.pending.peek(id);
   }
 
   async delete(
     id: string,
     pending?: Pick<PendingDeviceAuthorization, 'subject' | 'providerId'>,
   ): Promise<void> {
-    await this.redis.del(this.key(id));
+    await this.pending.delete(id);
     if (pending) {
-      const pointer = this.pointerKey(pending.subject, pending.providerId);
-      const active = await this.redis.get(pointer);
-      if (active !== null && (JSON.parse(active) as { pendingId: string }).pendingId === id) {
-        await this.redis.del(pointer);
+      const pointer = pointerId(pending.subject, pending.providerId);
+      const active = await this.active.peek(pointer);
+      if (active !== null && active.pendingId === id) {
+        await this.active.delete(pointer);
       }
     }
   }
@@ -73,25 +78,27 @@ export class DeviceAuthorizationStore {
     active: ActiveDeviceAuthorization<R>,
     now = Date.now(),
   ): Promise<boolean> {
-    const result = await this.redis.set(
-      this.pointerKey(subject, providerId),
-      JSON.stringify(active),
-      'PX',
+    return this.active.putIfAbsent(
+      pointerId(subject, providerId),
+      active,
       ttl(active.expiresAt, now),
-      'NX',
     );
-    return result === 'OK';
   }
 
   async getActive<R>(
     subject: string,
     providerId: string,
   ): Promise<ActiveDeviceAuthorization<R> | null> {
-    const raw = await this.redis.get(this.pointerKey(subject, providerId));
-    return raw === null ? null : (JSON.parse(raw) as ActiveDeviceAuthorization<R>);
+    return (await this.active.peek(
+      pointerId(subject, providerId),
+    )) as ActiveDeviceAuthorization<R> | null;
   }
 
-  /** One poller at a time per pending id, and not before `ms` has passed since the last poll. */
+  /**
+   * One poller at a time per pending id, and not before `ms` has passed since the last poll. A
+   * lease, not a single-use entry: it is never read, only claimed and left to expire, and it needs
+   * millisecond precision (it ends just before the next poll is due).
+   */
   async lease(id: string, ms: number): Promise<boolean> {
     return (
       (await this.redis.set(
@@ -103,18 +110,12 @@ export class DeviceAuthorizationStore {
       )) === 'OK'
     );
   }
-
-  private key(id: string): string {
-    return `${this.keyPrefix}device:${id}`;
-  }
-
-  private pointerKey(subject: string, providerId: string): string {
-    // Subjects are issuer-chosen strings: hashed so any character is safe in a key.
-    const hashed = createHash('sha256').update(subject).digest('hex');
-    return `${this.keyPrefix}device-active:${providerId}:${hashed}`;
-  }
 }
 
+// Subjects are issuer-chosen strings: hashed so any character is safe in a key.
+const pointerId = (subject: string, providerId: string) => `${providerId}:${sha256Hex(subject)}`;
+
+/** Whole seconds left, rounded down so the entry never outlives the code (at least one). */
 function ttl(expiresAt: number, now: number): number {
-  return Math.max(1000, Math.floor(expiresAt - now));
+  return Math.max(1, Math.floor((expiresAt - now) / 1000));
 }

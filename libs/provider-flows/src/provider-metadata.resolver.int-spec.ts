@@ -55,6 +55,24 @@ describe('provider metadata discovery (OIDC Discovery §4, RFC 8414 §3)', () =>
     }
   });
 
+  it('refuses a document whose issuer is only equivalent, not identical (RFC 8414 §3.3)', async () => {
+    let issuer = '';
+    const server = createServer((_req, res) => {
+      res
+        .writeHead(200, { 'content-type': 'application/json' })
+        .end(JSON.stringify({ issuer: `${issuer}/`, token_endpoint: `${issuer}/token` }));
+    });
+    issuer = await listen(server);
+    try {
+      await expect(new ProviderMetadataResolver().endpoints(issuer)).rejects.toMatchObject({
+        code: 'bad_response',
+        message: expect.stringContaining('issuer does not match'),
+      });
+    } finally {
+      await close(server);
+    }
+  });
+
   it('refuses an oversized document and does not follow redirects', async () => {
     const big = createServer((_req, res) => {
       res

@@ -1,10 +1,12 @@
+import { isLoopbackHost } from '@app/crypto';
+import * as oauth from 'oauth4webapi';
 import { OAuthClientError } from './oauth-client.error';
 import { ENDPOINT_NAMES, type ProviderEndpoints } from './provider-endpoints';
-import { assertFetchable, guardedFetch } from './ssrf-guard';
-import { readBoundedText } from './token-endpoint.client';
+import { providerFetch, USER_AGENT } from './provider-fetch';
+import { assertFetchable } from './ssrf-guard';
 
-const MAX_METADATA_BYTES = 256 * 1024;
-const TIMEOUT_MS = 5000;
+const ISSUER_MISMATCH = 'metadata issuer does not match';
+const fetchMetadata = providerFetch({ timeoutMs: 5000, maxBytes: 256 * 1024 });
 
 interface Cached {
   endpoints: ProviderEndpoints;
@@ -13,8 +15,9 @@ interface Cached {
 
 /**
  * Endpoints of an OIDC / OAuth provider from its metadata (OpenID Connect Discovery 1.0 §4,
- * RFC 8414 §3), SSRF-guarded (see assertFetchable), bounded (256 KiB, 5 s, no redirects), checked
- * (the document's `issuer` must equal the configured one) and cached per process.
+ * RFC 8414 §3), fetched and checked by oauth4webapi, SSRF-guarded (see assertFetchable and
+ * providerFetch), bounded (256 KiB, 5 s, no redirects), the document's `issuer` identical to the
+ * configured one, the endpoints it names filtered by {@link acceptableEndpoint}, cached per process.
  */
 export class ProviderMetadataResolver {
   private readonly cache = new Map<string, Cached>();
@@ -35,63 +38,44 @@ export class ProviderMetadataResolver {
   }
 
   private async discover(issuer: string): Promise<ProviderEndpoints> {
-    const base = new URL(issuer);
-    const path = base.pathname.replace(/\/$/, '');
-    const candidates = [
-      new URL(`${path}/.well-known/openid-configuration`, base.origin).toString(),
-      // RFC 8414 §3.1: the well-known segment goes before the issuer's path.
-      new URL(`/.well-known/oauth-authorization-server${path}`, base.origin).toString(),
-    ];
+    // Both well-known URLs are on the issuer's host: one check covers them.
+    await assertFetchable(issuer);
     let lastError: unknown;
-    for (const candidate of candidates) {
+    // OIDC Discovery 1.0 §4 first, then RFC 8414 §3.1 (well-known segment before the path).
+    for (const algorithm of ['oidc', 'oauth2'] as const) {
       try {
-        return await this.fetchMetadata(candidate, issuer);
+        return await this.fetchMetadata(issuer, algorithm);
       } catch (error) {
         lastError = error;
       }
     }
     throw lastError instanceof OAuthClientError
       ? lastError
-      : new OAuthClientError('bad_response', `${base.host}: no provider metadata`, undefined, {
-          cause: lastError,
-        });
+      : new OAuthClientError('bad_response', `${new URL(issuer).host}: no provider metadata`);
   }
 
-  private async fetchMetadata(url: string, issuer: string): Promise<ProviderEndpoints> {
-    await assertFetchable(url);
-    let response: Response;
+  private async fetchMetadata(
+    issuer: string,
+    algorithm: 'oidc' | 'oauth2',
+  ): Promise<ProviderEndpoints> {
+    const expected = new URL(issuer);
+    const response = await oauth.discoveryRequest(expected, {
+      algorithm,
+      [oauth.customFetch]: fetchMetadata,
+      // assertFetchable has already allowed plain http for loopback issuers only.
+      [oauth.allowInsecureRequests]: true,
+      headers: { 'user-agent': USER_AGENT },
+    });
+    let metadata: oauth.AuthorizationServer;
     try {
-      response = await guardedFetch(url, {
-        headers: { accept: 'application/json' },
-        redirect: 'error',
-        signal: AbortSignal.timeout(TIMEOUT_MS),
-      });
+      metadata = await oauth.processDiscoveryResponse(expected, response);
     } catch (error) {
-      throw new OAuthClientError('unreachable', `${new URL(url).host} is unreachable`, undefined, {
-        cause: error,
-      });
+      throw new OAuthClientError('bad_response', `${expected.host}: ${refusal(error, response)}`);
     }
-    if (!response.ok) {
-      throw new OAuthClientError(
-        'bad_response',
-        `${new URL(url).host} answered ${response.status} for its metadata`,
-      );
-    }
-    let document: unknown;
-    try {
-      document = JSON.parse(await readBoundedText(response, MAX_METADATA_BYTES));
-    } catch (error) {
-      throw error instanceof OAuthClientError
-        ? error
-        : new OAuthClientError('bad_response', `${new URL(url).host}: metadata is not JSON`);
-    }
-    const metadata = document as Record<string, unknown>;
-    if (metadata === null || typeof metadata !== 'object' || metadata.issuer !== issuer) {
-      // OIDC Discovery §4.3, RFC 8414 §3.3: a document for another issuer must not be used.
-      throw new OAuthClientError(
-        'bad_response',
-        `${new URL(url).host}: metadata issuer does not match`,
-      );
+    // OIDC Discovery §4.3, RFC 8414 §3.3: the issuer must be identical, not merely equivalent
+    // (oauth4webapi compares normalised URLs).
+    if (metadata.issuer !== issuer) {
+      throw new OAuthClientError('bad_response', `${expected.host}: ${ISSUER_MISMATCH}`);
     }
     const endpoints: ProviderEndpoints = { issuer };
     for (const name of ENDPOINT_NAMES) {
@@ -109,7 +93,21 @@ export class ProviderMetadataResolver {
   }
 }
 
-const LOOPBACK = new Set(['localhost', '127.0.0.1', '[::1]']);
+/** Why a metadata answer was refused, in words that name no value from it. */
+function refusal(error: unknown, response: Response): string {
+  const code = (error as { code?: unknown }).code;
+  switch (code) {
+    case oauth.JSON_ATTRIBUTE_COMPARISON:
+      return ISSUER_MISMATCH;
+    case oauth.RESPONSE_IS_NOT_CONFORM:
+      return `answered ${response.status} for its metadata`;
+    case oauth.PARSE_ERROR:
+    case oauth.RESPONSE_IS_NOT_JSON:
+      return 'metadata is not JSON';
+    default:
+      return 'metadata is not usable';
+  }
+}
 
 /**
  * An endpoint a discovery document may name: https without credentials or fragment; plain http or
@@ -121,11 +119,11 @@ export function acceptableEndpoint(value: string, issuer: string): boolean {
     return false;
   }
   const url = new URL(value);
-  const localIssuer = LOOPBACK.has(new URL(issuer).hostname);
+  const localIssuer = isLoopbackHost(new URL(issuer).hostname);
   if (url.username !== '' || url.password !== '' || url.hash !== '') {
     return false;
   }
-  if (LOOPBACK.has(url.hostname)) {
+  if (isLoopbackHost(url.hostname)) {
     return localIssuer;
   }
   return url.protocol === 'https:';

@@ -2,6 +2,7 @@ import { lookup as dnsLookup, type LookupAddress, type LookupAllOptions } from '
 import { lookup } from 'node:dns/promises';
 import { BlockList, isIP } from 'node:net';
 import { Agent } from 'undici';
+import { isLoopbackHost } from '@app/crypto';
 import { OAuthClientError } from './oauth-client.error';
 
 // Addresses a URL configured by an operator must never make the broker call (SSRF): private,
@@ -35,8 +36,6 @@ for (const [network, prefix] of [
   FORBIDDEN.addSubnet(network, prefix, 'ipv6');
 }
 
-const LOOPBACK_NAMES = new Set(['localhost', '127.0.0.1', '[::1]']);
-
 /** Whether an IP address is one the broker must not call. */
 export function isForbiddenAddress(address: string): boolean {
   // IPv4-mapped IPv6 (::ffff:10.0.0.1) is judged as the IPv4 address it carries.
@@ -67,7 +66,7 @@ export function isForbiddenAddress(address: string): boolean {
  */
 export async function assertFetchable(target: string): Promise<URL> {
   const url = new URL(target);
-  if (LOOPBACK_NAMES.has(url.hostname)) {
+  if (isLoopbackHost(url.hostname)) {
     return url;
   }
   if (url.protocol !== 'https:') {
@@ -117,7 +116,7 @@ export function guardedLookup(resolve: Resolve = dnsLookup as unknown as Resolve
         return;
       }
       if (
-        !LOOPBACK_NAMES.has(hostname) &&
+        !isLoopbackHost(hostname) &&
         (addresses.length === 0 || addresses.some((a) => isForbiddenAddress(a.address)))
       ) {
         callback(
@@ -158,7 +157,7 @@ export async function guardedFetch(
 ): Promise<Response> {
   const { hostname } = new URL(url);
   const literal = hostname.replace(/^\[|\]$/g, '');
-  if (isIP(literal) !== 0 && !LOOPBACK_NAMES.has(hostname) && isForbiddenAddress(literal)) {
+  if (isIP(literal) !== 0 && !isLoopbackHost(hostname) && isForbiddenAddress(literal)) {
     throw new OAuthClientError('unreachable', `${hostname} is an address the broker may not call`);
   }
   return fetch(url, { ...init, dispatcher } as RequestInit);

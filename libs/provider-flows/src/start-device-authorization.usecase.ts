@@ -80,7 +80,7 @@ export class StartDeviceAuthorizationUseCase {
     if (provider.resource !== undefined) {
       form.resource = provider.resource;
     }
-    const answer = await this.client.postForm(endpoint, form, provider.auth);
+    const answer = await this.client.deviceAuthorization(endpoint, form, provider.auth);
     // Google names it verification_url; RFC 8628 says verification_uri.
     const verificationUri = answer.verification_uri ?? answer.verification_url;
     if (

@@ -47,6 +47,21 @@ describe('SingleUseStore (real Redis)', () => {
     expect(ttl).toBeLessThanOrEqual(42);
   });
 
+  it('putIfAbsent writes for one caller only; replace never brings back a taken entry', async () => {
+    const store = new SingleUseStore<string>(redis, { keyPrefix: prefix, ttlSeconds: 60 });
+    const claims = await Promise.all([
+      store.putIfAbsent('e', 'first'),
+      store.putIfAbsent('e', 'second'),
+    ]);
+    expect(claims.sort()).toEqual([false, true]);
+    expect(await store.replace('e', 'updated', 30)).toBe(true);
+    expect(await store.peek('e')).toBe('updated');
+    expect(await redis.ttl(`${prefix}e`)).toBeLessThanOrEqual(30);
+    expect(await store.take('e')).toBe('updated');
+    expect(await store.replace('e', 'late')).toBe(false);
+    expect(await store.peek('e')).toBeNull();
+  });
+
   it('returns null when the codec cannot read the stored text back', async () => {
     const store = new SingleUseStore<string>(redis, {
       keyPrefix: prefix,

@@ -50,6 +50,21 @@ export class SingleUseStore<T> {
     await this.redis.set(this.key(id), await this.codec.encode(value, id), 'EX', ttlSeconds);
   }
 
+  /** Writes only when there is no entry for `id` yet; true for the one caller that wrote it. */
+  async putIfAbsent(id: string, value: T, ttlSeconds = this.options.ttlSeconds): Promise<boolean> {
+    const encoded = await this.codec.encode(value, id);
+    return (await this.redis.set(this.key(id), encoded, 'EX', ttlSeconds, 'NX')) === 'OK';
+  }
+
+  /**
+   * Replaces the entry only while it still exists, so a taken or expired entry stays gone (a
+   * finished flow is not brought back by a late update); false when there was nothing to replace.
+   */
+  async replace(id: string, value: T, ttlSeconds = this.options.ttlSeconds): Promise<boolean> {
+    const encoded = await this.codec.encode(value, id);
+    return (await this.redis.set(this.key(id), encoded, 'EX', ttlSeconds, 'XX')) === 'OK';
+  }
+
   /** Reads without using it up (a page that shows what a link is for before it is completed). */
   async peek(id: string): Promise<T | null> {
     const raw = await this.redis.get(this.key(id));

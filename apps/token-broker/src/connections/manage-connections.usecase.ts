@@ -82,7 +82,7 @@ export class ManageConnectionsUseCase {
               ),
               'access_token',
             ];
-      await this.client.postForm(endpoint, { token, token_type_hint: hint }, client.auth);
+      await this.client.revoke(endpoint, token, hint, client.auth);
     } catch (error) {
       this.logger.warn(
         { err: error, connection_id: row.id },
