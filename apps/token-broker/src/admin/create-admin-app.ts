@@ -5,6 +5,7 @@ import type { TokenBrokerConfig } from '@app/config';
 import { createHttpApp, type MetricsService } from '@app/observability';
 import { AdminModule } from './admin.module';
 import { AdminApiError } from './http/admin-api.error';
+import { registerAdminBodyParsers } from './http/admin-body-parsers';
 import { bearerMatches } from './http/admin-token';
 import { sendProblem, toProblem } from './http/problem-details.filter';
 
@@ -39,18 +40,7 @@ export async function createAdminApp(
     }
     return undefined;
   });
-  // JSON, YAML and merge-patch only: anything else is a 415, not a string body to misread.
-  fastify.removeContentTypeParser('text/plain');
-  fastify.addContentTypeParser(
-    ['application/yaml', 'application/x-yaml', 'text/yaml'],
-    { parseAs: 'string' },
-    (_request, body, done) => done(null, body),
-  );
-  fastify.addContentTypeParser(
-    'application/merge-patch+json',
-    { parseAs: 'string' },
-    fastify.getDefaultJsonParser('error', 'error'),
-  );
+  registerAdminBodyParsers(fastify);
   const document = SwaggerModule.createDocument(
     app,
     new DocumentBuilder()

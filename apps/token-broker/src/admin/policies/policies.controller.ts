@@ -26,6 +26,7 @@ import {
 import type { FastifyReply } from 'fastify';
 import type { StoredPolicy, WriteResult } from '@app/persistence';
 import { AdminApiError } from '../http/admin-api.error';
+import { YAML_CONTENT_TYPES } from '../http/admin-body-parsers';
 import { type AdminRequest, changeContext } from '../http/change-context';
 import { AdminTokenGuard } from '../http/admin-token.guard';
 import { expectedVersions, POLICY_ETAG, policyEtag, SET_ETAG, setEtag } from './if-match';
@@ -44,8 +45,6 @@ function sendPolicy(
   }
   void reply.send(policy);
 }
-
-const YAML_TYPES = ['application/yaml', 'application/x-yaml', 'text/yaml'];
 
 @ApiTags('policies')
 @ApiBearerAuth()
@@ -86,7 +85,7 @@ export class PoliciesController {
     summary:
       'Replace the whole set atomically from `{auth_policies: [...]}` (YAML or JSON); `?dry_run=true` returns the diff only',
   })
-  @ApiConsumes('application/json', ...YAML_TYPES)
+  @ApiConsumes('application/json', ...YAML_CONTENT_TYPES)
   @ApiQuery({ name: 'dry_run', required: false, type: Boolean })
   @ApiResponse({
     status: 422,
@@ -106,7 +105,7 @@ export class PoliciesController {
       ]);
     }
     const contentType = (request.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
-    const isYaml = YAML_TYPES.includes(contentType);
+    const isYaml = YAML_CONTENT_TYPES.includes(contentType);
     const text = isYaml ? String(body ?? '') : JSON.stringify(body ?? null);
     const result = await this.service.replaceSet(
       text,
