@@ -9,6 +9,12 @@ import { registerAdminBodyParsers } from './http/admin-body-parsers';
 import { bearerMatches } from './http/admin-token';
 import { sendProblem, toProblem } from './http/problem-details.filter';
 
+const OPEN_ROUTES = new Set(['/healthz', '/readyz', '/metrics']);
+
+function isOpenRoute(route: string): boolean {
+  return OPEN_ROUTES.has(route) || route === '/admin/docs' || route.startsWith('/admin/docs/');
+}
+
 /** Builds (does not listen) the admin API app: parsers for YAML and merge-patch bodies, OpenAPI. */
 export async function createAdminApp(
   config: TokenBrokerConfig,
@@ -21,15 +27,18 @@ export async function createAdminApp(
     bodyLimit: config.ADMIN_BODY_LIMIT_BYTES,
   });
   const fastify = app.getHttpAdapter().getInstance();
-  // Unauthenticated admin and internal requests are refused before their bodies are parsed.
+  // The listener is for operators: every request but health, metrics and the API document is
+  // authenticated before its body is parsed. Decided by the matched route template, never by the
+  // raw URL (`/%61dmin/v1/...` routes to the same handler).
   fastify.addHook('onRequest', async (request, reply) => {
-    const path = request.url.split('?')[0];
-    const expected = path.startsWith('/admin/v1')
-      ? config.ADMIN_TOKEN
-      : path.startsWith('/internal/')
-        ? config.INTERNAL_API_TOKEN
-        : null;
-    if (expected !== null && !bearerMatches(request.headers.authorization, expected)) {
+    const route = request.routeOptions.url;
+    if (route !== undefined && isOpenRoute(route)) {
+      return undefined;
+    }
+    const expected = route?.startsWith('/internal/')
+      ? config.INTERNAL_API_TOKEN
+      : config.ADMIN_TOKEN;
+    if (!bearerMatches(request.headers.authorization, expected)) {
       return sendProblem(
         reply,
         request,
