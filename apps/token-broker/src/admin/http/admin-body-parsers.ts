@@ -11,14 +11,20 @@ export const YAML_CONTENT_TYPES = ['application/yaml', 'application/x-yaml', 'te
  * deeper than MAX_NESTING_DEPTH are refused before any recursive code sees them.
  */
 export function registerAdminBodyParsers(fastify: FastifyInstance): void {
-  fastify.removeContentTypeParser('text/plain');
+  const json = fastify.getDefaultJsonParser('error', 'error');
+  // Many clients send `Content-Type: application/json` on every request: an empty body is no body
+  // (a DELETE stays a DELETE; a POST without one fails validation, not parsing).
+  const jsonOrNothing: typeof json = (request, body, done) =>
+    body === '' ? done(null, undefined) : json(request, body, done);
+  fastify.removeContentTypeParser(['text/plain', 'application/json']);
+  fastify.addContentTypeParser('application/json', { parseAs: 'string' }, jsonOrNothing);
   fastify.addContentTypeParser(YAML_CONTENT_TYPES, { parseAs: 'string' }, (_request, body, done) =>
     done(null, body),
   );
   fastify.addContentTypeParser(
     'application/merge-patch+json',
     { parseAs: 'string' },
-    fastify.getDefaultJsonParser('error', 'error'),
+    jsonOrNothing,
   );
   fastify.addHook('preValidation', async (request, reply) => {
     if (exceedsDepth(request.body)) {
