@@ -161,3 +161,34 @@ describe('admin API hardening', () => {
     });
   });
 });
+
+describe('metrics on the broker', () => {
+  let h: AdminApiHarness;
+
+  beforeAll(async () => {
+    h = await startAdminApi();
+  });
+
+  afterAll(async () => {
+    await h.close();
+  });
+
+  it('the public listener serves no /metrics (its registry describes the other listeners)', async () => {
+    const res = await call(h.publicUrl, 'GET', '/metrics', { token: null });
+    expect(res.status).toBe(404);
+    expect(res.text).not.toContain('http_request_duration_seconds');
+  });
+
+  it('the admin listener serves the process metrics, each listener under its own label', async () => {
+    expect((await call(h.publicUrl, 'GET', '/healthz', { token: null })).status).toBe(200);
+    expect((await call(h.baseUrl, 'GET', '/admin/v1/policies')).status).toBe(200);
+    const res = await call(h.baseUrl, 'GET', '/metrics', { token: null });
+    expect(res.status).toBe(200);
+    expect(res.text).toMatch(
+      /http_request_duration_seconds_count\{[^}]*listener="public",[^}]*route="\/healthz"/,
+    );
+    expect(res.text).toMatch(
+      /http_request_duration_seconds_count\{[^}]*listener="admin",[^}]*route="\/admin\/v1\/policies"/,
+    );
+  });
+});

@@ -24,6 +24,7 @@ export async function createAdminApp(
   const app = await createHttpApp(AdminModule.forRoot(config, logger, metrics), {
     logger,
     metrics,
+    listener: 'admin',
     bodyLimit: config.ADMIN_BODY_LIMIT_BYTES,
   });
   const fastify = app.getHttpAdapter().getInstance();
