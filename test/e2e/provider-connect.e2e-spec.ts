@@ -226,6 +226,22 @@ describe('seed endpoints: POST /mcp/auth/oauth/authorize, /mcp/auth/oauth/callba
     }
   });
 
+  it('a token without mcp:tools:execute → 403 insufficient_scope with an RFC 6750 challenge', async () => {
+    const { accessToken } = await signInThroughMcpClient(broker, 'demo', 'mcp:tools:read');
+    for (const [path, body] of [
+      ['/mcp/auth/oauth/authorize', { provider: 'tool', scopes: ['repo'] }],
+      ['/mcp/auth/oauth/callback', { code: 'c', state: 's' }],
+      ['/mcp/auth/device/authorize', { provider: 'tool', scopes: ['repo'] }],
+    ] as const) {
+      const res = await postJson(path, body, accessToken);
+      expect(res.status).toBe(403);
+      expect(res.json).toMatchObject({ error: 'insufficient_scope' });
+      expect(res.headers.get('www-authenticate')).toBe(
+        'Bearer realm="mcp-auth-gateway", error="insufficient_scope", scope="mcp:tools:execute"',
+      );
+    }
+  });
+
   it('SPEC-MUST 33: the callback answers what was connected, never the provider tokens', async () => {
     const { agent, accessToken } = await signedInUser();
     const started = await postJson(

@@ -177,6 +177,7 @@ export async function registerToolProvider(
 export async function signInThroughMcpClient(
   broker: AdminApiHarness & { issuer: string },
   username: 'demo' | 'demo2' = 'demo',
+  scope?: string,
 ): Promise<{ agent: BrowserAgent; subject: string; accessToken: string }> {
   const client = await registerClient(broker.issuer, {
     redirect_uris: [MCP_CLIENT_CALLBACK],
@@ -188,7 +189,7 @@ export async function signInThroughMcpClient(
   const flow = await authorizeInBrowser(
     agent,
     broker.issuer,
-    { clientId: client.json.client_id, redirectUri: MCP_CLIENT_CALLBACK, challenge },
+    { clientId: client.json.client_id, redirectUri: MCP_CLIENT_CALLBACK, challenge, scope },
     { username },
   );
   const token = await tokenRequest(broker.issuer, {
