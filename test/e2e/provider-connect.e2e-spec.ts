@@ -58,7 +58,7 @@ const signedInUser = () => signInThroughMcpClient(broker);
 const disconnect = (subject: string) => disconnectAll(broker, subject);
 
 const resolve = (subject: string, method: Record<string, unknown>) =>
-  call(broker.baseUrl, 'POST', '/internal/v1/credentials/resolve', {
+  call(broker.internalUrl, 'POST', '/internal/v1/credentials/resolve', {
     token: INTERNAL_API_TOKEN,
     body: { principal: { subject }, auth_method: method },
   });

@@ -205,13 +205,18 @@ export async function signInThroughMcpClient(
 
 /** The demo users are shared by tests: revokes what earlier tests connected (internal API). */
 export async function disconnect(broker: AdminApiHarness, subject: string): Promise<void> {
-  const listed = await call(broker.baseUrl, 'GET', `/internal/v1/connections?subject=${subject}`, {
-    token: INTERNAL_API_TOKEN,
-  });
+  const listed = await call(
+    broker.internalUrl,
+    'GET',
+    `/internal/v1/connections?subject=${subject}`,
+    {
+      token: INTERNAL_API_TOKEN,
+    },
+  );
   for (const connection of listed.json.connections) {
     if (connection.status !== 'revoked') {
       await call(
-        broker.baseUrl,
+        broker.internalUrl,
         'DELETE',
         `/internal/v1/connections/${connection.id}?subject=${subject}`,
         { token: INTERNAL_API_TOKEN },

@@ -6,7 +6,7 @@ import { createHttpApp, type MetricsService } from '@app/observability';
 import { AdminModule } from './admin.module';
 import { AdminApiError } from './http/admin-api.error';
 import { registerAdminBodyParsers } from './http/admin-body-parsers';
-import { bearerMatches } from './http/admin-token';
+import { bearerMatches } from '@app/crypto';
 import { sendProblem, toProblem } from './http/problem-details.filter';
 
 const OPEN_ROUTES = new Set(['/healthz', '/readyz', '/metrics']);
@@ -36,10 +36,7 @@ export async function createAdminApp(
     if (route !== undefined && isOpenRoute(route)) {
       return undefined;
     }
-    const expected = route?.startsWith('/internal/')
-      ? config.INTERNAL_API_TOKEN
-      : config.ADMIN_TOKEN;
-    if (!bearerMatches(request.headers.authorization, expected)) {
+    if (!bearerMatches(request.headers.authorization, config.ADMIN_TOKEN)) {
       return sendProblem(
         reply,
         request,
