@@ -279,7 +279,7 @@ describe('connect pages in Chromium', () => {
 });
 
 function resolve(subject: string) {
-  return call(broker.baseUrl, 'POST', '/internal/v1/credentials/resolve', {
+  return call(broker.internalUrl, 'POST', '/internal/v1/credentials/resolve', {
     token: INTERNAL_API_TOKEN,
     body: {
       principal: { subject },

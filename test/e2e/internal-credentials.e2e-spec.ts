@@ -74,7 +74,7 @@ describe('internal credential API (gateway → broker)', () => {
     principal: unknown = { subject: 'user-1' },
     token: string | null = INTERNAL_API_TOKEN,
   ) =>
-    call(h.baseUrl, 'POST', '/internal/v1/credentials/resolve', {
+    call(h.internalUrl, 'POST', '/internal/v1/credentials/resolve', {
       body: { principal, auth_method },
       token,
     });
@@ -278,7 +278,7 @@ describe('internal credential API (gateway → broker)', () => {
   });
 
   it('refuses a request with the wrong token before parsing its body', async () => {
-    const res = await call(h.baseUrl, 'POST', '/internal/v1/credentials/resolve', {
+    const res = await call(h.internalUrl, 'POST', '/internal/v1/credentials/resolve', {
       raw: '{"broken',
       token: ADMIN_TOKEN,
     });
@@ -399,7 +399,7 @@ describe('internal credential API (gateway → broker)', () => {
 
     it("lists and revokes only the user's own connections; a revoked one is never injected again", async () => {
       const internal = (method: string, path: string, token: string = INTERNAL_API_TOKEN) =>
-        call(h.baseUrl, method, path, { token });
+        call(h.internalUrl, method, path, { token });
       expect(
         (await internal('GET', '/internal/v1/connections?subject=bob', ADMIN_TOKEN)).status,
       ).toBe(401);
@@ -441,5 +441,56 @@ describe('internal credential API (gateway → broker)', () => {
     const res = await resolve({ type: 'oauth' });
     expect(res.status).toBe(422);
     expect(res.json.errors).toEqual([expect.objectContaining({ field: 'auth_method.provider' })]);
+  });
+});
+
+describe('the internal API has its own listener', () => {
+  let h: AdminApiHarness;
+
+  beforeAll(async () => {
+    h = await startAdminApi();
+  });
+
+  afterAll(async () => {
+    await h.close();
+  });
+
+  it('/internal/* on the admin listener → 404, with either token', async () => {
+    for (const token of [INTERNAL_API_TOKEN, ADMIN_TOKEN]) {
+      const resolve = await call(h.baseUrl, 'POST', '/internal/v1/credentials/resolve', {
+        body: { principal: { subject: 'u' }, auth_method: { type: 'none' } },
+        token,
+      });
+      expect(resolve.status).toBe(token === ADMIN_TOKEN ? 404 : 401);
+      const listed = await call(h.baseUrl, 'GET', '/internal/v1/connections?subject=u', { token });
+      expect(listed.status).toBe(token === ADMIN_TOKEN ? 404 : 401);
+    }
+  });
+
+  it('answers on the internal listener with INTERNAL_API_TOKEN only', async () => {
+    const body = { principal: { subject: 'u' }, auth_method: { type: 'none' } };
+    const ok = await call(h.internalUrl, 'POST', '/internal/v1/credentials/resolve', {
+      body,
+      token: INTERNAL_API_TOKEN,
+    });
+    expect(ok.status).toBe(200);
+    expect(ok.json).toEqual({ outcome: 'none' });
+    const admin = await call(h.internalUrl, 'POST', '/internal/v1/credentials/resolve', {
+      body,
+      token: ADMIN_TOKEN,
+    });
+    expect(admin.status).toBe(401);
+    expect(admin.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+    expect(admin.json).toMatchObject({ status: 401, code: 'unauthorized' });
+  });
+
+  it('serves no admin routes and no metrics', async () => {
+    const policies = await call(h.internalUrl, 'GET', '/admin/v1/policies', {
+      token: INTERNAL_API_TOKEN,
+    });
+    expect(policies.status).toBe(404);
+    const metrics = await call(h.internalUrl, 'GET', '/metrics', { token: INTERNAL_API_TOKEN });
+    expect(metrics.status).toBe(404);
+    expect((await call(h.internalUrl, 'GET', '/healthz', { token: null })).status).toBe(200);
   });
 });

@@ -58,7 +58,7 @@ const signedInUser = () => signInThroughMcpClient(broker);
 const disconnect = (subject: string) => disconnectAll(broker, subject);
 
 const resolve = (subject: string, method: Record<string, unknown>) =>
-  call(broker.baseUrl, 'POST', '/internal/v1/credentials/resolve', {
+  call(broker.internalUrl, 'POST', '/internal/v1/credentials/resolve', {
     token: INTERNAL_API_TOKEN,
     body: { principal: { subject }, auth_method: method },
   });
@@ -223,6 +223,22 @@ describe('seed endpoints: POST /mcp/auth/oauth/authorize, /mcp/auth/oauth/callba
         'eyJhbGciOiJub25lIn0.eyJzdWIiOiJ4In0.',
       );
       expect(forged.status).toBe(401);
+    }
+  });
+
+  it('a token without mcp:tools:execute → 403 insufficient_scope with an RFC 6750 challenge', async () => {
+    const { accessToken } = await signInThroughMcpClient(broker, 'demo', 'mcp:tools:read');
+    for (const [path, body] of [
+      ['/mcp/auth/oauth/authorize', { provider: 'tool', scopes: ['repo'] }],
+      ['/mcp/auth/oauth/callback', { code: 'c', state: 's' }],
+      ['/mcp/auth/device/authorize', { provider: 'tool', scopes: ['repo'] }],
+    ] as const) {
+      const res = await postJson(path, body, accessToken);
+      expect(res.status).toBe(403);
+      expect(res.json).toMatchObject({ error: 'insufficient_scope' });
+      expect(res.headers.get('www-authenticate')).toBe(
+        'Bearer realm="mcp-auth-gateway", error="insufficient_scope", scope="mcp:tools:execute"',
+      );
     }
   });
 

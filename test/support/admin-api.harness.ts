@@ -5,6 +5,7 @@ import { loadConfig, tokenBrokerSchema, type TokenBrokerConfig } from '@app/conf
 import { MetricsService } from '@app/observability';
 import { randomBytes } from 'node:crypto';
 import { createAdminApp } from '../../apps/token-broker/src/admin/create-admin-app';
+import { createInternalApp } from '../../apps/token-broker/src/internal/create-internal-app';
 import { createPublicApp } from '../../apps/token-broker/src/public/create-public-app';
 import type { PublicAppOptions } from '../../apps/token-broker/src/public/public.module';
 import { createTestDatabase, testRedisPrefix, type TestDatabase } from './test-database';
@@ -16,6 +17,9 @@ export interface AdminApiHarness {
   app: NestFastifyApplication;
   config: TokenBrokerConfig;
   baseUrl: string;
+  /** The broker's internal API listener (the gateway's; same config and database). */
+  internalUrl: string;
+  internalApp: NestFastifyApplication;
   /** The broker's public listener (same config and database). */
   publicUrl: string;
   publicApp: NestFastifyApplication;
@@ -44,16 +48,19 @@ export async function startAdminApi(
   });
   const metrics = new MetricsService('test');
   const app = await createAdminApp(config, logger, metrics);
+  const internalApp = await createInternalApp(config, logger, metrics);
   const publicApp = await createPublicApp(config, logger, metrics, publicOptions);
   return {
     app,
     config,
     baseUrl: await listen(app),
+    internalUrl: await listen(internalApp),
+    internalApp,
     publicUrl: await listen(publicApp, publicPort),
     publicApp,
     database,
     close: async () => {
-      await Promise.all([app.close(), publicApp.close()]);
+      await Promise.all([app.close(), internalApp.close(), publicApp.close()]);
       await database.drop();
     },
   };

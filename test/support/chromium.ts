@@ -9,9 +9,13 @@ import { chromium, type Browser } from 'playwright-core';
  * run in plain Node because the package is ESM-only; `npm test` unpacks it before Jest starts).
  */
 export function chromiumPath(): string {
-  return execFileSync(process.execPath, [join(__dirname, '..', '..', 'scripts', 'chromium-path.mjs')], {
-    encoding: 'utf8',
-  }).trim();
+  return execFileSync(
+    process.execPath,
+    [join(__dirname, '..', '..', 'scripts', 'chromium-path.mjs')],
+    {
+      encoding: 'utf8',
+    },
+  ).trim();
 }
 
 export function launchChromium(): Promise<Browser> {

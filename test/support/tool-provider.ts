@@ -177,6 +177,7 @@ export async function registerToolProvider(
 export async function signInThroughMcpClient(
   broker: AdminApiHarness & { issuer: string },
   username: 'demo' | 'demo2' = 'demo',
+  scope?: string,
 ): Promise<{ agent: BrowserAgent; subject: string; accessToken: string }> {
   const client = await registerClient(broker.issuer, {
     redirect_uris: [MCP_CLIENT_CALLBACK],
@@ -188,7 +189,7 @@ export async function signInThroughMcpClient(
   const flow = await authorizeInBrowser(
     agent,
     broker.issuer,
-    { clientId: client.json.client_id, redirectUri: MCP_CLIENT_CALLBACK, challenge },
+    { clientId: client.json.client_id, redirectUri: MCP_CLIENT_CALLBACK, challenge, scope },
     { username },
   );
   const token = await tokenRequest(broker.issuer, {
@@ -204,13 +205,18 @@ export async function signInThroughMcpClient(
 
 /** The demo users are shared by tests: revokes what earlier tests connected (internal API). */
 export async function disconnect(broker: AdminApiHarness, subject: string): Promise<void> {
-  const listed = await call(broker.baseUrl, 'GET', `/internal/v1/connections?subject=${subject}`, {
-    token: INTERNAL_API_TOKEN,
-  });
+  const listed = await call(
+    broker.internalUrl,
+    'GET',
+    `/internal/v1/connections?subject=${subject}`,
+    {
+      token: INTERNAL_API_TOKEN,
+    },
+  );
   for (const connection of listed.json.connections) {
     if (connection.status !== 'revoked') {
       await call(
-        broker.baseUrl,
+        broker.internalUrl,
         'DELETE',
         `/internal/v1/connections/${connection.id}?subject=${subject}`,
         { token: INTERNAL_API_TOKEN },

@@ -100,6 +100,13 @@ export const gatewaySchema = commonSchema.extend({
   GATEWAY_PORT: port(8080),
   GATEWAY_HOST: z.string().default('0.0.0.0'),
   GATEWAY_PUBLIC_URL: url(['http:', 'https:'], 'http://127.0.0.1:8080'),
+  /** The broker's internal API (credential resolution, connections). */
+  BROKER_INTERNAL_URL: url(['http:', 'https:'], 'http://127.0.0.1:8084'),
+  /**
+   * Bearer token presented to the broker's internal API (the broker's INTERNAL_API_TOKEN).
+   * Optional until the gateway calls the broker (the transparent route, next issue).
+   */
+  INTERNAL_API_TOKEN: secret(24).optional(),
 });
 
 export const tokenBrokerSchema = commonSchema
@@ -147,8 +154,11 @@ export const tokenBrokerSchema = commonSchema
     VAULT_KEYS: z.string().superRefine(checkedBy((v) => KeyRing.parse(v))),
     /** Base64 of at least 32 random bytes; keys the HMAC under which API keys are stored. */
     API_KEY_PEPPER: z.string().superRefine(checkedBy(parsePepper)),
-    /** Bearer token the gateway presents to the internal credential API (admin listener, /internal/v1). */
+    /** Bearer token the gateway presents to the internal API (its own listener, /internal/v1). */
     INTERNAL_API_TOKEN: secret(24),
+    INTERNAL_PORT: port(8084),
+    /** Loopback by default: the internal API is the gateway's (compose: the compose network only, never published). */
+    INTERNAL_HOST: z.string().default('127.0.0.1'),
     /** Largest admin request body accepted, in bytes; larger bodies get 413. */
     ADMIN_BODY_LIMIT_BYTES: z.coerce
       .number()

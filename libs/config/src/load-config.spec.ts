@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { ConfigError, loadConfig, tokenBrokerSchema } from '@app/config';
+import { ConfigError, gatewaySchema, loadConfig, tokenBrokerSchema } from '@app/config';
 import { KeyRing } from '@app/crypto';
 
 describe('config validation', () => {
@@ -16,6 +16,15 @@ describe('config validation', () => {
     expect(config.REDIS_URL).toBe('redis://127.0.0.1:6379');
     expect(config.ADMIN_PORT).toBe(8082);
     expect(config.POLICY_DEFAULT).toBe('deny');
+  });
+
+  it('the internal API listens on its own loopback port by default; the gateway finds it there', () => {
+    const config = loadConfig(tokenBrokerSchema, valid);
+    expect([config.INTERNAL_PORT, config.INTERNAL_HOST]).toEqual([8084, '127.0.0.1']);
+    expect(loadConfig(gatewaySchema, {}).BROKER_INTERNAL_URL).toBe('http://127.0.0.1:8084');
+    expect(() => loadConfig(gatewaySchema, { BROKER_INTERNAL_URL: 'ftp://x' })).toThrow(
+      /BROKER_INTERNAL_URL/,
+    );
   });
 
   it('names a missing required variable', () => {

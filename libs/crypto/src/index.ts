@@ -7,6 +7,7 @@ export {
   type GeneratedApiKey,
   type ParsedApiKey,
 } from './api-key';
+export { bearerMatches } from './bearer-matches';
 export { constantTimeEqual } from './constant-time-equal';
 export { KeyRing } from './key-ring';
 export { isLoopbackHost } from './loopback-host';

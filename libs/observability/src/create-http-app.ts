@@ -13,6 +13,8 @@ const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 export interface HttpAppOptions {
   logger: Logger;
   metrics: MetricsService;
+  /** The `listener` label of this app's HTTP metrics (an app with several listeners tells them apart). */
+  listener?: string;
   /** Largest request body in bytes; Fastify answers 413 above it. */
   bodyLimit?: number;
 }
@@ -46,6 +48,7 @@ export async function createHttpApp(
   fastify.addHook('onResponse', async (request, reply) => {
     options.metrics.httpDuration.observe(
       {
+        listener: options.listener ?? 'main',
         method: request.method,
         route: request.routeOptions.url ?? 'unmatched',
         status: String(reply.statusCode),

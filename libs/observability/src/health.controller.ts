@@ -1,17 +1,13 @@
 import { Controller, Get, Header, Res } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
-import { MetricsService } from './metrics.service';
 import { ReadinessService } from './readiness.service';
 
-/** Liveness, readiness and Prometheus metrics: served the same way by every app. */
+/** Liveness and readiness: served the same way by every listener. */
 @ApiExcludeController()
 @Controller()
 export class HealthController {
-  constructor(
-    private readonly readiness: ReadinessService,
-    private readonly metrics: MetricsService,
-  ) {}
+  constructor(private readonly readiness: ReadinessService) {}
 
   @Get('healthz')
   @Header('Cache-Control', 'no-store')
@@ -26,12 +22,5 @@ export class HealthController {
     await reply
       .status(report.ready ? 200 : 503)
       .send({ status: report.ready ? 'ready' : 'not_ready', checks: report.checks });
-  }
-
-  @Get('metrics')
-  async metricsText(@Res() reply: FastifyReply): Promise<void> {
-    await reply
-      .header('Content-Type', this.metrics.registry.contentType)
-      .send(await this.metrics.registry.metrics());
   }
 }

@@ -49,6 +49,13 @@ const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[
 // eslint-disable-next-line no-control-regex -- finding control characters is the point
 const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f]/;
 
+/**
+ * Unicode format characters (category Cf: zero-width U+200B-U+200F, bidirectional overrides and
+ * isolates U+202A-U+202E and U+2066-U+2069, U+2060, U+FEFF, ...): invisible, so `github\u200b.*`
+ * would read as `github.*` and never match.
+ */
+export const FORMAT_CHARACTERS = /\p{Cf}/u;
+
 export interface StringRule {
   required: boolean;
   maxLength: number;
@@ -84,6 +91,13 @@ export function checkString(
   }
   if (CONTROL_CHARACTERS.test(value) || unstorableText(value)) {
     errors.push({ field, message: 'must not contain control characters or invalid Unicode' });
+    return undefined;
+  }
+  if (FORMAT_CHARACTERS.test(value)) {
+    errors.push({
+      field,
+      message: 'must not contain invisible format characters (zero-width, bidirectional)',
+    });
     return undefined;
   }
   return value;

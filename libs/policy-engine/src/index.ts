@@ -33,3 +33,4 @@ export {
   LEGACY_PRIORITIES,
 } from './legacy-config.converter';
 export { unstorableText } from './field-checks';
+export { exceedsDepth, MAX_NESTING_DEPTH } from './json-depth';

@@ -5,7 +5,7 @@ import type { FieldError } from './policy.types';
 
 // Tool names never contain these, so a pattern containing one could only ever
 // match by accident of negation; `/` would also make minimatch split the name.
-const NEVER_IN_TOOL_NAMES = /[/\s\p{Cc}]/u;
+const NEVER_IN_TOOL_NAMES = /[/\s\p{Cc}\p{Cf}]/u;
 
 /**
  * Validates a `match_pattern`: a non-empty string within `PATTERN_LIMITS`,
@@ -41,7 +41,7 @@ function describeProblem(value: unknown): string | null {
     return `must be at most ${PATTERN_LIMITS.maxLength} characters`;
   }
   if (NEVER_IN_TOOL_NAMES.test(value)) {
-    return "must not contain '/', whitespace or control characters";
+    return "must not contain '/', whitespace, control or invisible format characters";
   }
   const cost = checkPatternComplexity(value);
   if (cost !== null) {

@@ -1,5 +1,6 @@
-import { parseDocument, stringify, type YAMLError } from 'yaml';
+import { CST, Parser, parseDocument, stringify, type YAMLError } from 'yaml';
 import { convertLegacyAuthConfig, isLegacyAuthConfig } from './legacy-config.converter';
+import { exceedsDepth, MAX_NESTING_DEPTH } from './json-depth';
 import { comparePolicies } from './policy-resolution';
 import type { AuthMethod, FieldError, Policy, Validated } from './policy.types';
 import { validatePolicyDocument } from './policy.validator';
@@ -30,6 +31,10 @@ export function parsePolicyDocument(
   const parsed = parseText(text, format);
   if (!parsed.ok) {
     return parsed;
+  }
+  // Validators and serialisers recurse: a document this deep would overflow them (a 500).
+  if (exceedsDepth(parsed.value)) {
+    return { ok: false, errors: depthErrors() };
   }
   return isLegacyAuthConfig(parsed.value)
     ? convertLegacyAuthConfig(parsed.value)
@@ -88,6 +93,9 @@ function parseText(text: unknown, format: unknown): Parsed {
 }
 
 function parseYaml(text: string): Parsed {
+  if (yamlNestsTooDeep(text)) {
+    return { ok: false, errors: depthErrors() };
+  }
   const doc = parseDocument(text, {
     version: '1.2',
     schema: 'core',
@@ -111,6 +119,30 @@ function parseYaml(text: string): Parsed {
     const reason = err instanceof Error ? err.message : String(err);
     return bodyError(`document could not be built: ${reason}`);
   }
+}
+
+/**
+ * The composer recurses once per nesting level, so depth is checked on the tokens first (the
+ * token parser keeps its own stack; the walk stops at the limit).
+ */
+function yamlNestsTooDeep(text: string): boolean {
+  let tooDeep = false;
+  for (const token of new Parser().parse(text)) {
+    if (token.type !== 'document') {
+      continue;
+    }
+    CST.visit(token, (_item, path) => {
+      if (path.length > MAX_NESTING_DEPTH) {
+        tooDeep = true;
+        return CST.visit.BREAK;
+      }
+      return undefined;
+    });
+    if (tooDeep) {
+      return true;
+    }
+  }
+  return false;
 }
 
 /** `line 3, column 5: <problem>`, without the source excerpt that prettyErrors appends. */
@@ -143,6 +175,12 @@ function lineAndColumn(text: string, offset: number): { line: number; column: nu
   const before = text.slice(0, offset);
   const lastBreak = before.lastIndexOf('\n');
   return { line: before.split('\n').length, column: offset - lastBreak };
+}
+
+function depthErrors(): FieldError[] {
+  return [
+    { field: 'body', message: `the document is nested more than ${MAX_NESTING_DEPTH} levels deep` },
+  ];
 }
 
 function bodyError(message: string): Parsed {

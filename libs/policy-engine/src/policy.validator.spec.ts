@@ -241,3 +241,35 @@ describe('text Postgres cannot store is a field error (never a 5xx later)', () =
     expect(validatePolicy({ ...base, description: 'rocket \u{1F680}' }).ok).toBe(true);
   });
 });
+
+describe('format characters in policy names and patterns', () => {
+  const FORMAT = ['\u200b', '\u200d', '\u200e', '\u202a', '\u202e', '\u2060', '\u2066', '\u2069'];
+
+  it.each(FORMAT.map((c) => [c.codePointAt(0)!.toString(16), c]))(
+    'refuses U+%s in name and match_pattern',
+    (_hex, char) => {
+      const errors = errorsOf(
+        validatePolicy({
+          ...valid(),
+          name: `github${char} tools`,
+          match_pattern: `github${char}.*`,
+        }),
+      );
+      expect(errors.map((e) => e.field)).toEqual(['name', 'match_pattern']);
+    },
+  );
+
+  it('refuses them in auth method references and scopes too', () => {
+    const errors = errorsOf(
+      validatePolicy({
+        ...valid(),
+        auth_method: { type: 'oauth', provider: 'git\u200bhub', scopes: ['repo\u202e'] },
+      }),
+    );
+    expect(errors.map((e) => e.field)).toEqual(['auth_method.provider', 'auth_method.scopes[0]']);
+  });
+
+  it('keeps visible non-ASCII text', () => {
+    expect(validatePolicy({ ...valid(), name: 'Outils Ünïcode 工具' }).ok).toBe(true);
+  });
+});

@@ -9,13 +9,6 @@ import { JobsModule } from '@app/jobs';
 import { ProviderFlowsModule } from '@app/provider-flows';
 import { RedisModule } from '@app/redis';
 import { VaultModule } from '@app/vault';
-import { InternalConnectionsController } from '../connections/internal-connections.controller';
-import { ManageConnectionsUseCase } from '../connections/manage-connections.usecase';
-import { ConnectionCredentialUseCase } from '../credentials/connection-credential.usecase';
-import { InternalCredentialsController } from '../credentials/internal-credentials.controller';
-import { InternalTokenGuard } from '../credentials/internal-token.guard';
-import { ResolveCredentialUseCase } from '../credentials/resolve-credential.usecase';
-import { ServiceAccountCredentialUseCase } from '../credentials/service-account-credential.usecase';
 import { AuditController } from './audit/audit.controller';
 import { AdminTokenGuard } from './http/admin-token.guard';
 import { ProblemDetailsFilter } from './http/problem-details.filter';
@@ -24,15 +17,14 @@ import { PolicyAdminService } from './policies/policy-admin.service';
 import { PolicyRevisionsController } from './policies/policy-revisions.controller';
 import { ApiKeyAdminService } from './resources/api-keys/api-key-admin.service';
 import { ApiKeysController } from './resources/api-keys/api-keys.controller';
-import { ConnectRequestStore } from '../connect/connect-requests.store';
 import { ProviderAdminService } from './resources/providers/provider-admin.service';
 import { ProvidersController } from './resources/providers/providers.controller';
 import { ServiceAccountAdminService } from './resources/service-accounts/service-account-admin.service';
 import { ServiceAccountsController } from './resources/service-accounts/service-accounts.controller';
 
 /**
- * The broker's non-public listener: the admin REST API (policies, revisions, audit, providers,
- * API keys, service accounts) and the internal credential API for the gateway.
+ * The operators' listener: the admin REST API (policies, revisions, audit, providers, API keys,
+ * service accounts) and the process's metrics. The gateway's internal API has its own listener.
  */
 @Module({})
 export class AdminModule {
@@ -70,8 +62,6 @@ export class AdminModule {
         ProvidersController,
         ApiKeysController,
         ServiceAccountsController,
-        InternalCredentialsController,
-        InternalConnectionsController,
       ],
       providers: [
         { provide: APP_CONFIG, useValue: config },
@@ -81,12 +71,6 @@ export class AdminModule {
         ProviderAdminService,
         ApiKeyAdminService,
         ServiceAccountAdminService,
-        InternalTokenGuard,
-        ServiceAccountCredentialUseCase,
-        ResolveCredentialUseCase,
-        ConnectionCredentialUseCase,
-        ManageConnectionsUseCase,
-        ConnectRequestStore,
       ],
     };
   }

@@ -5,8 +5,15 @@ import type { TokenBrokerConfig } from '@app/config';
 import { createHttpApp, type MetricsService } from '@app/observability';
 import { AdminModule } from './admin.module';
 import { AdminApiError } from './http/admin-api.error';
-import { bearerMatches } from './http/admin-token';
+import { registerAdminBodyParsers } from './http/admin-body-parsers';
+import { bearerMatches } from '@app/crypto';
 import { sendProblem, toProblem } from './http/problem-details.filter';
+
+const OPEN_ROUTES = new Set(['/healthz', '/readyz', '/metrics']);
+
+function isOpenRoute(route: string): boolean {
+  return OPEN_ROUTES.has(route) || route === '/admin/docs' || route.startsWith('/admin/docs/');
+}
 
 /** Builds (does not listen) the admin API app: parsers for YAML and merge-patch bodies, OpenAPI. */
 export async function createAdminApp(
@@ -17,18 +24,19 @@ export async function createAdminApp(
   const app = await createHttpApp(AdminModule.forRoot(config, logger, metrics), {
     logger,
     metrics,
+    listener: 'admin',
     bodyLimit: config.ADMIN_BODY_LIMIT_BYTES,
   });
   const fastify = app.getHttpAdapter().getInstance();
-  // Unauthenticated admin and internal requests are refused before their bodies are parsed.
+  // The listener is for operators: every request but health, metrics and the API document is
+  // authenticated before its body is parsed. Decided by the matched route template, never by the
+  // raw URL (`/%61dmin/v1/...` routes to the same handler).
   fastify.addHook('onRequest', async (request, reply) => {
-    const path = request.url.split('?')[0];
-    const expected = path.startsWith('/admin/v1')
-      ? config.ADMIN_TOKEN
-      : path.startsWith('/internal/')
-        ? config.INTERNAL_API_TOKEN
-        : null;
-    if (expected !== null && !bearerMatches(request.headers.authorization, expected)) {
+    const route = request.routeOptions.url;
+    if (route !== undefined && isOpenRoute(route)) {
+      return undefined;
+    }
+    if (!bearerMatches(request.headers.authorization, config.ADMIN_TOKEN)) {
       return sendProblem(
         reply,
         request,
@@ -39,18 +47,7 @@ export async function createAdminApp(
     }
     return undefined;
   });
-  // JSON, YAML and merge-patch only: anything else is a 415, not a string body to misread.
-  fastify.removeContentTypeParser('text/plain');
-  fastify.addContentTypeParser(
-    ['application/yaml', 'application/x-yaml', 'text/yaml'],
-    { parseAs: 'string' },
-    (_request, body, done) => done(null, body),
-  );
-  fastify.addContentTypeParser(
-    'application/merge-patch+json',
-    { parseAs: 'string' },
-    fastify.getDefaultJsonParser('error', 'error'),
-  );
+  registerAdminBodyParsers(fastify);
   const document = SwaggerModule.createDocument(
     app,
     new DocumentBuilder()

@@ -1,10 +1,15 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { createLocalJWKSet, jwtVerify, type JWTPayload } from 'jose';
+import { createLocalJWKSet, decodeProtectedHeader, jwtVerify, type JWTPayload } from 'jose';
 import { APP_CONFIG, type TokenBrokerConfig } from '@app/config';
 import { SigningKeyStore } from '@app/vault';
 import { isGatewayResource } from '../authorization/gateway-resource';
 
 const KEYS_TTL_MS = 60_000;
+
+export interface VerifiedAccessToken {
+  subject: string;
+  scopes: ReadonlySet<string>;
+}
 
 /**
  * Verifies the access tokens our authorization server issues (ES256 `at+jwt`, our issuer, an
@@ -21,15 +26,22 @@ export class AccessTokenVerifier {
     private readonly signingKeys: SigningKeyStore,
   ) {}
 
-  /** The token's subject, or undefined for any token we did not issue or that is not valid now. */
-  async subject(token: string): Promise<string | undefined> {
+  /**
+   * The token's subject and granted scopes, or undefined for any token we did not issue or that
+   * is not valid now.
+   */
+  async verify(token: string): Promise<VerifiedAccessToken | undefined> {
     try {
       const { payload } = await jwtVerify(token, await this.jwks(kidOf(token)), {
         issuer: this.config.BROKER_PUBLIC_URL,
         typ: 'at+jwt',
         algorithms: ['ES256'],
       });
-      return this.audienceOk(payload) && typeof payload.sub === 'string' ? payload.sub : undefined;
+      if (!this.audienceOk(payload) || typeof payload.sub !== 'string') {
+        return undefined;
+      }
+      const scope = typeof payload.scope === 'string' ? payload.scope.split(' ') : [];
+      return { subject: payload.sub, scopes: new Set(scope.filter((s) => s !== '')) };
     } catch {
       return undefined;
     }
@@ -64,12 +76,8 @@ export class AccessTokenVerifier {
 
 function kidOf(token: string): string | undefined {
   try {
-    const header = JSON.parse(
-      Buffer.from(token.split('.')[0] ?? '', 'base64url').toString('utf8'),
-    ) as {
-      kid?: unknown;
-    };
-    return typeof header.kid === 'string' ? header.kid : undefined;
+    const { kid } = decodeProtectedHeader(token);
+    return typeof kid === 'string' ? kid : undefined;
   } catch {
     return undefined;
   }

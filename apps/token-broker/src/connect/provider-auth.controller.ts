@@ -5,11 +5,17 @@ import {
   OAuthClientError,
   StartDeviceAuthorizationUseCase,
 } from '@app/provider-flows';
+import type { McpScope } from '../authorization/scopes';
 import { PublicApiError } from '../public/http/public-api.error';
 import { AccessTokenVerifier } from './access-token.verifier';
 import { ConnectPagesService } from './connect-pages.service';
 
 const CHALLENGE = 'Bearer realm="mcp-auth-gateway"';
+/**
+ * Connecting a provider exists so that tools can be called with it: every endpoint here needs
+ * the scope that lets a client call tools on the user's behalf (RFC 6750 §3.1).
+ */
+const CONNECT_SCOPE: McpScope = 'mcp:tools:execute';
 const providerName = z.string().min(1).max(64);
 const scopes = z
   .array(
@@ -103,8 +109,8 @@ export class ProviderAuthController {
       typeof authorization === 'string'
         ? /^Bearer ([A-Za-z0-9._~+/-]+=*)$/i.exec(authorization)
         : null;
-    const subject = match === null ? undefined : await this.verifier.subject(match[1]!);
-    if (subject === undefined) {
+    const token = match === null ? undefined : await this.verifier.verify(match[1]!);
+    if (token === undefined) {
       throw new PublicApiError(
         'invalid_token',
         401,
@@ -112,7 +118,15 @@ export class ProviderAuthController {
         `${CHALLENGE}, error="invalid_token"`,
       );
     }
-    return subject;
+    if (!token.scopes.has(CONNECT_SCOPE)) {
+      throw new PublicApiError(
+        'insufficient_scope',
+        403,
+        `this endpoint needs an access token with the scope ${CONNECT_SCOPE}`,
+        `${CHALLENGE}, error="insufficient_scope", scope="${CONNECT_SCOPE}"`,
+      );
+    }
+    return token.subject;
   }
 
   private async run<T>(action: () => Promise<T>): Promise<T> {

@@ -21,6 +21,7 @@ export async function createPublicApp(
   const app = await createHttpApp(PublicModule.forRoot(config, logger, metrics, options), {
     logger,
     metrics,
+    listener: 'public',
   });
   // Builds the authorization server (onModuleInit) before its routes are mounted next to Nest's.
   await app.init();

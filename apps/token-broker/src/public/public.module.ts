@@ -45,7 +45,9 @@ export class PublicModule {
     return {
       module: PublicModule,
       imports: [
-        ObservabilityModule.forRoot({ app: 'token-broker', logger, metrics }),
+        // The registry is the process's (admin and internal listeners too): metrics are served on
+        // the admin listener only.
+        ObservabilityModule.forRoot({ app: 'token-broker', logger, metrics, serveMetrics: false }),
         RedisModule.forRoot({
           url: config.REDIS_URL,
           keyPrefix: config.REDIS_KEY_PREFIX,

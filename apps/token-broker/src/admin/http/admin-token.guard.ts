@@ -2,7 +2,8 @@ import { type CanActivate, type ExecutionContext, Inject, Injectable } from '@ne
 import type { FastifyRequest } from 'fastify';
 import { APP_CONFIG, type TokenBrokerConfig } from '@app/config';
 import { AdminApiError } from './admin-api.error';
-import { ADMIN_TOKEN_ACTOR, bearerMatches } from './admin-token';
+import { bearerMatches } from '@app/crypto';
+import { ADMIN_TOKEN_ACTOR } from './admin-token';
 
 /**
  * `Authorization: Bearer <ADMIN_TOKEN>` on every admin controller. The admin app also rejects

@@ -26,11 +26,19 @@ import {
 import type { FastifyReply } from 'fastify';
 import type { StoredPolicy, WriteResult } from '@app/persistence';
 import { AdminApiError } from '../http/admin-api.error';
+import { YAML_CONTENT_TYPES } from '../http/admin-body-parsers';
 import { type AdminRequest, changeContext } from '../http/change-context';
 import { AdminTokenGuard } from '../http/admin-token.guard';
-import { expectedVersions, POLICY_ETAG, policyEtag, SET_ETAG, setEtag } from './if-match';
+import {
+  expectedVersions,
+  POLICY_SET_ETAG,
+  policySetEtag,
+  ROW_ETAG,
+  rowEtag,
+} from '../http/if-match';
 import { PolicyAdminService } from './policy-admin.service';
-import { POLICY_INPUT_SCHEMA, POLICY_SCHEMA, PROBLEM_SCHEMA } from './policy.schemas';
+import { PROBLEM_SCHEMA } from '../http/problem.schema';
+import { POLICY_INPUT_SCHEMA, POLICY_SCHEMA } from './policy.schemas';
 
 function sendPolicy(
   reply: FastifyReply,
@@ -38,14 +46,12 @@ function sendPolicy(
   status = 200,
 ): void {
   const policy = 'value' in result ? result.value : result;
-  void reply.status(status).header('ETag', policyEtag(policy.row_version));
+  void reply.status(status).header('ETag', rowEtag(policy.row_version));
   if ('version' in result) {
     void reply.header('X-Policy-Set-Version', String(result.version));
   }
   void reply.send(policy);
 }
-
-const YAML_TYPES = ['application/yaml', 'application/x-yaml', 'text/yaml'];
 
 @ApiTags('policies')
 @ApiBearerAuth()
@@ -68,7 +74,7 @@ export class PoliciesController {
       const { yaml, version } = await this.service.exportYaml();
       await reply
         .header('Content-Type', 'application/yaml; charset=utf-8')
-        .header('ETag', setEtag(version))
+        .header('ETag', policySetEtag(version))
         .send(yaml);
       return;
     }
@@ -78,7 +84,9 @@ export class PoliciesController {
       ]);
     }
     const { policies, version } = await this.service.list();
-    await reply.header('ETag', setEtag(version)).send({ policies, policy_set_version: version });
+    await reply
+      .header('ETag', policySetEtag(version))
+      .send({ policies, policy_set_version: version });
   }
 
   @Put()
@@ -86,7 +94,7 @@ export class PoliciesController {
     summary:
       'Replace the whole set atomically from `{auth_policies: [...]}` (YAML or JSON); `?dry_run=true` returns the diff only',
   })
-  @ApiConsumes('application/json', ...YAML_TYPES)
+  @ApiConsumes('application/json', ...YAML_CONTENT_TYPES)
   @ApiQuery({ name: 'dry_run', required: false, type: Boolean })
   @ApiResponse({
     status: 422,
@@ -106,16 +114,16 @@ export class PoliciesController {
       ]);
     }
     const contentType = (request.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
-    const isYaml = YAML_TYPES.includes(contentType);
+    const isYaml = YAML_CONTENT_TYPES.includes(contentType);
     const text = isYaml ? String(body ?? '') : JSON.stringify(body ?? null);
     const result = await this.service.replaceSet(
       text,
       isYaml ? 'yaml' : 'json',
-      { dryRun: dryRun === 'true', expectedVersions: expectedVersions(ifMatch, SET_ETAG) },
+      { dryRun: dryRun === 'true', expectedVersions: expectedVersions(ifMatch, POLICY_SET_ETAG) },
       changeContext(request),
     );
     await reply
-      .header('ETag', setEtag(result.version))
+      .header('ETag', policySetEtag(result.version))
       .header('X-Policy-Set-Version', String(result.version))
       .send({
         dry_run: dryRun === 'true',
@@ -177,7 +185,7 @@ export class PoliciesController {
       await this.service.replace(
         id,
         body,
-        expectedVersions(ifMatch, POLICY_ETAG),
+        expectedVersions(ifMatch, ROW_ETAG),
         changeContext(request),
       ),
     );
@@ -198,7 +206,7 @@ export class PoliciesController {
       await this.service.patch(
         id,
         body,
-        expectedVersions(ifMatch, POLICY_ETAG),
+        expectedVersions(ifMatch, ROW_ETAG),
         changeContext(request),
       ),
     );
@@ -214,7 +222,7 @@ export class PoliciesController {
   ): Promise<void> {
     const result = await this.service.remove(
       id,
-      expectedVersions(ifMatch, POLICY_ETAG),
+      expectedVersions(ifMatch, ROW_ETAG),
       changeContext(request),
     );
     await reply.status(204).header('X-Policy-Set-Version', String(result.version)).send();

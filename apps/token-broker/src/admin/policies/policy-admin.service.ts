@@ -20,11 +20,10 @@ import {
 import { PolicyCache, PolicyChangePublisher } from '@app/policy-cache';
 import { AdminApiError } from '../http/admin-api.error';
 import { mergePatch } from './merge-patch';
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+import { isUuid } from '../http/uuid';
 
 function assertId(id: string): void {
-  if (!UUID.test(id)) {
+  if (!isUuid(id)) {
     throw new AdminApiError('not_found', `policy ${id} does not exist`);
   }
 }

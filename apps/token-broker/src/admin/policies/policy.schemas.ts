@@ -48,23 +48,3 @@ export const POLICY_SCHEMA: SchemaObject = {
     updated_at: { type: 'string', format: 'date-time' },
   },
 };
-
-export const PROBLEM_SCHEMA: SchemaObject = {
-  type: 'object',
-  properties: {
-    type: { type: 'string' },
-    title: { type: 'string' },
-    status: { type: 'integer' },
-    detail: { type: 'string' },
-    code: { type: 'string' },
-    instance: { type: 'string' },
-    correlation_id: { type: 'string' },
-    errors: {
-      type: 'array',
-      items: {
-        type: 'object',
-        properties: { field: { type: 'string' }, message: { type: 'string' } },
-      },
-    },
-  },
-};

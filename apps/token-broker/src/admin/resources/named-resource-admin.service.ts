@@ -2,8 +2,7 @@ import type { DeepPartial } from 'typeorm';
 import type { ChangeContext, NamedResourceRepository } from '@app/persistence';
 import { AdminApiError } from '../http/admin-api.error';
 import { mergePatch } from '../policies/merge-patch';
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+import { isUuid } from '../http/uuid';
 
 interface Row {
   id: string;
@@ -51,7 +50,7 @@ export abstract class NamedResourceAdminService<E extends Row> {
   }
 
   async get(id: string): Promise<E> {
-    const row = UUID.test(id) ? await this.repository.findById(id) : null;
+    const row = isUuid(id) ? await this.repository.findById(id) : null;
     if (!row) {
       throw new AdminApiError('not_found', `${this.label} ${id} does not exist`);
     }

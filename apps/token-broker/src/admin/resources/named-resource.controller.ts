@@ -14,8 +14,8 @@ import {
 import { ApiBearerAuth, ApiResponse } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { type AdminRequest, changeContext } from '../http/change-context';
-import { expectedVersions, POLICY_ETAG, policyEtag } from '../policies/if-match';
-import { PROBLEM_SCHEMA } from '../policies/policy.schemas';
+import { expectedVersions, ROW_ETAG, rowEtag } from '../http/if-match';
+import { PROBLEM_SCHEMA } from '../http/problem.schema';
 import type { NamedResourceAdminService } from './named-resource-admin.service';
 
 interface Row {
@@ -77,7 +77,7 @@ export abstract class NamedResourceController<E extends Row> {
       await this.service.replace(
         id,
         body,
-        expectedVersions(ifMatch, POLICY_ETAG),
+        expectedVersions(ifMatch, ROW_ETAG),
         changeContext(request),
       ),
     );
@@ -96,7 +96,7 @@ export abstract class NamedResourceController<E extends Row> {
       await this.service.patch(
         id,
         body,
-        expectedVersions(ifMatch, POLICY_ETAG),
+        expectedVersions(ifMatch, ROW_ETAG),
         changeContext(request),
       ),
     );
@@ -109,14 +109,14 @@ export abstract class NamedResourceController<E extends Row> {
     @Headers('if-match') ifMatch: string | undefined,
     @Res() reply: FastifyReply,
   ): Promise<void> {
-    await this.service.remove(id, expectedVersions(ifMatch, POLICY_ETAG), changeContext(request));
+    await this.service.remove(id, expectedVersions(ifMatch, ROW_ETAG), changeContext(request));
     await reply.status(204).send();
   }
 
   protected send(reply: FastifyReply, row: E, status = 200, extra: object = {}): void {
     void reply
       .status(status)
-      .header('ETag', policyEtag(row.rowVersion))
+      .header('ETag', rowEtag(row.rowVersion))
       .header('Cache-Control', 'no-store')
       .send({ ...this.service.view(row), ...extra });
   }

@@ -2,6 +2,7 @@ export type PublicApiErrorCode =
   | 'invalid_api_key'
   | 'invalid_request'
   | 'invalid_token'
+  | 'insufficient_scope'
   | 'invalid_grant'
   | 'access_denied'
   | 'temporarily_unavailable';

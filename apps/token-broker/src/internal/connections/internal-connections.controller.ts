@@ -1,13 +1,16 @@
 import { Controller, Delete, Get, Header, HttpCode, Param, Query, UseGuards } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import { z } from 'zod';
-import { AdminApiError } from '../admin/http/admin-api.error';
-import { parseBody } from '../admin/http/parse-body';
-import { InternalTokenGuard } from '../credentials/internal-token.guard';
-import { type ConnectionView, ManageConnectionsUseCase } from './manage-connections.usecase';
+import {
+  type ConnectionView,
+  ManageConnectionsUseCase,
+} from '../../connections/manage-connections.usecase';
+import { InternalApiError } from '../http/internal-api.error';
+import { InternalTokenGuard } from '../http/internal-token.guard';
+import { parseInput } from '../http/parse-input';
 
 const subjectSchema = z.strictObject({ subject: z.string().min(1).max(512) });
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const connectionId = z.uuid();
 
 /**
  * `GET /internal/v1/connections?subject=…` and `DELETE /internal/v1/connections/{id}?subject=…`:
@@ -22,16 +25,16 @@ export class InternalConnectionsController {
   @Get()
   @Header('Cache-Control', 'no-store')
   async list(@Query() query: unknown): Promise<{ connections: ConnectionView[] }> {
-    const { subject } = parseBody(subjectSchema, query);
+    const { subject } = parseInput(subjectSchema, query, 'query');
     return { connections: await this.manage.list(subject) };
   }
 
   @Delete(':id')
   @HttpCode(204)
   async revoke(@Param('id') id: string, @Query() query: unknown): Promise<void> {
-    const { subject } = parseBody(subjectSchema, query);
-    if (!UUID.test(id) || !(await this.manage.revoke(subject, id))) {
-      throw new AdminApiError('not_found', `connection ${id} does not exist`);
+    const { subject } = parseInput(subjectSchema, query, 'query');
+    if (!connectionId.safeParse(id).success || !(await this.manage.revoke(subject, id))) {
+      throw new InternalApiError('not_found', `connection ${id} does not exist`);
     }
   }
 }

@@ -1,9 +1,9 @@
-import { AdminApiError } from '../http/admin-api.error';
+import { AdminApiError } from './admin-api.error';
 
-/** ETag of one policy: its row version. */
-export const policyEtag = (rowVersion: number): string => `"${rowVersion}"`;
-/** ETag of the whole set: the policy-set version. */
-export const setEtag = (version: number): string => `"set-${version}"`;
+/** ETag of one stored resource (a policy, provider, API key, service account): its row version. */
+export const rowEtag = (rowVersion: number): string => `"${rowVersion}"`;
+/** ETag of the whole policy set: the policy-set version. */
+export const policySetEtag = (version: number): string => `"set-${version}"`;
 
 /**
  * RFC 9110 §13.1.1 If-Match: `*` or a list of entity tags compared strongly (weak tags never
@@ -29,5 +29,7 @@ export function expectedVersions(
   return versions;
 }
 
-export const POLICY_ETAG = /^"(\d{1,10})"$/;
-export const SET_ETAG = /^"set-(\d{1,15})"$/;
+/** An entity tag {@link rowEtag} made. */
+export const ROW_ETAG = /^"(\d{1,10})"$/;
+/** An entity tag {@link policySetEtag} made. */
+export const POLICY_SET_ETAG = /^"set-(\d{1,15})"$/;

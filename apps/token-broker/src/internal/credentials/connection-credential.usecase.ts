@@ -10,7 +10,7 @@ import {
 } from '@app/provider-flows';
 import { connectionTokenBinding } from '@app/vault';
 import { APP_CONFIG, type TokenBrokerConfig } from '@app/config';
-import { ConnectRequestStore } from '../connect/connect-requests.store';
+import { ConnectRequestStore } from '../../connect/connect-requests.store';
 import type { InjectedCredential } from './service-account-credential.usecase';
 
 export type ConnectionAnswer =

@@ -2,9 +2,9 @@ import { Body, Controller, Header, HttpCode, Post, UseGuards } from '@nestjs/com
 import { ApiExcludeController } from '@nestjs/swagger';
 import { z } from 'zod';
 import { validateAuthMethod } from '@app/policy-engine';
-import { AdminApiError } from '../admin/http/admin-api.error';
-import { parseBody } from '../admin/http/parse-body';
-import { InternalTokenGuard } from './internal-token.guard';
+import { InternalApiError } from '../http/internal-api.error';
+import { InternalTokenGuard } from '../http/internal-token.guard';
+import { parseInput } from '../http/parse-input';
 import { type CredentialAnswer, ResolveCredentialUseCase } from './resolve-credential.usecase';
 
 const requestSchema = z.strictObject({
@@ -22,7 +22,7 @@ const requestSchema = z.strictObject({
 
 /**
  * `POST /internal/v1/credentials/resolve`: for the gateway only (INTERNAL_API_TOKEN, served on
- * the non-public admin listener). Answers carry credentials: `Cache-Control: no-store`.
+ * the internal listener, never public). Answers carry credentials: `Cache-Control: no-store`.
  */
 @ApiExcludeController()
 @UseGuards(InternalTokenGuard)
@@ -33,11 +33,11 @@ export class InternalCredentialsController {
   @Post('resolve')
   @HttpCode(200)
   @Header('Cache-Control', 'no-store')
-  async execute(@Body() body: unknown): Promise<CredentialAnswer> {
-    const request = parseBody(requestSchema, body);
+  async resolveCredential(@Body() body: unknown): Promise<CredentialAnswer> {
+    const request = parseInput(requestSchema, body, 'body');
     const method = validateAuthMethod(request.auth_method, 'auth_method');
     if (!method.ok) {
-      throw new AdminApiError('validation_failed', 'the auth method is invalid', method.errors);
+      throw new InternalApiError('validation_failed', 'the auth method is invalid', method.errors);
     }
     return this.resolve.execute(request.principal, method.value);
   }
