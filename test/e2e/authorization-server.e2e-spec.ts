@@ -539,6 +539,40 @@ describe('SPEC-MUST 24: resource indicators, short-lived JWTs, refresh rotation 
     expect(new URL(url).searchParams.get('iss')).toBe(broker.issuer);
   });
 
+  describe('the token aud is the canonical resource, never the raw string', () => {
+    it('a resource with an upper-case scheme and host gets the lower-cased URL as aud, on refresh too', async () => {
+      const { client_id } = await nativeClient();
+      const written = `${GATEWAY_URL.replace('http:', 'HTTP:')}/mcp/github`;
+      const { token } = await login(client_id, { resource: written });
+      expect(token.status).toBe(200);
+      expect(decodeJwt(token.json.access_token).aud).toBe(`${GATEWAY_URL}/mcp/github`);
+      const refreshed = await refresh(client_id, token.json.refresh_token);
+      expect(refreshed.status).toBe(200);
+      expect(decodeJwt(refreshed.json.access_token).aud).toBe(`${GATEWAY_URL}/mcp/github`);
+    });
+
+    it.each([`${GATEWAY_URL}/mcp/github/../slack`, `${GATEWAY_URL}/mcp/%2e%2e`])(
+      'a resource with dot segments (%s) is refused with invalid_target',
+      async (resource) => {
+        const { client_id } = await nativeClient();
+        const { url } = await startAuthorization(
+          new BrowserAgent(),
+          authorizeUrl(broker.issuer, {
+            clientId: client_id,
+            redirectUri: CALLBACK,
+            challenge: pkcePair().challenge,
+            resource,
+          }),
+        );
+        const redirect = new URL(url);
+        expect(redirect.origin + redirect.pathname).toBe(CALLBACK);
+        expect(redirect.searchParams.get('error')).toBe('invalid_target');
+        expect(redirect.searchParams.get('error_description')).toBe('resource is not this gateway');
+        expect(redirect.searchParams.get('iss')).toBe(broker.issuer);
+      },
+    );
+  });
+
   it('refresh tokens rotate on every use; reusing a rotated one revokes the whole family', async () => {
     const { client_id } = await nativeClient();
     const { token } = await login(client_id);

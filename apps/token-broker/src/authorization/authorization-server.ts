@@ -19,10 +19,10 @@ import { LOGGER } from '@app/observability';
 import { OAuthRecordRepository, UserRepository } from '@app/persistence';
 import { isForbiddenAddress } from '@app/provider-flows';
 import { SigningKeyStore } from '@app/vault';
-import { defaultGatewayResource, isGatewayResource } from './gateway-resource';
 import { oauthRecordAdapter, recordKey } from './oauth-record.adapter';
 import { readCookie } from './signed-cookie';
 import { PAGE_HEADERS, renderErrorPage, renderLogoutPage, renderMessagePage } from './pages';
+import { resourceIndicators } from './resource-indicators';
 import { DEFAULT_SCOPE, MCP_SCOPES, OIDC_SCOPES } from './scopes';
 
 /** Paths the engine answers on the public listener (everything else is ours or Nest's). */
@@ -199,9 +199,7 @@ export class AuthorizationServer implements OnModuleInit, OnModuleDestroy {
     const config = this.config;
     const records = new OAuthRecordRepository(this.dataSource);
     const users = new UserRepository(this.dataSource);
-    const defaultResource = defaultGatewayResource(config.GATEWAY_PUBLIC_URL);
     const introspectors = new Set(splitList(config.AS_INTROSPECTION_CLIENTS));
-    const mcpScope = Object.keys(MCP_SCOPES).join(' ');
     const cookieKeys = this.vault.deriveKeys('as-cookies').map((key) => key.toString('base64url'));
 
     const configuration: Configuration = {
@@ -317,23 +315,10 @@ export class AuthorizationServer implements OnModuleInit, OnModuleDestroy {
             client.clientAuthMethod !== 'none' &&
             (token.clientId === client.clientId || introspectors.has(client.clientId)),
         },
-        resourceIndicators: {
-          enabled: true,
-          defaultResource: async (_ctx, _client, oneOf) => oneOf ?? defaultResource,
-          useGrantedResource: async () => true,
-          getResourceServerInfo: async (_ctx, resource) => {
-            if (!isGatewayResource(resource, config.GATEWAY_PUBLIC_URL)) {
-              throw new errors.InvalidTarget('resource is not this gateway');
-            }
-            return {
-              scope: mcpScope,
-              audience: resource,
-              accessTokenTTL: config.AS_ACCESS_TOKEN_TTL_SECONDS,
-              accessTokenFormat: 'jwt',
-              jwt: { sign: { alg: 'ES256' } },
-            };
-          },
-        },
+        resourceIndicators: resourceIndicators(
+          config.GATEWAY_PUBLIC_URL,
+          config.AS_ACCESS_TOKEN_TTL_SECONDS,
+        ),
         // Client ID Metadata Documents: the engine fetches https client ids through a dispatcher
         // that refuses special-use addresses at connect time (also after DNS rebinding), with a
         // 2.5 s timeout, a 5 KiB body limit and an LRU cache honouring Cache-Control.
