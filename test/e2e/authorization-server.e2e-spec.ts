@@ -539,6 +539,63 @@ describe('SPEC-MUST 24: resource indicators, short-lived JWTs, refresh rotation 
     expect(new URL(url).searchParams.get('iss')).toBe(broker.issuer);
   });
 
+  describe('refresh with a resource the grant does not cover', () => {
+    it.each([
+      [
+        'another gateway route',
+        `${GATEWAY_URL}/mcp/slack`,
+        'resource indicator is missing, or unknown',
+      ],
+      [
+        'a resource outside the gateway',
+        'https://elsewhere.example/mcp',
+        'resource indicator is missing, or unknown',
+      ],
+      [
+        'two resources at once',
+        undefined,
+        'only a single resource indicator value must be requested/resolved during Access Token Request',
+      ],
+    ])(
+      'answers invalid_target for %s and keeps the refresh token usable',
+      async (_name, resource, description) => {
+        const { client_id } = await nativeClient();
+        const { token } = await login(client_id, { resource: `${GATEWAY_URL}/mcp/github` });
+        const body = new URLSearchParams({
+          grant_type: 'refresh_token',
+          refresh_token: token.json.refresh_token,
+          client_id,
+        });
+        if (resource === undefined) {
+          body.append('resource', `${GATEWAY_URL}/mcp/github`);
+          body.append('resource', `${GATEWAY_URL}/mcp`);
+        } else {
+          body.append('resource', resource);
+        }
+        const refused = await fetch(`${broker.issuer}/token`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/x-www-form-urlencoded' },
+          body: body.toString(),
+        });
+        expect(refused.status).toBe(400);
+        expect(await refused.json()).toEqual({
+          error: 'invalid_target',
+          error_description: description,
+        });
+        // The same token again, naming the granted resource: it was neither consumed nor revoked.
+        const retried = await tokenRequest(broker.issuer, {
+          grant_type: 'refresh_token',
+          refresh_token: token.json.refresh_token,
+          client_id,
+          resource: `${GATEWAY_URL}/mcp/github`,
+        });
+        expect(retried.status).toBe(200);
+        expect(decodeJwt(retried.json.access_token).aud).toBe(`${GATEWAY_URL}/mcp/github`);
+        expect((await refresh(client_id, retried.json.refresh_token)).status).toBe(200);
+      },
+    );
+  });
+
   describe('the token aud is the canonical resource, never the raw string', () => {
     it('a resource with an upper-case scheme and host gets the lower-cased URL as aud, on refresh too', async () => {
       const { client_id } = await nativeClient();

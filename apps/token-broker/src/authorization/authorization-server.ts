@@ -22,7 +22,7 @@ import { SigningKeyStore } from '@app/vault';
 import { oauthRecordAdapter, recordKey } from './oauth-record.adapter';
 import { readCookie } from './signed-cookie';
 import { PAGE_HEADERS, renderErrorPage, renderLogoutPage, renderMessagePage } from './pages';
-import { resourceIndicators } from './resource-indicators';
+import { assertRefreshResource, resourceIndicators } from './resource-indicators';
 import { DEFAULT_SCOPE, MCP_SCOPES, OIDC_SCOPES } from './scopes';
 
 /** Paths the engine answers on the public listener (everything else is ours or Nest's). */
@@ -246,8 +246,12 @@ export class AuthorizationServer implements OnModuleInit, OnModuleDestroy {
       },
       // OAuth 2.1: PKCE for every client, and only S256 exists in this engine.
       pkce: { required: () => true },
-      // Refresh tokens rotate on every use; a rotated one presented again revokes the grant.
-      rotateRefreshToken: true,
+      // Refresh tokens rotate on every use; a rotated one presented again revokes the grant. The
+      // requested resource is checked here, before the engine consumes the presented token.
+      rotateRefreshToken: async (ctx) => {
+        assertRefreshResource(ctx, config.GATEWAY_PUBLIC_URL);
+        return true;
+      },
       issueRefreshToken: async (_ctx, client) => client.grantTypeAllowed('refresh_token'),
       // Tokens outlive the browser session at the broker (MCP clients run for days; there is no
       // offline_access to ask for): they end with the grant, its revocation, or their own TTL.

@@ -1,4 +1,4 @@
-import { errors, type Configuration } from 'oidc-provider';
+import { errors, type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
 import { canonicalGatewayResource, defaultGatewayResource } from './gateway-resource';
 import { MCP_SCOPES } from './scopes';
 
@@ -34,4 +34,39 @@ export function resourceIndicators(
       };
     },
   };
+}
+
+/**
+ * The refresh grant's resource, checked the way the engine will resolve it (`resolve_resource`,
+ * then `getResourceServerInfo`), but before it consumes the presented refresh token: the engine
+ * checks the resource only after rotating, so a refused resource would otherwise cost the client
+ * its token (and its grant on the retry). Run from `rotateRefreshToken`, the engine's last hook
+ * before it consumes the token.
+ */
+export function assertRefreshResource(ctx: KoaContextWithOIDC, gatewayPublicUrl: string): void {
+  const token = ctx.oidc.entities.RefreshToken as
+    { resource?: string | string[]; resourceIndicators: Set<string> } | undefined;
+  if (token === undefined) {
+    return;
+  }
+  const requested = ctx.oidc.params?.resource as string | string[] | undefined;
+  const granted =
+    token.resource === undefined || (Array.isArray(token.resource) && token.resource.length === 0)
+      ? undefined
+      : token.resource;
+  const resource = requested !== undefined && requested !== '' ? requested : granted;
+  if (resource === undefined) {
+    return;
+  }
+  if (Array.isArray(resource)) {
+    throw new errors.InvalidTarget(
+      'only a single resource indicator value must be requested/resolved during Access Token Request',
+    );
+  }
+  if (!token.resourceIndicators.has(resource)) {
+    throw new errors.InvalidTarget();
+  }
+  if (canonicalGatewayResource(resource, gatewayPublicUrl) === undefined) {
+    throw new errors.InvalidTarget('resource is not this gateway');
+  }
 }
