@@ -746,6 +746,34 @@ describe('SPEC-MUST 24: resource indicators, short-lived JWTs, refresh rotation 
   });
 });
 
+describe('CORS never allows the origin null', () => {
+  it('a native client with a custom-scheme redirect URI gets no CORS for Origin: null', async () => {
+    const { client_id } = await nativeClient('Custom scheme', {
+      redirect_uris: [CALLBACK, 'com.example.app:/oauth/callback'],
+    });
+    const { token } = await login(client_id);
+    const fromNull = await tokenRequest(
+      broker.issuer,
+      { grant_type: 'refresh_token', refresh_token: token.json.refresh_token, client_id },
+      { origin: 'null' },
+    );
+    expect(fromNull.status).toBe(400);
+    expect(fromNull.headers.get('access-control-allow-origin')).toBeNull();
+    expect(fromNull.json).toEqual({
+      error: 'invalid_request',
+      error_description: `origin null not allowed for client: ${client_id}`,
+    });
+    // The origin of its loopback redirect URI is still allowed.
+    const fromLoopback = await tokenRequest(
+      broker.issuer,
+      { grant_type: 'refresh_token', refresh_token: token.json.refresh_token, client_id },
+      { origin: 'http://127.0.0.1:9999' },
+    );
+    expect(fromLoopback.status).toBe(200);
+    expect(fromLoopback.headers.get('access-control-allow-origin')).toBe('http://127.0.0.1:9999');
+  });
+});
+
 describe('SPEC-MUST 25: client registration (DCR, RFC 7591) and Client ID Metadata Documents', () => {
   it('DCR registers a native client with application_type and refuses bad metadata field by field', async () => {
     const registered = await nativeClient('Registered');

@@ -285,8 +285,12 @@ export class AuthorizationServer implements OnModuleInit, OnModuleDestroy {
           }),
         };
       },
+      // A browser client may call the token endpoint from the origin of one of its redirect URIs.
+      // Never from "null": that is every custom-scheme URI's origin, and also the Origin of
+      // sandboxed frames, data: and file: pages, which any web page can produce.
       clientBasedCORS: (_ctx, origin, client) =>
-        client.redirectUris?.some((uri) => safeOrigin(uri) === origin) ?? false,
+        origin !== 'null' &&
+        (client.redirectUris?.some((uri) => safeOrigin(uri) === origin) ?? false),
       renderError: async (ctx, out) => {
         setPageHeaders(ctx);
         ctx.body = renderErrorPage(out.error, out.error_description);
@@ -425,11 +429,8 @@ function splitList(value: string): string[] {
 }
 
 function safeOrigin(uri: string): string | undefined {
-  try {
-    return new URL(uri).origin;
-  } catch {
-    return undefined;
-  }
+  const origin = URL.parse(uri)?.origin;
+  return origin === 'null' ? undefined : origin;
 }
 
 function shortHash(value: string): string {
