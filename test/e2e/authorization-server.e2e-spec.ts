@@ -332,6 +332,24 @@ describe('SPEC-MUST 21: redirect_uri matched exactly (loopback may vary the port
     expect(registered.json.error_description).toMatch(reason);
   });
 
+  it.each([
+    [['ms-msdt:/id?PCWDiagnostic'], 'native', /reverse-domain form/],
+    [['chrome://settings'], 'native', /reverse-domain form/],
+    [['ws://127.0.0.1:9999/cb'], 'native', /reverse-domain form/],
+    [['ftp://files.example.com/cb'], 'native', /reverse-domain form/],
+    [['https://trusted.example@evil.example/cb'], 'web', /must not contain userinfo/],
+    [['https://user:pass@app.example.com/cb'], 'native', /must not contain userinfo/],
+    [['http://user@127.0.0.1:9999/cb'], 'native', /must not contain userinfo/],
+  ])('RFC 8252 §7.1: redirect URIs %j (%s) are refused', async (uris, type, reason) => {
+    const registered = await registerClient(broker.issuer, {
+      redirect_uris: uris,
+      application_type: type,
+    });
+    expect(registered.status).toBe(400);
+    expect(registered.json.error).toBe('invalid_redirect_uri');
+    expect(registered.json.error_description).toMatch(reason);
+  });
+
   it('SPEC-MUST 28: post-logout redirect URIs follow the same rules (no open redirect after logout)', async () => {
     const registered = await registerClient(broker.issuer, {
       redirect_uris: [CALLBACK],
@@ -796,6 +814,21 @@ describe('SPEC-MUST 25: client registration (DCR, RFC 7591) and Client ID Metada
       body: '{"redirect_uris": [',
     });
     expect(malformed.status).toBe(400);
+  });
+
+  it.each([
+    ['token_endpoint_auth_method none', { token_endpoint_auth_method: 'none' }],
+    ['no token_endpoint_auth_method', {}],
+    ['a web client with none', { token_endpoint_auth_method: 'none', application_type: 'web' }],
+  ])('a public client (%s) is issued no client_secret', async (_name, metadata) => {
+    const registered = await registerClient(broker.issuer, {
+      redirect_uris: [CALLBACK],
+      ...metadata,
+    });
+    expect(registered.status).toBe(201);
+    expect(registered.json.token_endpoint_auth_method).toBe('none');
+    expect(registered.json).not.toHaveProperty('client_secret');
+    expect(registered.json).not.toHaveProperty('client_secret_expires_at');
   });
 
   it('a URL client_id is fetched, must name itself, and its redirect URIs are enforced', async () => {

@@ -10,7 +10,7 @@ import { createHash } from 'node:crypto';
 import { lookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import Provider, { errors, type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
+import Provider, { type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
 import type { Logger } from 'pino';
 import { DataSource } from 'typeorm';
 import { APP_CONFIG, type TokenBrokerConfig } from '@app/config';
@@ -19,6 +19,7 @@ import { LOGGER } from '@app/observability';
 import { OAuthRecordRepository, UserRepository } from '@app/persistence';
 import { isForbiddenAddress } from '@app/provider-flows';
 import { SigningKeyStore } from '@app/vault';
+import { validateClientMetadata } from './client-metadata.rules';
 import { oauthRecordAdapter, recordKey } from './oauth-record.adapter';
 import { readCookie } from './signed-cookie';
 import { PAGE_HEADERS, renderErrorPage, renderLogoutPage, renderMessagePage } from './pages';
@@ -220,29 +221,11 @@ export class AuthorizationServer implements OnModuleInit, OnModuleDestroy {
         id_token_signed_response_alg: 'ES256',
       },
       enabledJWA: { idTokenSigningAlgValues: ['ES256'] },
-      // SPEC-MUST 28 for clients too (DCR and metadata documents alike): redirect URIs are https,
-      // http only on a loopback host, custom schemes only for native apps.
+      // SPEC-MUST 28 for clients too (DCR and metadata documents alike), and no secret for a
+      // public client.
       extraClientMetadata: {
         properties: ['redirect_uris', 'post_logout_redirect_uris'],
-        validator: (_ctx, key, value, metadata) => {
-          if (
-            (key === 'redirect_uris' || key === 'post_logout_redirect_uris') &&
-            Array.isArray(value)
-          ) {
-            for (const uri of value as unknown[]) {
-              const problem = redirectUriProblem(
-                String(uri),
-                metadata.application_type === 'native',
-              );
-              if (problem !== undefined) {
-                // RFC 7591 §3.2.2's code, with the reason (the engine's default text is generic).
-                throw Object.assign(new errors.InvalidRedirectUri(), {
-                  error_description: problem,
-                });
-              }
-            }
-          }
-        },
+        validator: validateClientMetadata,
       },
       // OAuth 2.1: PKCE for every client, and only S256 exists in this engine.
       pkce: { required: () => true },
@@ -387,31 +370,6 @@ export class AuthorizationServer implements OnModuleInit, OnModuleDestroy {
     });
     return provider;
   }
-}
-
-/** Why a client's redirect URI is refused, or undefined when it is acceptable. */
-export function redirectUriProblem(uri: string, native: boolean): string | undefined {
-  let url: URL;
-  try {
-    url = new URL(uri);
-  } catch {
-    return 'redirect_uris must be absolute URIs';
-  }
-  if (url.protocol === 'https:') {
-    return undefined;
-  }
-  if (url.protocol === 'http:') {
-    return LOOPBACK_NAMES.has(url.hostname)
-      ? undefined
-      : 'redirect_uris must use https (http only on localhost, 127.0.0.1 or [::1])';
-  }
-  if (!native) {
-    return 'only native clients may use a custom-scheme redirect URI';
-  }
-  // RFC 8252 §7.1: private-use schemes in reverse-domain form, never a web-dangerous one.
-  return /^(javascript|data|file|blob|vbscript|about):$/i.test(url.protocol)
-    ? 'redirect_uris must not use this scheme'
-    : undefined;
 }
 
 /** The headers of our HTML pages (no framing, no caching, no scripts) on an engine response. */
