@@ -831,6 +831,58 @@ describe('SPEC-MUST 25: client registration (DCR, RFC 7591) and Client ID Metada
     expect(registered.json).not.toHaveProperty('client_secret_expires_at');
   });
 
+  describe('registered clients that never complete a sign-in expire (AS_UNUSED_CLIENT_TTL_HOURS)', () => {
+    const clientKey = (clientId: string) =>
+      `Client:${createHash('sha256').update(clientId).digest('hex')}`;
+    const registeredAgo = (clientId: string, hours: number) =>
+      broker.database.query(
+        `UPDATE oauth_records SET created_at = now() - make_interval(hours => $2) WHERE id = $1`,
+        [clientKey(clientId), hours],
+      );
+    const authorizePage = async (clientId: string) =>
+      (
+        await fetch(
+          authorizeUrl(broker.issuer, {
+            clientId,
+            redirectUri: CALLBACK,
+            challenge: pkcePair().challenge,
+          }),
+          { redirect: 'manual' },
+        )
+      ).status;
+
+    it('an unused client older than the TTL is removed with its registration access token; used and young ones stay', async () => {
+      const unused = await registerClient(broker.issuer, {
+        redirect_uris: [CALLBACK],
+        application_type: 'native',
+      });
+      expect(typeof unused.json.registration_access_token).toBe('string');
+      const young = await nativeClient('Young');
+      const used = await nativeClient('Used');
+      const { token } = await login(used.client_id);
+      await registeredAgo(unused.json.client_id, 25);
+      await registeredAgo(used.client_id, 25);
+      await registeredAgo(young.client_id, 23);
+      expect(await authorizePage(unused.json.client_id)).toBe(303);
+
+      await broker.publicApp.get(AuthorizationServer).removeStaleRecords();
+
+      expect(await authorizePage(unused.json.client_id)).toBe(400);
+      const read = await fetch(`${broker.issuer}/register/${unused.json.client_id}`, {
+        headers: { authorization: `Bearer ${unused.json.registration_access_token}` },
+      });
+      expect(read.status).toBe(401);
+      const [{ n }] = await broker.database.query(
+        `SELECT count(*)::int AS n FROM oauth_records WHERE client_id = $1`,
+        [unused.json.client_id],
+      );
+      expect(n).toBe(0);
+      expect(await authorizePage(young.client_id)).toBe(303);
+      expect(await authorizePage(used.client_id)).toBe(303);
+      expect((await refresh(used.client_id, token.json.refresh_token)).status).toBe(200);
+    });
+  });
+
   it('a URL client_id is fetched, must name itself, and its redirect URIs are enforced', async () => {
     const clientId = `${CIMD_HOST}/client.json`;
     cimdDocuments.set('/client.json', {

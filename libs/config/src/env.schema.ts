@@ -131,6 +131,13 @@ export const tokenBrokerSchema = commonSchema
     AS_INTROSPECTION_CLIENTS: z.string().default(''),
     /** Dynamic client registrations accepted per client address per hour (open registration). */
     AS_REGISTRATIONS_PER_HOUR: z.coerce.number().int().min(1).max(100_000).default(60),
+    /** Hours a registered client (DCR) may go without completing a sign-in before it is removed. */
+    AS_UNUSED_CLIENT_TTL_HOURS: z.coerce
+      .number()
+      .int()
+      .min(1)
+      .max(365 * 24)
+      .default(24),
     /** Lifetime of the access tokens we issue to MCP clients. */
     AS_ACCESS_TOKEN_TTL_SECONDS: z.coerce.number().int().min(60).max(3600).default(600),
     /** Lifetime of a refresh token (each use rotates it and restarts the clock). */

@@ -7,19 +7,15 @@ import {
 } from '@nestjs/common';
 import type { JWK } from 'jose';
 import { createHash } from 'node:crypto';
-import { lookup } from 'node:dns/promises';
-import { isIP } from 'node:net';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import Provider, { type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
 import type { Logger } from 'pino';
-import { DataSource } from 'typeorm';
 import { APP_CONFIG, type TokenBrokerConfig } from '@app/config';
 import { Vault } from '@app/crypto';
 import { LOGGER } from '@app/observability';
 import { OAuthRecordRepository, UserRepository } from '@app/persistence';
-import { isForbiddenAddress } from '@app/provider-flows';
 import { SigningKeyStore } from '@app/vault';
-import { validateClientMetadata } from './client-metadata.rules';
+import { dnsLookup, mayFetchClientDocument, validateClientMetadata } from './client-metadata.rules';
 import { oauthRecordAdapter, recordKey } from './oauth-record.adapter';
 import { readCookie } from './signed-cookie';
 import { PAGE_HEADERS, renderErrorPage, renderLogoutPage, renderMessagePage } from './pages';
@@ -51,46 +47,9 @@ export interface AuthorizationServerOutbound {
   lookup?: (host: string) => Promise<string[]>;
 }
 
-const LOOPBACK_NAMES = new Set(['localhost', '127.0.0.1', '[::1]']);
 const KEY_WATCH_INTERVAL_MS = 60_000;
 /** The engine's session cookie (its default name). */
 const SESSION_COOKIE = '_session';
-
-/**
- * Whether a Client ID Metadata Document URL may be fetched: a client id is attacker-chosen, so
- * unlike operator-configured URLs no loopback exception: the name must not be a loopback or
- * `.localhost` name, and every address it resolves to must be public (private, loopback,
- * link-local incl. 169.254.169.254, CGNAT, multicast, IPv4-mapped are refused).
- */
-export async function mayFetchClientDocument(
-  clientId: string,
-  lookup: (host: string) => Promise<string[]>,
-): Promise<boolean> {
-  let url: URL;
-  try {
-    url = new URL(clientId);
-  } catch {
-    return false;
-  }
-  if (
-    url.protocol !== 'https:' ||
-    LOOPBACK_NAMES.has(url.hostname) ||
-    url.hostname.endsWith('.localhost')
-  ) {
-    return false;
-  }
-  const host = url.hostname.replace(/^\[|\]$/g, '');
-  try {
-    const addresses = isIP(host) !== 0 ? [host] : await lookup(host);
-    return addresses.length > 0 && !addresses.some(isForbiddenAddress);
-  } catch {
-    return false;
-  }
-}
-
-async function dnsLookup(host: string): Promise<string[]> {
-  return (await lookup(host, { all: true, verbatim: true })).map((entry) => entry.address);
-}
 
 /**
  * The OAuth 2.1 authorization server MCP clients log in through, on `oidc-provider` (certified
@@ -110,7 +69,8 @@ export class AuthorizationServer implements OnModuleInit, OnModuleDestroy {
   constructor(
     @Inject(APP_CONFIG) private readonly config: TokenBrokerConfig,
     @Inject(LOGGER) private readonly logger: Logger,
-    private readonly dataSource: DataSource,
+    private readonly records: OAuthRecordRepository,
+    private readonly users: UserRepository,
     private readonly signingKeys: SigningKeyStore,
     private readonly vault: Vault,
     @Optional() @Inject(AS_OUTBOUND) private readonly outbound: AuthorizationServerOutbound = {},
@@ -138,7 +98,8 @@ export class AuthorizationServer implements OnModuleInit, OnModuleDestroy {
     // Another process (the workers' rotation job, an operator) may rotate the signing keys: the
     // engine is rebuilt with the new active key within a minute. Clients, grants and sessions live
     // in Postgres, so nothing is lost by the swap.
-    // The same tick removes records expired for over an hour (codes, sessions, rotated tokens).
+    // The same tick removes records expired for over an hour (codes, sessions, rotated tokens) and
+    // registered clients that never completed a sign-in (open registration stays bounded).
     this.keyWatch = setInterval(() => {
       this.reloadIfKeysChanged().catch((error: unknown) =>
         this.logger.warn(
@@ -146,25 +107,32 @@ export class AuthorizationServer implements OnModuleInit, OnModuleDestroy {
           'signing key check failed',
         ),
       );
-      new OAuthRecordRepository(this.dataSource)
-        .deleteExpired()
-        .then((removed) => {
-          if (removed > 0) {
-            this.logger.debug({ removed }, 'expired authorization records removed');
-          }
-        })
-        .catch((error: unknown) =>
-          this.logger.warn(
-            { err: { message: (error as Error).message } },
-            'expired record cleanup failed',
-          ),
-        );
+      this.removeStaleRecords().catch((error: unknown) =>
+        this.logger.warn(
+          { err: { message: (error as Error).message } },
+          'expired record cleanup failed',
+        ),
+      );
     }, KEY_WATCH_INTERVAL_MS);
     this.keyWatch.unref();
   }
 
   onModuleDestroy(): void {
     clearInterval(this.keyWatch);
+  }
+
+  /** Removes expired records and unused registered clients (once a minute; tests call it). */
+  async removeStaleRecords(): Promise<void> {
+    const removed = await this.records.deleteExpired();
+    const unusedClients = await this.records.deleteUnusedClients(
+      this.config.AS_UNUSED_CLIENT_TTL_HOURS,
+    );
+    if (removed > 0 || unusedClients > 0) {
+      this.logger.debug(
+        { removed, unused_clients: unusedClients },
+        'stale authorization records removed',
+      );
+    }
   }
 
   /**
@@ -174,7 +142,7 @@ export class AuthorizationServer implements OnModuleInit, OnModuleDestroy {
   async endBrowserSession(cookieHeader: string | undefined): Promise<string[]> {
     const value = readCookie(cookieHeader, SESSION_COOKIE);
     if (value !== undefined) {
-      await new OAuthRecordRepository(this.dataSource).destroy(recordKey('Session', value));
+      await this.records.destroy(recordKey('Session', value));
     }
     return [SESSION_COOKIE, `${SESSION_COOKIE}.sig`].map(
       (name) => `${name}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0`,
@@ -198,13 +166,12 @@ export class AuthorizationServer implements OnModuleInit, OnModuleDestroy {
 
   private async build(keys: JWK[]): Promise<Provider> {
     const config = this.config;
-    const records = new OAuthRecordRepository(this.dataSource);
-    const users = new UserRepository(this.dataSource);
+    const users = this.users;
     const introspectors = new Set(splitList(config.AS_INTROSPECTION_CLIENTS));
     const cookieKeys = this.vault.deriveKeys('as-cookies').map((key) => key.toString('base64url'));
 
     const configuration: Configuration = {
-      adapter: oauthRecordAdapter(records, this.vault),
+      adapter: oauthRecordAdapter(this.records, this.vault),
       jwks: { keys: keys as never },
       routes: ENGINE_ROUTES,
       ...(this.outbound.fetch === undefined ? {} : { fetch: this.outbound.fetch }),

@@ -1,5 +1,8 @@
-import { isLoopbackHost } from '@app/crypto';
+import { lookup } from 'node:dns/promises';
+import { isIP } from 'node:net';
 import { errors, type Configuration } from 'oidc-provider';
+import { isLoopbackHost } from '@app/crypto';
+import { isForbiddenAddress } from '@app/provider-flows';
 
 type ClientMetadataValidator = NonNullable<Configuration['extraClientMetadata']>['validator'];
 
@@ -59,3 +62,39 @@ export const validateClientMetadata: ClientMetadataValidator = (_ctx, key, value
     }
   }
 };
+
+/**
+ * Whether a Client ID Metadata Document URL may be fetched: a client id is attacker-chosen, so
+ * unlike operator-configured URLs no loopback exception: the name must not be a loopback or
+ * `.localhost` name, and every address it resolves to must be public (private, loopback,
+ * link-local incl. 169.254.169.254, CGNAT, multicast, IPv4-mapped are refused).
+ */
+export async function mayFetchClientDocument(
+  clientId: string,
+  lookup: (host: string) => Promise<string[]>,
+): Promise<boolean> {
+  let url: URL;
+  try {
+    url = new URL(clientId);
+  } catch {
+    return false;
+  }
+  if (
+    url.protocol !== 'https:' ||
+    isLoopbackHost(url.hostname) ||
+    url.hostname.endsWith('.localhost')
+  ) {
+    return false;
+  }
+  const host = url.hostname.replace(/^\[|\]$/g, '');
+  try {
+    const addresses = isIP(host) !== 0 ? [host] : await lookup(host);
+    return addresses.length > 0 && !addresses.some(isForbiddenAddress);
+  } catch {
+    return false;
+  }
+}
+
+export async function dnsLookup(host: string): Promise<string[]> {
+  return (await lookup(host, { all: true, verbatim: true })).map((entry) => entry.address);
+}

@@ -25,6 +25,7 @@ function memoryRecords() {
       return true;
     },
     destroy: async (key: string) => void rows.delete(key),
+    markClientSignedIn: async () => undefined,
     revokeByGrantId: async (grantId: string, grantKey: string) => {
       revoked.push([grantId, grantKey]);
       for (const [key, row] of rows) {

@@ -6,6 +6,8 @@ import { oauthRecordBinding } from '@app/vault';
 
 /** Models whose single use is a security property: a replay revokes the grant. */
 const REPLAYABLE = new Set(['AuthorizationCode', 'RefreshToken']);
+/** Models saved once a user completed a sign-in with a client. */
+const SIGNED_IN = new Set(['Grant', 'AuthorizationCode']);
 
 /** The row key of an engine record: its model and the SHA-256 of its id. */
 export function recordKey(model: string, id: string): string {
@@ -37,9 +39,14 @@ export function oauthRecordAdapter(
           grantId: text(payload.grantId),
           userCode: text(payload.userCode),
           uid: text(payload.uid),
+          clientId: text(this.model === 'Client' ? payload.client_id : payload.clientId),
         },
         Number.isFinite(expiresIn) && expiresIn > 0 ? expiresIn : undefined,
       );
+      // A grant or a code means a sign-in completed: the client is no longer an unused one.
+      if (SIGNED_IN.has(this.model) && typeof payload.clientId === 'string') {
+        await records.markClientSignedIn(recordKey('Client', payload.clientId));
+      }
     }
 
     async find(id: string): Promise<AdapterPayload | undefined> {

@@ -23,14 +23,20 @@ export class OAuthRecordRepository {
     key: string,
     model: string,
     payloadSealed: string,
-    index: { grantId: string | null; userCode: string | null; uid: string | null },
+    index: {
+      grantId: string | null;
+      userCode: string | null;
+      uid: string | null;
+      clientId: string | null;
+    },
     expiresInSeconds: number | undefined,
   ): Promise<void> {
     await this.dataSource.query(
-      `INSERT INTO oauth_records (id, model, payload_sealed, grant_id, user_code, uid, expires_at)
-       VALUES ($1, $2, $3, $4, $5, $6, CASE WHEN $7::int IS NULL THEN NULL ELSE now() + make_interval(secs => $7::int) END)
+      `INSERT INTO oauth_records (id, model, payload_sealed, grant_id, user_code, uid, client_id, expires_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, CASE WHEN $8::int IS NULL THEN NULL ELSE now() + make_interval(secs => $8::int) END)
        ON CONFLICT (id) DO UPDATE SET payload_sealed = EXCLUDED.payload_sealed, grant_id = EXCLUDED.grant_id,
-         user_code = EXCLUDED.user_code, uid = EXCLUDED.uid, expires_at = EXCLUDED.expires_at`,
+         user_code = EXCLUDED.user_code, uid = EXCLUDED.uid, client_id = EXCLUDED.client_id,
+         expires_at = EXCLUDED.expires_at`,
       [
         key,
         model,
@@ -38,6 +44,7 @@ export class OAuthRecordRepository {
         index.grantId,
         index.userCode,
         index.uid,
+        index.clientId,
         expiresInSeconds === undefined ? null : Math.max(0, Math.ceil(expiresInSeconds)),
       ],
     );
@@ -95,6 +102,36 @@ export class OAuthRecordRepository {
          RETURNING 1)
        SELECT count(*)::int AS n FROM gone`,
       [limit, graceSeconds],
+    );
+    return rows[0]?.n ?? 0;
+  }
+
+  /** Marks a registered client (its row `clientKey`) as one that completed a sign-in: it is kept. */
+  async markClientSignedIn(clientKey: string): Promise<void> {
+    await this.dataSource.query(
+      `UPDATE oauth_records SET signed_in_at = now()
+       WHERE id = $1 AND model = 'Client' AND signed_in_at IS NULL`,
+      [clientKey],
+    );
+  }
+
+  /**
+   * Removes registered clients that never completed a sign-in within `ttlHours` of registering,
+   * with their registration access tokens; returns how many clients.
+   */
+  async deleteUnusedClients(ttlHours: number, limit = 10_000): Promise<number> {
+    const rows: Array<{ n: number }> = await this.dataSource.query(
+      `WITH gone AS (
+         DELETE FROM oauth_records WHERE id IN (
+           SELECT id FROM oauth_records
+           WHERE model = 'Client' AND signed_in_at IS NULL AND created_at < now() - make_interval(hours => $1::int)
+           LIMIT $2)
+         RETURNING client_id),
+       tokens AS (
+         DELETE FROM oauth_records
+         WHERE model = 'RegistrationAccessToken' AND client_id IN (SELECT client_id FROM gone))
+       SELECT count(*)::int AS n FROM gone`,
+      [ttlHours, limit],
     );
     return rows[0]?.n ?? 0;
   }
