@@ -872,10 +872,10 @@ describe('SPEC-MUST 25: client registration (DCR, RFC 7591) and Client ID Metada
         headers: { authorization: `Bearer ${unused.json.registration_access_token}` },
       });
       expect(read.status).toBe(401);
-      const [{ n }] = await broker.database.query(
+      const [{ n }] = (await broker.database.query(
         `SELECT count(*)::int AS n FROM oauth_records WHERE client_id = $1`,
         [unused.json.client_id],
-      );
+      )) as Array<{ n: number }>;
       expect(n).toBe(0);
       expect(await authorizePage(young.client_id)).toBe(303);
       expect(await authorizePage(used.client_id)).toBe(303);
