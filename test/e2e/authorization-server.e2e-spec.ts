@@ -62,26 +62,32 @@ beforeAll(async () => {
       done();
     },
   });
-  broker = await startAuthorizationServer({}, createLogger('token-broker', 'trace', capture), {
-    // Serves https://client.example.test/* from the local server; every other URL goes through
-    // the engine's own fetch options (its SSRF-protected dispatcher) untouched.
-    outbound: {
-      // The test host "resolves" to a public documentation address; everything else to what the
-      // name says (private literals stay private), so the address check is exercised for real.
-      lookup: async (host) => TEST_DNS[host] ?? [host],
-      fetch: (input, init) => {
-        const url = String(input);
-        fetchedUrls.push(url);
-        if (url.startsWith(`${CIMD_HOST}/`)) {
-          const { dispatcher: _dispatcher, ...rest } = (init ?? {}) as RequestInit & {
-            dispatcher?: unknown;
-          };
-          return fetch(`http://127.0.0.1:${cimdPort}${url.slice(CIMD_HOST.length)}`, rest);
-        }
-        return fetch(input, init);
+  // Strict rotation here (these tests present rotated tokens again at once); the reuse window
+  // has its own broker in authorization-refresh-reuse.e2e-spec.ts.
+  broker = await startAuthorizationServer(
+    { AS_REFRESH_REUSE_WINDOW_SECONDS: '0' },
+    createLogger('token-broker', 'trace', capture),
+    {
+      // Serves https://client.example.test/* from the local server; every other URL goes through
+      // the engine's own fetch options (its SSRF-protected dispatcher) untouched.
+      outbound: {
+        // The test host "resolves" to a public documentation address; everything else to what the
+        // name says (private literals stay private), so the address check is exercised for real.
+        lookup: async (host) => TEST_DNS[host] ?? [host],
+        fetch: (input, init) => {
+          const url = String(input);
+          fetchedUrls.push(url);
+          if (url.startsWith(`${CIMD_HOST}/`)) {
+            const { dispatcher: _dispatcher, ...rest } = (init ?? {}) as RequestInit & {
+              dispatcher?: unknown;
+            };
+            return fetch(`http://127.0.0.1:${cimdPort}${url.slice(CIMD_HOST.length)}`, rest);
+          }
+          return fetch(input, init);
+        },
       },
     },
-  });
+  );
 });
 
 afterAll(async () => {

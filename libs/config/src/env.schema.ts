@@ -147,6 +147,11 @@ export const tokenBrokerSchema = commonSchema
       .min(3600)
       .max(90 * 86400)
       .default(14 * 86400),
+    /**
+     * Seconds after a refresh token's rotation in which it may be presented once more (the
+     * response was lost) and rotated again instead of revoking the family; 0: strict rotation.
+     */
+    AS_REFRESH_REUSE_WINDOW_SECONDS: z.coerce.number().int().min(0).max(300).default(30),
     ADMIN_PORT: port(8082),
     /** Loopback by default: the admin API is for operators (compose listens on 0.0.0.0 in the container and publishes on the host's loopback). */
     ADMIN_HOST: z.string().default('127.0.0.1'),

@@ -13,6 +13,7 @@ import { CreateSigningKeys1764500000000 } from './migrations/1764500000000-Creat
 import { CreateConnections1764600000000 } from './migrations/1764600000000-CreateConnections';
 import { CreateAuthorizationServerTables1764700000000 } from './migrations/1764700000000-CreateAuthorizationServerTables';
 import { ExpireUnusedClients1764900000000 } from './migrations/1764900000000-ExpireUnusedClients';
+import { RefreshTokenReuseWindow1764910000000 } from './migrations/1764910000000-RefreshTokenReuseWindow';
 
 export const ENTITIES = [
   PolicyEntity,
@@ -31,6 +32,7 @@ export const MIGRATIONS = [
   CreateConnections1764600000000,
   CreateAuthorizationServerTables1764700000000,
   ExpireUnusedClients1764900000000,
+  RefreshTokenReuseWindow1764910000000,
 ];
 
 /** The one data-source definition shared by the apps, the migrate CLI and the tests. */

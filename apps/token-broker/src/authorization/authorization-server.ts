@@ -17,6 +17,7 @@ import { OAuthRecordRepository, UserRepository } from '@app/persistence';
 import { SigningKeyStore } from '@app/vault';
 import { dnsLookup, mayFetchClientDocument, validateClientMetadata } from './client-metadata.rules';
 import { oauthRecordAdapter, recordKey } from './oauth-record.adapter';
+import { RefreshRotationContext } from './refresh-rotation.context';
 import { readCookie } from './signed-cookie';
 import { PAGE_HEADERS, renderErrorPage, renderLogoutPage, renderMessagePage } from './pages';
 import { assertRefreshResource, resourceIndicators } from './resource-indicators';
@@ -167,11 +168,15 @@ export class AuthorizationServer implements OnModuleInit, OnModuleDestroy {
   private async build(keys: JWK[]): Promise<Provider> {
     const config = this.config;
     const users = this.users;
+    const rotations = new RefreshRotationContext();
     const introspectors = new Set(splitList(config.AS_INTROSPECTION_CLIENTS));
     const cookieKeys = this.vault.deriveKeys('as-cookies').map((key) => key.toString('base64url'));
 
     const configuration: Configuration = {
-      adapter: oauthRecordAdapter(this.records, this.vault),
+      adapter: oauthRecordAdapter(this.records, this.vault, {
+        reuseWindowSeconds: config.AS_REFRESH_REUSE_WINDOW_SECONDS,
+        rotations,
+      }),
       jwks: { keys: keys as never },
       routes: ENGINE_ROUTES,
       ...(this.outbound.fetch === undefined ? {} : { fetch: this.outbound.fetch }),
@@ -303,6 +308,14 @@ export class AuthorizationServer implements OnModuleInit, OnModuleDestroy {
         if (scope === undefined || scope === '') {
           ctx.query = { ...ctx.query, scope: DEFAULT_SCOPE };
         }
+      }
+      await next();
+    });
+    // Each token request's rotation is carried from the adapter's consume to its upsert.
+    provider.use(async (ctx, next) => {
+      if (ctx.path === ENGINE_ROUTES.token) {
+        await rotations.run(next);
+        return;
       }
       await next();
     });
