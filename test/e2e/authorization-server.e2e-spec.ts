@@ -62,26 +62,32 @@ beforeAll(async () => {
       done();
     },
   });
-  broker = await startAuthorizationServer({}, createLogger('token-broker', 'trace', capture), {
-    // Serves https://client.example.test/* from the local server; every other URL goes through
-    // the engine's own fetch options (its SSRF-protected dispatcher) untouched.
-    outbound: {
-      // The test host "resolves" to a public documentation address; everything else to what the
-      // name says (private literals stay private), so the address check is exercised for real.
-      lookup: async (host) => TEST_DNS[host] ?? [host],
-      fetch: (input, init) => {
-        const url = String(input);
-        fetchedUrls.push(url);
-        if (url.startsWith(`${CIMD_HOST}/`)) {
-          const { dispatcher: _dispatcher, ...rest } = (init ?? {}) as RequestInit & {
-            dispatcher?: unknown;
-          };
-          return fetch(`http://127.0.0.1:${cimdPort}${url.slice(CIMD_HOST.length)}`, rest);
-        }
-        return fetch(input, init);
+  // Strict rotation here (these tests present rotated tokens again at once); the reuse window
+  // has its own broker in authorization-refresh-reuse.e2e-spec.ts.
+  broker = await startAuthorizationServer(
+    { AS_REFRESH_REUSE_WINDOW_SECONDS: '0' },
+    createLogger('token-broker', 'trace', capture),
+    {
+      // Serves https://client.example.test/* from the local server; every other URL goes through
+      // the engine's own fetch options (its SSRF-protected dispatcher) untouched.
+      outbound: {
+        // The test host "resolves" to a public documentation address; everything else to what the
+        // name says (private literals stay private), so the address check is exercised for real.
+        lookup: async (host) => TEST_DNS[host] ?? [host],
+        fetch: (input, init) => {
+          const url = String(input);
+          fetchedUrls.push(url);
+          if (url.startsWith(`${CIMD_HOST}/`)) {
+            const { dispatcher: _dispatcher, ...rest } = (init ?? {}) as RequestInit & {
+              dispatcher?: unknown;
+            };
+            return fetch(`http://127.0.0.1:${cimdPort}${url.slice(CIMD_HOST.length)}`, rest);
+          }
+          return fetch(input, init);
+        },
       },
     },
-  });
+  );
 });
 
 afterAll(async () => {
@@ -332,6 +338,24 @@ describe('SPEC-MUST 21: redirect_uri matched exactly (loopback may vary the port
     expect(registered.json.error_description).toMatch(reason);
   });
 
+  it.each([
+    [['ms-msdt:/id?PCWDiagnostic'], 'native', /reverse-domain form/],
+    [['chrome://settings'], 'native', /reverse-domain form/],
+    [['ws://127.0.0.1:9999/cb'], 'native', /reverse-domain form/],
+    [['ftp://files.example.com/cb'], 'native', /reverse-domain form/],
+    [['https://trusted.example@evil.example/cb'], 'web', /must not contain userinfo/],
+    [['https://user:pass@app.example.com/cb'], 'native', /must not contain userinfo/],
+    [['http://user@127.0.0.1:9999/cb'], 'native', /must not contain userinfo/],
+  ])('RFC 8252 §7.1: redirect URIs %j (%s) are refused', async (uris, type, reason) => {
+    const registered = await registerClient(broker.issuer, {
+      redirect_uris: uris,
+      application_type: type,
+    });
+    expect(registered.status).toBe(400);
+    expect(registered.json.error).toBe('invalid_redirect_uri');
+    expect(registered.json.error_description).toMatch(reason);
+  });
+
   it('SPEC-MUST 28: post-logout redirect URIs follow the same rules (no open redirect after logout)', async () => {
     const registered = await registerClient(broker.issuer, {
       redirect_uris: [CALLBACK],
@@ -539,6 +563,97 @@ describe('SPEC-MUST 24: resource indicators, short-lived JWTs, refresh rotation 
     expect(new URL(url).searchParams.get('iss')).toBe(broker.issuer);
   });
 
+  describe('refresh with a resource the grant does not cover', () => {
+    it.each([
+      [
+        'another gateway route',
+        `${GATEWAY_URL}/mcp/slack`,
+        'resource indicator is missing, or unknown',
+      ],
+      [
+        'a resource outside the gateway',
+        'https://elsewhere.example/mcp',
+        'resource indicator is missing, or unknown',
+      ],
+      [
+        'two resources at once',
+        undefined,
+        'only a single resource indicator value must be requested/resolved during Access Token Request',
+      ],
+    ])(
+      'answers invalid_target for %s and keeps the refresh token usable',
+      async (_name, resource, description) => {
+        const { client_id } = await nativeClient();
+        const { token } = await login(client_id, { resource: `${GATEWAY_URL}/mcp/github` });
+        const body = new URLSearchParams({
+          grant_type: 'refresh_token',
+          refresh_token: token.json.refresh_token,
+          client_id,
+        });
+        if (resource === undefined) {
+          body.append('resource', `${GATEWAY_URL}/mcp/github`);
+          body.append('resource', `${GATEWAY_URL}/mcp`);
+        } else {
+          body.append('resource', resource);
+        }
+        const refused = await fetch(`${broker.issuer}/token`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/x-www-form-urlencoded' },
+          body: body.toString(),
+        });
+        expect(refused.status).toBe(400);
+        expect(await refused.json()).toEqual({
+          error: 'invalid_target',
+          error_description: description,
+        });
+        // The same token again, naming the granted resource: it was neither consumed nor revoked.
+        const retried = await tokenRequest(broker.issuer, {
+          grant_type: 'refresh_token',
+          refresh_token: token.json.refresh_token,
+          client_id,
+          resource: `${GATEWAY_URL}/mcp/github`,
+        });
+        expect(retried.status).toBe(200);
+        expect(decodeJwt(retried.json.access_token).aud).toBe(`${GATEWAY_URL}/mcp/github`);
+        expect((await refresh(client_id, retried.json.refresh_token)).status).toBe(200);
+      },
+    );
+  });
+
+  describe('the token aud is the canonical resource, never the raw string', () => {
+    it('a resource with an upper-case scheme and host gets the lower-cased URL as aud, on refresh too', async () => {
+      const { client_id } = await nativeClient();
+      const written = `${GATEWAY_URL.replace('http:', 'HTTP:')}/mcp/github`;
+      const { token } = await login(client_id, { resource: written });
+      expect(token.status).toBe(200);
+      expect(decodeJwt(token.json.access_token).aud).toBe(`${GATEWAY_URL}/mcp/github`);
+      const refreshed = await refresh(client_id, token.json.refresh_token);
+      expect(refreshed.status).toBe(200);
+      expect(decodeJwt(refreshed.json.access_token).aud).toBe(`${GATEWAY_URL}/mcp/github`);
+    });
+
+    it.each([`${GATEWAY_URL}/mcp/github/../slack`, `${GATEWAY_URL}/mcp/%2e%2e`])(
+      'a resource with dot segments (%s) is refused with invalid_target',
+      async (resource) => {
+        const { client_id } = await nativeClient();
+        const { url } = await startAuthorization(
+          new BrowserAgent(),
+          authorizeUrl(broker.issuer, {
+            clientId: client_id,
+            redirectUri: CALLBACK,
+            challenge: pkcePair().challenge,
+            resource,
+          }),
+        );
+        const redirect = new URL(url);
+        expect(redirect.origin + redirect.pathname).toBe(CALLBACK);
+        expect(redirect.searchParams.get('error')).toBe('invalid_target');
+        expect(redirect.searchParams.get('error_description')).toBe('resource is not this gateway');
+        expect(redirect.searchParams.get('iss')).toBe(broker.issuer);
+      },
+    );
+  });
+
   it('refresh tokens rotate on every use; reusing a rotated one revokes the whole family', async () => {
     const { client_id } = await nativeClient();
     const { token } = await login(client_id);
@@ -655,6 +770,34 @@ describe('SPEC-MUST 24: resource indicators, short-lived JWTs, refresh rotation 
   });
 });
 
+describe('CORS never allows the origin null', () => {
+  it('a native client with a custom-scheme redirect URI gets no CORS for Origin: null', async () => {
+    const { client_id } = await nativeClient('Custom scheme', {
+      redirect_uris: [CALLBACK, 'com.example.app:/oauth/callback'],
+    });
+    const { token } = await login(client_id);
+    const fromNull = await tokenRequest(
+      broker.issuer,
+      { grant_type: 'refresh_token', refresh_token: token.json.refresh_token, client_id },
+      { origin: 'null' },
+    );
+    expect(fromNull.status).toBe(400);
+    expect(fromNull.headers.get('access-control-allow-origin')).toBeNull();
+    expect(fromNull.json).toEqual({
+      error: 'invalid_request',
+      error_description: `origin null not allowed for client: ${client_id}`,
+    });
+    // The origin of its loopback redirect URI is still allowed.
+    const fromLoopback = await tokenRequest(
+      broker.issuer,
+      { grant_type: 'refresh_token', refresh_token: token.json.refresh_token, client_id },
+      { origin: 'http://127.0.0.1:9999' },
+    );
+    expect(fromLoopback.status).toBe(200);
+    expect(fromLoopback.headers.get('access-control-allow-origin')).toBe('http://127.0.0.1:9999');
+  });
+});
+
 describe('SPEC-MUST 25: client registration (DCR, RFC 7591) and Client ID Metadata Documents', () => {
   it('DCR registers a native client with application_type and refuses bad metadata field by field', async () => {
     const registered = await nativeClient('Registered');
@@ -677,6 +820,73 @@ describe('SPEC-MUST 25: client registration (DCR, RFC 7591) and Client ID Metada
       body: '{"redirect_uris": [',
     });
     expect(malformed.status).toBe(400);
+  });
+
+  it.each([
+    ['token_endpoint_auth_method none', { token_endpoint_auth_method: 'none' }],
+    ['no token_endpoint_auth_method', {}],
+    ['a web client with none', { token_endpoint_auth_method: 'none', application_type: 'web' }],
+  ])('a public client (%s) is issued no client_secret', async (_name, metadata) => {
+    const registered = await registerClient(broker.issuer, {
+      redirect_uris: [CALLBACK],
+      ...metadata,
+    });
+    expect(registered.status).toBe(201);
+    expect(registered.json.token_endpoint_auth_method).toBe('none');
+    expect(registered.json).not.toHaveProperty('client_secret');
+    expect(registered.json).not.toHaveProperty('client_secret_expires_at');
+  });
+
+  describe('registered clients that never complete a sign-in expire (AS_UNUSED_CLIENT_TTL_HOURS)', () => {
+    const clientKey = (clientId: string) =>
+      `Client:${createHash('sha256').update(clientId).digest('hex')}`;
+    const registeredAgo = (clientId: string, hours: number) =>
+      broker.database.query(
+        `UPDATE oauth_records SET created_at = now() - make_interval(hours => $2) WHERE id = $1`,
+        [clientKey(clientId), hours],
+      );
+    const authorizePage = async (clientId: string) =>
+      (
+        await fetch(
+          authorizeUrl(broker.issuer, {
+            clientId,
+            redirectUri: CALLBACK,
+            challenge: pkcePair().challenge,
+          }),
+          { redirect: 'manual' },
+        )
+      ).status;
+
+    it('an unused client older than the TTL is removed with its registration access token; used and young ones stay', async () => {
+      const unused = await registerClient(broker.issuer, {
+        redirect_uris: [CALLBACK],
+        application_type: 'native',
+      });
+      expect(typeof unused.json.registration_access_token).toBe('string');
+      const young = await nativeClient('Young');
+      const used = await nativeClient('Used');
+      const { token } = await login(used.client_id);
+      await registeredAgo(unused.json.client_id, 25);
+      await registeredAgo(used.client_id, 25);
+      await registeredAgo(young.client_id, 23);
+      expect(await authorizePage(unused.json.client_id)).toBe(303);
+
+      await broker.publicApp.get(AuthorizationServer).removeStaleRecords();
+
+      expect(await authorizePage(unused.json.client_id)).toBe(400);
+      const read = await fetch(`${broker.issuer}/register/${unused.json.client_id}`, {
+        headers: { authorization: `Bearer ${unused.json.registration_access_token}` },
+      });
+      expect(read.status).toBe(401);
+      const [{ n }] = (await broker.database.query(
+        `SELECT count(*)::int AS n FROM oauth_records WHERE client_id = $1`,
+        [unused.json.client_id],
+      )) as Array<{ n: number }>;
+      expect(n).toBe(0);
+      expect(await authorizePage(young.client_id)).toBe(303);
+      expect(await authorizePage(used.client_id)).toBe(303);
+      expect((await refresh(used.client_id, token.json.refresh_token)).status).toBe(200);
+    });
   });
 
   it('a URL client_id is fetched, must name itself, and its redirect URIs are enforced', async () => {

@@ -137,6 +137,13 @@ export const tokenBrokerSchema = commonSchema
     AS_INTROSPECTION_CLIENTS: z.string().default(''),
     /** Dynamic client registrations accepted per client address per hour (open registration). */
     AS_REGISTRATIONS_PER_HOUR: z.coerce.number().int().min(1).max(100_000).default(60),
+    /** Hours a registered client (DCR) may go without completing a sign-in before it is removed. */
+    AS_UNUSED_CLIENT_TTL_HOURS: z.coerce
+      .number()
+      .int()
+      .min(1)
+      .max(365 * 24)
+      .default(24),
     /** Lifetime of the access tokens we issue to MCP clients. */
     AS_ACCESS_TOKEN_TTL_SECONDS: z.coerce.number().int().min(60).max(3600).default(600),
     /** Lifetime of a refresh token (each use rotates it and restarts the clock). */
@@ -146,6 +153,11 @@ export const tokenBrokerSchema = commonSchema
       .min(3600)
       .max(90 * 86400)
       .default(14 * 86400),
+    /**
+     * Seconds after a refresh token's rotation in which it may be presented once more (the
+     * response was lost) and rotated again instead of revoking the family; 0: strict rotation.
+     */
+    AS_REFRESH_REUSE_WINDOW_SECONDS: z.coerce.number().int().min(0).max(300).default(30),
     ADMIN_PORT: port(8082),
     /** Loopback by default: the admin API is for operators (compose listens on 0.0.0.0 in the container and publishes on the host's loopback). */
     ADMIN_HOST: z.string().default('127.0.0.1'),

@@ -37,5 +37,6 @@ export {
   OAuthRecordRepository,
   UserRepository,
   type OAuthRecordRow,
+  type RotationLink,
   type UserRecord,
 } from './repositories/authorization-server.repositories';

@@ -10,6 +10,11 @@ import { DataSource } from 'typeorm';
 import { ReadinessService } from '@app/observability';
 import { buildDataSourceOptions } from './data-source.options';
 import { AuditRepository } from './repositories/audit.repository';
+import {
+  ConsentRepository,
+  OAuthRecordRepository,
+  UserRepository,
+} from './repositories/authorization-server.repositories';
 import { ConnectionRepository } from './repositories/connection.repository';
 import {
   ApiKeyRepository,
@@ -63,6 +68,9 @@ export class PersistenceModule implements OnModuleInit, OnApplicationShutdown {
           ApiKeyRepository,
           ServiceAccountRepository,
           ConnectionRepository,
+          UserRepository,
+          ConsentRepository,
+          OAuthRecordRepository,
         ].map((Repository) => ({
           provide: Repository,
           useFactory: (ds: DataSource) => new Repository(ds),
@@ -77,6 +85,9 @@ export class PersistenceModule implements OnModuleInit, OnApplicationShutdown {
         ApiKeyRepository,
         ServiceAccountRepository,
         ConnectionRepository,
+        UserRepository,
+        ConsentRepository,
+        OAuthRecordRepository,
       ],
     };
   }

@@ -7,22 +7,20 @@ import {
 } from '@nestjs/common';
 import type { JWK } from 'jose';
 import { createHash } from 'node:crypto';
-import { lookup } from 'node:dns/promises';
-import { isIP } from 'node:net';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import Provider, { errors, type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
+import Provider, { type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
 import type { Logger } from 'pino';
-import { DataSource } from 'typeorm';
 import { APP_CONFIG, type TokenBrokerConfig } from '@app/config';
 import { Vault } from '@app/crypto';
 import { LOGGER } from '@app/observability';
 import { OAuthRecordRepository, UserRepository } from '@app/persistence';
-import { isForbiddenAddress } from '@app/provider-flows';
 import { SigningKeyStore } from '@app/vault';
-import { defaultGatewayResource, isGatewayResource } from './gateway-resource';
+import { dnsLookup, mayFetchClientDocument, validateClientMetadata } from './client-metadata.rules';
 import { oauthRecordAdapter, recordKey } from './oauth-record.adapter';
+import { RefreshRotationContext } from './refresh-rotation.context';
 import { readCookie } from './signed-cookie';
 import { PAGE_HEADERS, renderErrorPage, renderLogoutPage, renderMessagePage } from './pages';
+import { assertRefreshResource, resourceIndicators } from './resource-indicators';
 import { DEFAULT_SCOPE, MCP_SCOPES, OIDC_SCOPES } from './scopes';
 
 /** Paths the engine answers on the public listener (everything else is ours or Nest's). */
@@ -50,46 +48,9 @@ export interface AuthorizationServerOutbound {
   lookup?: (host: string) => Promise<string[]>;
 }
 
-const LOOPBACK_NAMES = new Set(['localhost', '127.0.0.1', '[::1]']);
 const KEY_WATCH_INTERVAL_MS = 60_000;
 /** The engine's session cookie (its default name). */
 const SESSION_COOKIE = '_session';
-
-/**
- * Whether a Client ID Metadata Document URL may be fetched: a client id is attacker-chosen, so
- * unlike operator-configured URLs no loopback exception: the name must not be a loopback or
- * `.localhost` name, and every address it resolves to must be public (private, loopback,
- * link-local incl. 169.254.169.254, CGNAT, multicast, IPv4-mapped are refused).
- */
-export async function mayFetchClientDocument(
-  clientId: string,
-  lookup: (host: string) => Promise<string[]>,
-): Promise<boolean> {
-  let url: URL;
-  try {
-    url = new URL(clientId);
-  } catch {
-    return false;
-  }
-  if (
-    url.protocol !== 'https:' ||
-    LOOPBACK_NAMES.has(url.hostname) ||
-    url.hostname.endsWith('.localhost')
-  ) {
-    return false;
-  }
-  const host = url.hostname.replace(/^\[|\]$/g, '');
-  try {
-    const addresses = isIP(host) !== 0 ? [host] : await lookup(host);
-    return addresses.length > 0 && !addresses.some(isForbiddenAddress);
-  } catch {
-    return false;
-  }
-}
-
-async function dnsLookup(host: string): Promise<string[]> {
-  return (await lookup(host, { all: true, verbatim: true })).map((entry) => entry.address);
-}
 
 /**
  * The OAuth 2.1 authorization server MCP clients log in through, on `oidc-provider` (certified
@@ -109,7 +70,8 @@ export class AuthorizationServer implements OnModuleInit, OnModuleDestroy {
   constructor(
     @Inject(APP_CONFIG) private readonly config: TokenBrokerConfig,
     @Inject(LOGGER) private readonly logger: Logger,
-    private readonly dataSource: DataSource,
+    private readonly records: OAuthRecordRepository,
+    private readonly users: UserRepository,
     private readonly signingKeys: SigningKeyStore,
     private readonly vault: Vault,
     @Optional() @Inject(AS_OUTBOUND) private readonly outbound: AuthorizationServerOutbound = {},
@@ -137,7 +99,8 @@ export class AuthorizationServer implements OnModuleInit, OnModuleDestroy {
     // Another process (the workers' rotation job, an operator) may rotate the signing keys: the
     // engine is rebuilt with the new active key within a minute. Clients, grants and sessions live
     // in Postgres, so nothing is lost by the swap.
-    // The same tick removes records expired for over an hour (codes, sessions, rotated tokens).
+    // The same tick removes records expired for over an hour (codes, sessions, rotated tokens) and
+    // registered clients that never completed a sign-in (open registration stays bounded).
     this.keyWatch = setInterval(() => {
       this.reloadIfKeysChanged().catch((error: unknown) =>
         this.logger.warn(
@@ -145,25 +108,32 @@ export class AuthorizationServer implements OnModuleInit, OnModuleDestroy {
           'signing key check failed',
         ),
       );
-      new OAuthRecordRepository(this.dataSource)
-        .deleteExpired()
-        .then((removed) => {
-          if (removed > 0) {
-            this.logger.debug({ removed }, 'expired authorization records removed');
-          }
-        })
-        .catch((error: unknown) =>
-          this.logger.warn(
-            { err: { message: (error as Error).message } },
-            'expired record cleanup failed',
-          ),
-        );
+      this.removeStaleRecords().catch((error: unknown) =>
+        this.logger.warn(
+          { err: { message: (error as Error).message } },
+          'expired record cleanup failed',
+        ),
+      );
     }, KEY_WATCH_INTERVAL_MS);
     this.keyWatch.unref();
   }
 
   onModuleDestroy(): void {
     clearInterval(this.keyWatch);
+  }
+
+  /** Removes expired records and unused registered clients (once a minute; tests call it). */
+  async removeStaleRecords(): Promise<void> {
+    const removed = await this.records.deleteExpired();
+    const unusedClients = await this.records.deleteUnusedClients(
+      this.config.AS_UNUSED_CLIENT_TTL_HOURS,
+    );
+    if (removed > 0 || unusedClients > 0) {
+      this.logger.debug(
+        { removed, unused_clients: unusedClients },
+        'stale authorization records removed',
+      );
+    }
   }
 
   /**
@@ -173,7 +143,7 @@ export class AuthorizationServer implements OnModuleInit, OnModuleDestroy {
   async endBrowserSession(cookieHeader: string | undefined): Promise<string[]> {
     const value = readCookie(cookieHeader, SESSION_COOKIE);
     if (value !== undefined) {
-      await new OAuthRecordRepository(this.dataSource).destroy(recordKey('Session', value));
+      await this.records.destroy(recordKey('Session', value));
     }
     return [SESSION_COOKIE, `${SESSION_COOKIE}.sig`].map(
       (name) => `${name}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0`,
@@ -197,15 +167,16 @@ export class AuthorizationServer implements OnModuleInit, OnModuleDestroy {
 
   private async build(keys: JWK[]): Promise<Provider> {
     const config = this.config;
-    const records = new OAuthRecordRepository(this.dataSource);
-    const users = new UserRepository(this.dataSource);
-    const defaultResource = defaultGatewayResource(config.GATEWAY_PUBLIC_URL);
+    const users = this.users;
+    const rotations = new RefreshRotationContext();
     const introspectors = new Set(splitList(config.AS_INTROSPECTION_CLIENTS));
-    const mcpScope = Object.keys(MCP_SCOPES).join(' ');
     const cookieKeys = this.vault.deriveKeys('as-cookies').map((key) => key.toString('base64url'));
 
     const configuration: Configuration = {
-      adapter: oauthRecordAdapter(records, this.vault),
+      adapter: oauthRecordAdapter(this.records, this.vault, {
+        reuseWindowSeconds: config.AS_REFRESH_REUSE_WINDOW_SECONDS,
+        rotations,
+      }),
       jwks: { keys: keys as never },
       routes: ENGINE_ROUTES,
       ...(this.outbound.fetch === undefined ? {} : { fetch: this.outbound.fetch }),
@@ -222,34 +193,20 @@ export class AuthorizationServer implements OnModuleInit, OnModuleDestroy {
         id_token_signed_response_alg: 'ES256',
       },
       enabledJWA: { idTokenSigningAlgValues: ['ES256'] },
-      // SPEC-MUST 28 for clients too (DCR and metadata documents alike): redirect URIs are https,
-      // http only on a loopback host, custom schemes only for native apps.
+      // SPEC-MUST 28 for clients too (DCR and metadata documents alike), and no secret for a
+      // public client.
       extraClientMetadata: {
         properties: ['redirect_uris', 'post_logout_redirect_uris'],
-        validator: (_ctx, key, value, metadata) => {
-          if (
-            (key === 'redirect_uris' || key === 'post_logout_redirect_uris') &&
-            Array.isArray(value)
-          ) {
-            for (const uri of value as unknown[]) {
-              const problem = redirectUriProblem(
-                String(uri),
-                metadata.application_type === 'native',
-              );
-              if (problem !== undefined) {
-                // RFC 7591 §3.2.2's code, with the reason (the engine's default text is generic).
-                throw Object.assign(new errors.InvalidRedirectUri(), {
-                  error_description: problem,
-                });
-              }
-            }
-          }
-        },
+        validator: validateClientMetadata,
       },
       // OAuth 2.1: PKCE for every client, and only S256 exists in this engine.
       pkce: { required: () => true },
-      // Refresh tokens rotate on every use; a rotated one presented again revokes the grant.
-      rotateRefreshToken: true,
+      // Refresh tokens rotate on every use; a rotated one presented again revokes the grant. The
+      // requested resource is checked here, before the engine consumes the presented token.
+      rotateRefreshToken: async (ctx) => {
+        assertRefreshResource(ctx, config.GATEWAY_PUBLIC_URL);
+        return true;
+      },
       issueRefreshToken: async (_ctx, client) => client.grantTypeAllowed('refresh_token'),
       // Tokens outlive the browser session at the broker (MCP clients run for days; there is no
       // offline_access to ask for): they end with the grant, its revocation, or their own TTL.
@@ -283,8 +240,12 @@ export class AuthorizationServer implements OnModuleInit, OnModuleDestroy {
           }),
         };
       },
+      // A browser client may call the token endpoint from the origin of one of its redirect URIs.
+      // Never from "null": that is every custom-scheme URI's origin, and also the Origin of
+      // sandboxed frames, data: and file: pages, which any web page can produce.
       clientBasedCORS: (_ctx, origin, client) =>
-        client.redirectUris?.some((uri) => safeOrigin(uri) === origin) ?? false,
+        origin !== 'null' &&
+        (client.redirectUris?.some((uri) => safeOrigin(uri) === origin) ?? false),
       renderError: async (ctx, out) => {
         setPageHeaders(ctx);
         ctx.body = renderErrorPage(out.error, out.error_description);
@@ -317,23 +278,10 @@ export class AuthorizationServer implements OnModuleInit, OnModuleDestroy {
             client.clientAuthMethod !== 'none' &&
             (token.clientId === client.clientId || introspectors.has(client.clientId)),
         },
-        resourceIndicators: {
-          enabled: true,
-          defaultResource: async (_ctx, _client, oneOf) => oneOf ?? defaultResource,
-          useGrantedResource: async () => true,
-          getResourceServerInfo: async (_ctx, resource) => {
-            if (!isGatewayResource(resource, config.GATEWAY_PUBLIC_URL)) {
-              throw new errors.InvalidTarget('resource is not this gateway');
-            }
-            return {
-              scope: mcpScope,
-              audience: resource,
-              accessTokenTTL: config.AS_ACCESS_TOKEN_TTL_SECONDS,
-              accessTokenFormat: 'jwt',
-              jwt: { sign: { alg: 'ES256' } },
-            };
-          },
-        },
+        resourceIndicators: resourceIndicators(
+          config.GATEWAY_PUBLIC_URL,
+          config.AS_ACCESS_TOKEN_TTL_SECONDS,
+        ),
         // Client ID Metadata Documents: the engine fetches https client ids through a dispatcher
         // that refuses special-use addresses at connect time (also after DNS rebinding), with a
         // 2.5 s timeout, a 5 KiB body limit and an LRU cache honouring Cache-Control.
@@ -360,6 +308,14 @@ export class AuthorizationServer implements OnModuleInit, OnModuleDestroy {
         if (scope === undefined || scope === '') {
           ctx.query = { ...ctx.query, scope: DEFAULT_SCOPE };
         }
+      }
+      await next();
+    });
+    // Each token request's rotation is carried from the adapter's consume to its upsert.
+    provider.use(async (ctx, next) => {
+      if (ctx.path === ENGINE_ROUTES.token) {
+        await rotations.run(next);
+        return;
       }
       await next();
     });
@@ -396,31 +352,6 @@ export class AuthorizationServer implements OnModuleInit, OnModuleDestroy {
   }
 }
 
-/** Why a client's redirect URI is refused, or undefined when it is acceptable. */
-export function redirectUriProblem(uri: string, native: boolean): string | undefined {
-  let url: URL;
-  try {
-    url = new URL(uri);
-  } catch {
-    return 'redirect_uris must be absolute URIs';
-  }
-  if (url.protocol === 'https:') {
-    return undefined;
-  }
-  if (url.protocol === 'http:') {
-    return LOOPBACK_NAMES.has(url.hostname)
-      ? undefined
-      : 'redirect_uris must use https (http only on localhost, 127.0.0.1 or [::1])';
-  }
-  if (!native) {
-    return 'only native clients may use a custom-scheme redirect URI';
-  }
-  // RFC 8252 §7.1: private-use schemes in reverse-domain form, never a web-dangerous one.
-  return /^(javascript|data|file|blob|vbscript|about):$/i.test(url.protocol)
-    ? 'redirect_uris must not use this scheme'
-    : undefined;
-}
-
 /** The headers of our HTML pages (no framing, no caching, no scripts) on an engine response. */
 function setPageHeaders(ctx: KoaContextWithOIDC): void {
   for (const [name, value] of Object.entries(PAGE_HEADERS)) {
@@ -436,11 +367,8 @@ function splitList(value: string): string[] {
 }
 
 function safeOrigin(uri: string): string | undefined {
-  try {
-    return new URL(uri).origin;
-  } catch {
-    return undefined;
-  }
+  const origin = URL.parse(uri)?.origin;
+  return origin === 'null' ? undefined : origin;
 }
 
 function shortHash(value: string): string {

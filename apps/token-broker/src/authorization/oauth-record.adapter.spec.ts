@@ -13,7 +13,15 @@ function memoryRecords() {
       payloadSealed: string,
       index: { grantId: string | null },
     ) => {
-      rows.set(key, { key, model, payloadSealed, grantId: index.grantId, consumed: null });
+      rows.set(key, {
+        key,
+        model,
+        payloadSealed,
+        grantId: index.grantId,
+        consumed: null,
+        consumedAgeSeconds: null,
+        retryUsed: false,
+      });
     },
     find: async (key: string) => rows.get(key),
     consume: async (key: string) => {
@@ -22,9 +30,24 @@ function memoryRecords() {
         return false;
       }
       row.consumed = Math.floor(Date.now() / 1000);
+      row.consumedAgeSeconds = 0;
       return true;
     },
     destroy: async (key: string) => void rows.delete(key),
+    markClientSignedIn: async () => undefined,
+    takeRotationRetry: async (key: string, windowSeconds: number) => {
+      const row = rows.get(key);
+      if (
+        row === undefined ||
+        row.retryUsed ||
+        row.consumedAgeSeconds === null ||
+        row.consumedAgeSeconds >= windowSeconds
+      ) {
+        return false;
+      }
+      row.retryUsed = true;
+      return true;
+    },
     revokeByGrantId: async (grantId: string, grantKey: string) => {
       revoked.push([grantId, grantKey]);
       for (const [key, row] of rows) {
@@ -86,5 +109,53 @@ describe('the engine storage adapter (SPEC-MUST 23, 24, 35)', () => {
     await tokens.upsert('rt-2', { jti: 'rt-2', grantId: 'g3', exp: 1 } as never, 60);
     expect(await tokens.find('rt-2')).toMatchObject({ jti: 'rt-2' });
     expect(revoked).toEqual([]);
+  });
+
+  describe('the refresh-token reuse window', () => {
+    it('a token rotated within the window is shown unused once, and its consume takes the retry', async () => {
+      const { records, rows, revoked } = memoryRecords();
+      const Adapter = oauthRecordAdapter(records, vault, { reuseWindowSeconds: 30 });
+      const tokens = new Adapter('RefreshToken');
+      await tokens.upsert('rt-3', { jti: 'rt-3', grantId: 'g4', exp: 9999999999 } as never, 60);
+      await tokens.consume('rt-3');
+      expect((await tokens.find('rt-3'))?.consumed).toBeUndefined();
+      await tokens.consume('rt-3');
+      expect(revoked).toEqual([]);
+      // The retry is spent: shown used (the engine revokes), and a third consume revokes too.
+      expect((await tokens.find('rt-3'))?.consumed).toEqual(expect.any(Number));
+      await expect(tokens.consume('rt-3')).rejects.toMatchObject({ error: 'invalid_grant' });
+      expect(revoked).toEqual([['g4', recordKey('Grant', 'g4')]]);
+      expect(rows.size).toBe(0);
+    });
+
+    it('after the window, or with the window off, a rotated token is a replay', async () => {
+      for (const [window, age] of [
+        [30, 31],
+        [0, 0],
+      ] as const) {
+        const { records, rows, revoked } = memoryRecords();
+        const tokens = new (oauthRecordAdapter(records, vault, { reuseWindowSeconds: window }))(
+          'RefreshToken',
+        );
+        await tokens.upsert('rt-4', { jti: 'rt-4', grantId: 'g5', exp: 9999999999 } as never, 60);
+        await tokens.consume('rt-4');
+        rows.get(recordKey('RefreshToken', 'rt-4'))!.consumedAgeSeconds = age;
+        expect((await tokens.find('rt-4'))?.consumed).toEqual(expect.any(Number));
+        await expect(tokens.consume('rt-4')).rejects.toMatchObject({ error: 'invalid_grant' });
+        expect(revoked).toEqual([['g5', recordKey('Grant', 'g5')]]);
+      }
+    });
+
+    it('authorization codes have no window', async () => {
+      const { records, revoked } = memoryRecords();
+      const codes = new (oauthRecordAdapter(records, vault, { reuseWindowSeconds: 30 }))(
+        'AuthorizationCode',
+      );
+      await codes.upsert('c-1', { jti: 'c-1', grantId: 'g6', exp: 9999999999 } as never, 60);
+      await codes.consume('c-1');
+      expect((await codes.find('c-1'))?.consumed).toEqual(expect.any(Number));
+      await expect(codes.consume('c-1')).rejects.toMatchObject({ error: 'invalid_grant' });
+      expect(revoked).toEqual([['g6', recordKey('Grant', 'g6')]]);
+    });
   });
 });

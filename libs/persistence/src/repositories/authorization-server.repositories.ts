@@ -8,6 +8,16 @@ export interface OAuthRecordRow {
   grantId: string | null;
   /** Epoch seconds when it was consumed (a used code or rotated refresh token). */
   consumed: number | null;
+  /** Seconds since it was consumed, by the database clock (the one the reuse window uses). */
+  consumedAgeSeconds: number | null;
+  /** Whether its one retry in the reuse window was taken, or it was superseded (no retry left). */
+  retryUsed: boolean;
+}
+
+/** The refresh token a new one replaces, and whether this is the retry's rotation. */
+export interface RotationLink {
+  rotatedFrom: string;
+  viaRetry: boolean;
 }
 
 /**
@@ -23,14 +33,33 @@ export class OAuthRecordRepository {
     key: string,
     model: string,
     payloadSealed: string,
-    index: { grantId: string | null; userCode: string | null; uid: string | null },
+    index: {
+      grantId: string | null;
+      userCode: string | null;
+      uid: string | null;
+      clientId: string | null;
+    },
     expiresInSeconds: number | undefined,
+    rotation?: RotationLink,
   ): Promise<void> {
+    // A successor saved after its predecessor's retry was taken (a concurrent rotation that lost
+    // to the retry) is stored superseded: whoever holds it replays when presenting it. The
+    // predecessor's row is locked, as the retry locks it, so exactly one of the two sees the other.
     await this.dataSource.query(
-      `INSERT INTO oauth_records (id, model, payload_sealed, grant_id, user_code, uid, expires_at)
-       VALUES ($1, $2, $3, $4, $5, $6, CASE WHEN $7::int IS NULL THEN NULL ELSE now() + make_interval(secs => $7::int) END)
+      `WITH predecessor AS (
+         SELECT retry_used_at IS NOT NULL AS retried FROM oauth_records WHERE id = $9 FOR UPDATE),
+       superseded AS (
+         SELECT CASE WHEN NOT coalesce($10::boolean, true) AND coalesce((SELECT retried FROM predecessor), false)
+           THEN now() END AS at)
+       INSERT INTO oauth_records (id, model, payload_sealed, grant_id, user_code, uid, client_id, expires_at,
+         rotated_from, consumed_at, retry_used_at)
+       SELECT $1, $2, $3, $4, $5, $6, $7,
+         CASE WHEN $8::int IS NULL THEN NULL ELSE now() + make_interval(secs => $8::int) END,
+         $9, superseded.at, superseded.at
+       FROM superseded
        ON CONFLICT (id) DO UPDATE SET payload_sealed = EXCLUDED.payload_sealed, grant_id = EXCLUDED.grant_id,
-         user_code = EXCLUDED.user_code, uid = EXCLUDED.uid, expires_at = EXCLUDED.expires_at`,
+         user_code = EXCLUDED.user_code, uid = EXCLUDED.uid, client_id = EXCLUDED.client_id,
+         expires_at = EXCLUDED.expires_at`,
       [
         key,
         model,
@@ -38,7 +67,10 @@ export class OAuthRecordRepository {
         index.grantId,
         index.userCode,
         index.uid,
+        index.clientId,
         expiresInSeconds === undefined ? null : Math.max(0, Math.ceil(expiresInSeconds)),
+        rotation?.rotatedFrom ?? null,
+        rotation?.viaRetry ?? null,
       ],
     );
   }
@@ -70,6 +102,46 @@ export class OAuthRecordRepository {
     return rows[0]?.n === 1;
   }
 
+  /**
+   * Takes the one retry of a rotated refresh token presented again within `windowSeconds` of its
+   * rotation (its response was lost): true when taken, and then every successor it was rotated
+   * to is superseded. False — a replay — when it was rotated longer ago, its retry was taken, or
+   * a successor was already used (its holder got the response). Atomic: the token's row is locked.
+   */
+  async takeRotationRetry(key: string, windowSeconds: number): Promise<boolean> {
+    return this.dataSource.transaction(async (manager) => {
+      const open: unknown[] = await manager.query(
+        `SELECT 1 FROM oauth_records
+         WHERE id = $1 AND consumed_at IS NOT NULL AND retry_used_at IS NULL
+           AND consumed_at > now() - make_interval(secs => $2::int)
+         FOR UPDATE`,
+        [key, windowSeconds],
+      );
+      if (open.length === 0) {
+        return false;
+      }
+      const superseded: Array<{ id: string }> = await manager.query(
+        // A CTE so the driver answers rows (TypeORM returns [rows, count] for a bare UPDATE).
+        `WITH superseded AS (
+           UPDATE oauth_records SET consumed_at = now(), retry_used_at = now()
+           WHERE rotated_from = $1 AND consumed_at IS NULL RETURNING id)
+         SELECT id FROM superseded`,
+        [key],
+      );
+      // After the update (which waited for any concurrent use of a successor): was one used?
+      const used: unknown[] = await manager.query(
+        `SELECT 1 FROM oauth_records
+         WHERE rotated_from = $1 AND consumed_at IS NOT NULL AND NOT (id = ANY($2::text[])) LIMIT 1`,
+        [key, superseded.map((row) => row.id)],
+      );
+      if (used.length > 0) {
+        return false;
+      }
+      await manager.query('UPDATE oauth_records SET retry_used_at = now() WHERE id = $1', [key]);
+      return true;
+    });
+  }
+
   async destroy(key: string): Promise<void> {
     await this.dataSource.query('DELETE FROM oauth_records WHERE id = $1', [key]);
   }
@@ -99,14 +171,47 @@ export class OAuthRecordRepository {
     return rows[0]?.n ?? 0;
   }
 
+  /** Marks a registered client (its row `clientKey`) as one that completed a sign-in: it is kept. */
+  async markClientSignedIn(clientKey: string): Promise<void> {
+    await this.dataSource.query(
+      `UPDATE oauth_records SET signed_in_at = now()
+       WHERE id = $1 AND model = 'Client' AND signed_in_at IS NULL`,
+      [clientKey],
+    );
+  }
+
+  /**
+   * Removes registered clients that never completed a sign-in within `ttlHours` of registering,
+   * with their registration access tokens; returns how many clients.
+   */
+  async deleteUnusedClients(ttlHours: number, limit = 10_000): Promise<number> {
+    const rows: Array<{ n: number }> = await this.dataSource.query(
+      `WITH gone AS (
+         DELETE FROM oauth_records WHERE id IN (
+           SELECT id FROM oauth_records
+           WHERE model = 'Client' AND signed_in_at IS NULL AND created_at < now() - make_interval(hours => $1::int)
+           LIMIT $2)
+         RETURNING client_id),
+       tokens AS (
+         DELETE FROM oauth_records
+         WHERE model = 'RegistrationAccessToken' AND client_id IN (SELECT client_id FROM gone))
+       SELECT count(*)::int AS n FROM gone`,
+      [ttlHours, limit],
+    );
+    return rows[0]?.n ?? 0;
+  }
+
   private async findOneWhere(where: string, values: string[]): Promise<OAuthRecordRow | undefined> {
     const rows: Array<{
       id: string;
       payload_sealed: string;
       grant_id: string | null;
       consumed: string | null;
+      consumed_age: number | null;
+      retry_used: boolean;
     }> = await this.dataSource.query(
-      `SELECT id, payload_sealed, grant_id, floor(extract(epoch FROM consumed_at))::bigint AS consumed
+      `SELECT id, payload_sealed, grant_id, floor(extract(epoch FROM consumed_at))::bigint AS consumed,
+         extract(epoch FROM now() - consumed_at)::float8 AS consumed_age, retry_used_at IS NOT NULL AS retry_used
        FROM oauth_records WHERE ${where} LIMIT 1`,
       values,
     );
@@ -118,6 +223,8 @@ export class OAuthRecordRepository {
           payloadSealed: row.payload_sealed,
           grantId: row.grant_id,
           consumed: row.consumed === null ? null : Number(row.consumed),
+          consumedAgeSeconds: row.consumed_age,
+          retryUsed: row.retry_used,
         };
   }
 }
