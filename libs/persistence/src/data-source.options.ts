@@ -12,6 +12,7 @@ import { CreateCredentialTables1764400000000 } from './migrations/1764400000000-
 import { CreateSigningKeys1764500000000 } from './migrations/1764500000000-CreateSigningKeys';
 import { CreateConnections1764600000000 } from './migrations/1764600000000-CreateConnections';
 import { CreateAuthorizationServerTables1764700000000 } from './migrations/1764700000000-CreateAuthorizationServerTables';
+import { BindConsentsToResource1764830000000 } from './migrations/1764830000000-BindConsentsToResource';
 
 export const ENTITIES = [
   PolicyEntity,
@@ -29,6 +30,7 @@ export const MIGRATIONS = [
   CreateSigningKeys1764500000000,
   CreateConnections1764600000000,
   CreateAuthorizationServerTables1764700000000,
+  BindConsentsToResource1764830000000,
 ];
 
 /** The one data-source definition shared by the apps, the migrate CLI and the tests. */

@@ -17,6 +17,23 @@ import {
   ServiceAccountRepository,
 } from './repositories/credential.repositories';
 import { PolicyRepository } from './repositories/policy.repository';
+import {
+  ConsentRepository,
+  OAuthRecordRepository,
+  UserRepository,
+} from './repositories/authorization-server.repositories';
+
+const REPOSITORIES = [
+  PolicyRepository,
+  AuditRepository,
+  ProviderRepository,
+  ApiKeyRepository,
+  ServiceAccountRepository,
+  ConnectionRepository,
+  UserRepository,
+  ConsentRepository,
+  OAuthRecordRepository,
+];
 
 const PERSISTENCE_OPTIONS = Symbol('PERSISTENCE_OPTIONS');
 
@@ -56,28 +73,13 @@ export class PersistenceModule implements OnModuleInit, OnApplicationShutdown {
               }),
             ).initialize(),
         },
-        ...[
-          PolicyRepository,
-          AuditRepository,
-          ProviderRepository,
-          ApiKeyRepository,
-          ServiceAccountRepository,
-          ConnectionRepository,
-        ].map((Repository) => ({
+        ...REPOSITORIES.map((Repository) => ({
           provide: Repository,
           useFactory: (ds: DataSource) => new Repository(ds),
           inject: [DataSource],
         })),
       ],
-      exports: [
-        DataSource,
-        PolicyRepository,
-        AuditRepository,
-        ProviderRepository,
-        ApiKeyRepository,
-        ServiceAccountRepository,
-        ConnectionRepository,
-      ],
+      exports: [DataSource, ...REPOSITORIES],
     };
   }
 

@@ -8,10 +8,11 @@ export const CONSENT_COOKIE_MAX_AGE_SECONDS = 30 * 86400;
 /**
  * The consent cookie (SPEC-MUST 26): `__Host-` prefixed (Secure, Path=/, no Domain), HttpOnly,
  * SameSite=Lax, HMAC-signed, and bound to one client id (in the name and in the signed value),
- * so a consent given to one client can never be replayed for another.
+ * so a consent given to one client can never be replayed for another, and to the resources it
+ * was given for (`r`), so a consent for one upstream never covers another.
  */
 export class ConsentCookies {
-  private readonly cookie: SignedCookie<{ c: string; s: string[] }>;
+  private readonly cookie: SignedCookie<{ c: string; s: string[]; r: string[] }>;
 
   /** @param keys HMAC keys, the first signs, any verifies (rotation). */
   constructor(keys: Buffer[]) {
@@ -23,18 +24,22 @@ export class ConsentCookies {
   }
 
   /** A `Set-Cookie` header value. */
-  issue(clientId: string, scopes: string[], now = Date.now()): string {
+  issue(clientId: string, resources: string[], scopes: string[], now = Date.now()): string {
     return this.cookie.issue(
       ConsentCookies.nameFor(clientId),
-      { c: clientId, s: [...new Set(scopes)].sort() },
+      { c: clientId, s: [...new Set(scopes)].sort(), r: [...new Set(resources)].sort() },
       now,
     );
   }
 
-  /** Whether the request's cookies hold a valid consent of this client covering every scope. */
+  /**
+   * Whether the request's cookies hold a valid consent of this client covering every scope for
+   * every resource.
+   */
   covers(
     cookieHeader: string | undefined,
     clientId: string,
+    resources: string[],
     scopes: string[],
     now = Date.now(),
   ): boolean {
@@ -43,6 +48,8 @@ export class ConsentCookies {
       claims !== undefined &&
       claims.c === clientId &&
       Array.isArray(claims.s) &&
+      Array.isArray(claims.r) &&
+      resources.every((resource) => claims.r.includes(resource)) &&
       scopes.every((scope) => claims.s.includes(scope))
     );
   }

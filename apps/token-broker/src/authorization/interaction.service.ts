@@ -105,7 +105,12 @@ export class InteractionService {
     if (details.prompt.name === 'login') {
       if (
         !forceConsent &&
-        this.consentCookies.covers(request.headers.cookie, request_.clientId, request_.scopes)
+        this.consentCookies.covers(
+          request.headers.cookie,
+          request_.clientId,
+          request_.resources,
+          request_.scopes,
+        )
       ) {
         return this.startUpstreamLogin(reply, details, request_.clientId, false);
       }
@@ -117,9 +122,13 @@ export class InteractionService {
       if (user === undefined) {
         return this.fail(reply, 'login_required', 'the session has no user');
       }
-      const remembered = await this.consents.scopesFor(user.id, request_.clientId);
-      const wanted = this.allowedScopes(user, request_.scopes);
-      if (!forceConsent && wanted.every((scope) => remembered.includes(scope))) {
+      const remembered = await this.consents.covers(
+        user.id,
+        request_.clientId,
+        request_.resources,
+        this.allowedScopes(user, request_.scopes),
+      );
+      if (!forceConsent && remembered) {
         return this.finish(reply, details, user, request_);
       }
       return this.renderConsent(reply, details, request_, user.email ?? user.name ?? undefined);
@@ -153,7 +162,7 @@ export class InteractionService {
     const described = await this.describe(details);
     void reply.header(
       'set-cookie',
-      this.consentCookies.issue(described.clientId, described.scopes),
+      this.consentCookies.issue(described.clientId, described.resources, described.scopes),
     );
     if (details.prompt.name === 'login') {
       return this.startUpstreamLogin(reply, details, described.clientId, true);
@@ -253,8 +262,13 @@ export class InteractionService {
     if (!pending.consented) {
       // Consent came from this browser's cookie, possibly given by someone else: unless this user
       // allowed this client before, hand back the login only, so the engine asks for consent.
-      const remembered = await this.consents.scopesFor(user.id, described.clientId);
-      if (!this.allowedScopes(user, described.scopes).every((s) => remembered.includes(s))) {
+      const remembered = await this.consents.covers(
+        user.id,
+        described.clientId,
+        described.resources,
+        this.allowedScopes(user, described.scopes),
+      );
+      if (!remembered) {
         return this.loginOnly(reply, user);
       }
     }
@@ -455,7 +469,7 @@ export class InteractionService {
         'the mcp:admin scopes are granted to administrators only',
       );
     }
-    await this.consents.grant(user.id, described.clientId, scopes);
+    await this.consents.grant(user.id, described.clientId, described.resources, scopes);
     const existing =
       details.grantId === undefined ? undefined : await provider.Grant.find(details.grantId);
     const grant =
