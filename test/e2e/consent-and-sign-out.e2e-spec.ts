@@ -2,6 +2,7 @@ import type { AdminApiHarness } from '../support/admin-api.harness';
 import { GATEWAY_URL, startAuthorizationServer } from '../support/authorization-server.harness';
 import { BrowserAgent, readForm } from '../support/browser-agent';
 import { authorizeInBrowser, pkcePair, registerClient } from '../support/oauth-flow';
+import { signInThroughMcpClient } from '../support/tool-provider';
 
 // Issue 7 section 0: a consent covers the resource it was given for only, and sign-out ends the
 // broker pages' session for every copy of its cookie. Real Postgres and Redis, the demo IdP.
@@ -9,6 +10,7 @@ import { authorizeInBrowser, pkcePair, registerClient } from '../support/oauth-f
 const CALLBACK = 'http://127.0.0.1:9999/callback';
 const GITHUB = `${GATEWAY_URL}/mcp/github`;
 const SLACK = `${GATEWAY_URL}/mcp/slack`;
+const USER_SESSION_COOKIE = '__Host-mcpgw-user';
 
 let broker: AdminApiHarness & { issuer: string };
 
@@ -98,5 +100,46 @@ describe('consent is bound to the resource (audience) as well as the client and 
     const github = await authorize(other, clientId, GITHUB);
     expect(github.loginShown).toBe(true);
     expect(github.consentShown).toBe(false);
+  });
+});
+
+describe("sign-out ends the broker pages' session", () => {
+  it('a copy of the session cookie (and its CSRF token) taken before /logout is refused after it', async () => {
+    const { agent } = await signInThroughMcpClient(broker);
+    const connections = `${broker.issuer}/connections`;
+    const copy = agent.cookieHeader(connections);
+    expect(copy).toContain(`${USER_SESSION_COOKIE}=`);
+
+    const listed = await fetch(connections, { headers: { cookie: copy }, redirect: 'manual' });
+    expect(listed.status).toBe(200);
+    // No connections yet: the only form is the sign-out.
+    const form = readForm(await listed.text());
+    expect(form.action).toBe('/logout');
+    const csrf = form.fields.csrf!;
+
+    const signedOut = await agent.postForm(
+      `${broker.issuer}/logout`,
+      { csrf },
+      { origin: new URL(broker.issuer).origin },
+    );
+    expect(signedOut.status).toBe(200);
+
+    // The copy no longer signs anyone in: the page starts a login at the IdP instead.
+    const afterwards = await fetch(connections, { headers: { cookie: copy }, redirect: 'manual' });
+    expect(afterwards.status).toBe(303);
+    const location = new URL(afterwards.headers.get('location')!, broker.issuer);
+    expect(location.pathname).toBe('/demo-idp/auth');
+    // Nor does the copy with its CSRF token sign out (or act) again.
+    const replayed = await fetch(`${broker.issuer}/logout`, {
+      method: 'POST',
+      redirect: 'manual',
+      headers: {
+        cookie: copy,
+        origin: new URL(broker.issuer).origin,
+        'content-type': 'application/x-www-form-urlencoded',
+      },
+      body: new URLSearchParams({ csrf }).toString(),
+    });
+    expect(replayed.status).toBe(403);
   });
 });

@@ -66,7 +66,6 @@ export class InteractionService {
   private readonly users: UserRepository;
   private readonly consents: ConsentRepository;
   private readonly adminEmails: Set<string>;
-  readonly sessions: UserSessions;
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: TokenBrokerConfig,
@@ -76,10 +75,10 @@ export class InteractionService {
     private readonly server: AuthorizationServer,
     dataSource: DataSource,
     private readonly vault: Vault,
+    private readonly sessions: UserSessions,
   ) {
     this.consentCookies = new ConsentCookies(vault.deriveKeys('consent-cookie'));
     this.csrf = new CsrfTokens(vault.deriveKeys('csrf'));
-    this.sessions = new UserSessions(vault.deriveKeys('user-session'));
     this.users = new UserRepository(dataSource);
     this.consents = new ConsentRepository(dataSource);
     this.upstream = UpstreamLoginClient.fromConfig(
@@ -215,7 +214,7 @@ export class InteractionService {
     void reply.header('set-cookie', [
       this.clearLoginBinding(),
       clearCookie(SIGNED_OUT_COOKIE),
-      this.sessions.issue(user.id),
+      await this.sessions.start(user.id),
     ]);
     this.logger.info({ user_id: user.id }, 'user logged in to the broker pages');
     return this.redirect(reply, pending.returnTo);
@@ -256,7 +255,10 @@ export class InteractionService {
       return this.fail(reply, 'access_denied', 'login at the identity provider failed');
     }
     // The same browser is now signed in to the broker's own pages (connections) too.
-    void reply.header('set-cookie', [clearCookie(SIGNED_OUT_COOKIE), this.sessions.issue(user.id)]);
+    void reply.header('set-cookie', [
+      clearCookie(SIGNED_OUT_COOKIE),
+      await this.sessions.start(user.id),
+    ]);
     const described = await this.describe(details);
     this.logger.info({ user_id: user.id, client_id: described.clientId }, 'user logged in');
     if (!pending.consented) {

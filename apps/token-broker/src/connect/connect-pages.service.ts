@@ -8,6 +8,7 @@ import { AuthorizationCodeFlow, OAuthClientError } from '@app/provider-flows';
 import { AuthorizationServer } from '../authorization/authorization-server';
 import { CsrfTokens } from '../authorization/consent-cookie';
 import { InteractionService, SIGNED_OUT_COOKIE } from '../authorization/interaction.service';
+import { UserSessions } from '../authorization/user-session';
 import { escapeHtml, PAGE_HEADERS, renderMessagePage, renderPage } from '../authorization/pages';
 import { ManageConnectionsUseCase } from '../connections/manage-connections.usecase';
 import { ConnectRequestStore } from './connect-requests.store';
@@ -30,6 +31,7 @@ export class ConnectPagesService {
     @Inject(APP_CONFIG) private readonly config: TokenBrokerConfig,
     @Inject(LOGGER) private readonly logger: Logger,
     private readonly interactions: InteractionService,
+    private readonly sessions: UserSessions,
     private readonly flow: AuthorizationCodeFlow,
     private readonly requests: ConnectRequestStore,
     private readonly connections: ManageConnectionsUseCase,
@@ -186,7 +188,7 @@ export class ConnectPagesService {
    * server's session (the next sign-in asks for a login at the IdP again).
    */
   async logout(request: FastifyRequest, reply: FastifyReply, form: URLSearchParams): Promise<void> {
-    const user = this.interactions.sessions.userId(request.headers.cookie);
+    const user = await this.sessions.userId(request.headers.cookie);
     if (user === undefined || !this.csrf.verify(user, form.get('csrf'))) {
       return this.page(
         reply,
@@ -196,7 +198,7 @@ export class ConnectPagesService {
       );
     }
     void reply.header('set-cookie', [
-      this.interactions.sessions.clear(),
+      await this.sessions.end(request.headers.cookie),
       ...(await this.server.endBrowserSession(request.headers.cookie)),
       // The IdP may still have its own session: the next login here must not ride on it.
       `${SIGNED_OUT_COOKIE}=1; Path=/; Secure; HttpOnly; SameSite=Lax; Max-Age=86400`,
@@ -224,7 +226,7 @@ export class ConnectPagesService {
 
   /** The signed-in user, or undefined after sending the browser to log in (back here afterwards). */
   private async user(request: FastifyRequest, reply: FastifyReply): Promise<string | undefined> {
-    const user = this.interactions.sessions.userId(request.headers.cookie);
+    const user = await this.sessions.userId(request.headers.cookie);
     if (user === undefined) {
       await this.interactions.startSessionLogin(reply, request.url);
     }

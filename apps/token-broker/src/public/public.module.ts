@@ -12,6 +12,7 @@ import {
   type AuthorizationServerOutbound,
 } from '../authorization/authorization-server';
 import { InteractionService } from '../authorization/interaction.service';
+import { UserSessions } from '../authorization/user-session';
 import { JobsModule } from '@app/jobs';
 import { ProviderFlowsModule } from '@app/provider-flows';
 import { AccessTokenVerifier } from '../connect/access-token.verifier';
@@ -67,6 +68,7 @@ export class PublicModule {
         ValidateApiKeyUseCase,
         AuthorizationServer,
         InteractionService,
+        UserSessions,
         ConnectRequestStore,
         AccessTokenVerifier,
         ConnectPagesService,
