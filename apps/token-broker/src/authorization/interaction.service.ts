@@ -1,47 +1,29 @@
 import { createHash } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type Redis from 'ioredis';
 import type { Logger } from 'pino';
-import { DataSource } from 'typeorm';
 import { APP_CONFIG, type TokenBrokerConfig } from '@app/config';
 import { constantTimeEqual, randomToken, Vault } from '@app/crypto';
 import { LOGGER } from '@app/observability';
 import { ConsentRepository, UserRepository, type UserRecord } from '@app/persistence';
-import { REDIS, REDIS_OPTIONS, type RedisModuleOptions } from '@app/redis';
 import { AuthorizationServer, INTERACTION_PATH } from './authorization-server';
 import { ConsentCookies, CsrfTokens } from './consent-cookie';
 import { DEMO_IDP_PATH } from './demo-idp';
 import { defaultGatewayResource } from './gateway-resource';
 import { PAGE_HEADERS, renderConsentPage, renderMessagePage } from './pages';
 import { ADMIN_SCOPES, MCP_SCOPES, OIDC_SCOPES } from './scopes';
-import { loginStateBinding } from '@app/vault';
 import { UpstreamLoginClient } from './upstream-login.client';
 import { readCookie } from './signed-cookie';
 import { UserSessions } from './user-session';
+import {
+  LOGIN_STATE_TTL_SECONDS,
+  type PendingLogin,
+  UpstreamLoginStateStore,
+} from './upstream-login-state.store';
 
 export const LOGIN_CALLBACK_PATH = '/login/callback';
-/** Upstream `state` lives at most this long and is deleted on first use (SPEC-MUST 27). */
-const LOGIN_STATE_TTL_SECONDS = 600;
 
 type Details = Awaited<ReturnType<AuthorizationServer['provider']['interactionDetails']>>;
-
-/** An upstream login in flight: for an MCP client's sign-in (interaction) or for our own pages. */
-type PendingLogin = { codeVerifier: string; nonce: string; maxAge?: number } & (
-  | {
-      kind: 'interaction';
-      uid: string;
-      clientId: string;
-      /** The user answered the consent page in this sign-in (not just a consent cookie). */
-      consented: boolean;
-    }
-  | {
-      kind: 'session';
-      returnTo: string;
-      /** SHA-256 of the value of the login-binding cookie set on the browser that started it. */
-      binding: string;
-    }
-);
 
 /** Ties a login for the broker's own pages to the browser that started it (login CSRF). */
 const LOGIN_BINDING_COOKIE = '__Host-mcpgw-login';
@@ -63,24 +45,20 @@ export class InteractionService {
   private readonly consentCookies: ConsentCookies;
   private readonly csrf: CsrfTokens;
   private readonly upstream: UpstreamLoginClient | undefined;
-  private readonly users: UserRepository;
-  private readonly consents: ConsentRepository;
   private readonly adminEmails: Set<string>;
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: TokenBrokerConfig,
     @Inject(LOGGER) private readonly logger: Logger,
-    @Inject(REDIS) private readonly redis: Redis,
-    @Inject(REDIS_OPTIONS) private readonly redisOptions: RedisModuleOptions,
     private readonly server: AuthorizationServer,
-    dataSource: DataSource,
-    private readonly vault: Vault,
+    private readonly users: UserRepository,
+    private readonly consents: ConsentRepository,
+    vault: Vault,
     private readonly sessions: UserSessions,
+    private readonly loginStates: UpstreamLoginStateStore,
   ) {
     this.consentCookies = new ConsentCookies(vault.deriveKeys('consent-cookie'));
     this.csrf = new CsrfTokens(vault.deriveKeys('csrf'));
-    this.users = new UserRepository(dataSource);
-    this.consents = new ConsentRepository(dataSource);
     this.upstream = UpstreamLoginClient.fromConfig(
       config,
       config.DEMO_IDP_ENABLED ? `${config.BROKER_PUBLIC_URL}${DEMO_IDP_PATH}` : undefined,
@@ -182,7 +160,7 @@ export class InteractionService {
   async callback(request: FastifyRequest, reply: FastifyReply): Promise<void> {
     const url = new URL(request.url, this.config.BROKER_PUBLIC_URL);
     const state = url.searchParams.get('state');
-    const pending = state === null ? null : await this.peekPendingLogin(state);
+    const pending = state === null ? null : await this.loginStates.peek(state);
     if (state === null || pending === null) {
       return this.expired(reply);
     }
@@ -198,7 +176,7 @@ export class InteractionService {
         'This sign-in was started in another browser. Start again from the page you wanted.',
       );
     }
-    if ((await this.takePendingLogin(state)) === null) {
+    if ((await this.loginStates.take(state)) === null) {
       return this.expired(reply);
     }
     void reply.header('set-cookie', [this.clearLoginBinding()]);
@@ -230,7 +208,7 @@ export class InteractionService {
     if (details === undefined) {
       return;
     }
-    const pending = state === null ? null : await this.peekPendingLogin(state);
+    const pending = state === null ? null : await this.loginStates.peek(state);
     if (state === null || pending === null) {
       return this.expired(reply);
     }
@@ -247,7 +225,7 @@ export class InteractionService {
       );
     }
     // Single use: only the request that deletes the state goes on.
-    if ((await this.takePendingLogin(state)) === null) {
+    if ((await this.loginStates.take(state)) === null) {
       return this.expired(reply);
     }
     const user = await this.upstreamIdentity(url, state, pending);
@@ -341,7 +319,7 @@ export class InteractionService {
       'set-cookie',
       `${LOGIN_BINDING_COOKIE}=${binding}; Path=/; Secure; HttpOnly; SameSite=Lax; Max-Age=${LOGIN_STATE_TTL_SECONDS}`,
     );
-    await this.savePendingLogin(state, pending);
+    await this.loginStates.save(state, pending);
     return this.redirect(reply, start.url.href);
   }
 
@@ -420,38 +398,8 @@ export class InteractionService {
       nonce: start.nonce,
       ...(maxAge === undefined ? {} : { maxAge }),
     };
-    await this.savePendingLogin(state, pending);
+    await this.loginStates.save(state, pending);
     return this.redirect(reply, start.url.href);
-  }
-
-  private async peekPendingLogin(state: string): Promise<PendingLogin | null> {
-    if (state.length > 256) {
-      return null;
-    }
-    return this.openPendingLogin(state, await this.redis.get(this.stateKey(state)));
-  }
-
-  private async takePendingLogin(state: string): Promise<PendingLogin | null> {
-    if (state.length > 256) {
-      return null;
-    }
-    return this.openPendingLogin(state, await this.redis.getdel(this.stateKey(state)));
-  }
-
-  /** Kept sealed (it holds the PKCE verifier and nonce), under a hash of the state. */
-  private async savePendingLogin(state: string, pending: PendingLogin): Promise<void> {
-    const sealed = this.vault.seal(JSON.stringify(pending), loginStateBinding(sha256(state)));
-    await this.redis.set(this.stateKey(state), sealed, 'EX', LOGIN_STATE_TTL_SECONDS);
-  }
-
-  private openPendingLogin(state: string, raw: string | null): PendingLogin | null {
-    return raw === null
-      ? null
-      : this.vault.openJson<PendingLogin>(raw, loginStateBinding(sha256(state)));
-  }
-
-  private stateKey(state: string): string {
-    return `${this.redisOptions.keyPrefix}as-login:${sha256(state)}`;
   }
 
   /** Grants what the user may have, remembers the consent, and hands back to the engine. */

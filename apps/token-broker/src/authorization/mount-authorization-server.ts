@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import type Redis from 'ioredis';
 import type { TokenBrokerConfig } from '@app/config';
 import type { Vault } from '@app/crypto';
+import { RedisUnavailableError } from '@app/redis';
 import { AuthorizationServer, ENGINE_ROUTES, INTERACTION_PATH } from './authorization-server';
 import { mountDemoIdp } from './demo-idp';
 import { CONNECT_CALLBACK_PATH, type ConnectPagesService } from '../connect/connect-pages.service';
@@ -33,6 +34,9 @@ export function clientNetwork(ip: string): string {
     .map((group) => group.replace(/^0+(?=.)/, ''))
     .join(':')}::/64`;
 }
+
+/** What a page that needs Redis tells the browser while Redis is down. */
+const REDIS_RETRY_AFTER_SECONDS = 5;
 
 /** Consent forms are tiny; anything bigger is refused with 413 before it is read. */
 const FORM_LIMIT_BYTES = 4096;
@@ -125,6 +129,20 @@ export function mountAuthorizationServer(
   );
   void fastify.register(async (scope) => {
     scope.setErrorHandler((error: Error & { statusCode?: number }, request, reply) => {
+      if (error instanceof RedisUnavailableError) {
+        request.log.warn({ err: { name: error.name, message: error.message } }, 'page needs redis');
+        void reply
+          .code(503)
+          .headers(PAGE_HEADERS)
+          .header('retry-after', String(REDIS_RETRY_AFTER_SECONDS))
+          .send(
+            renderMessagePage(
+              'Temporarily unavailable',
+              'The gateway cannot complete this step right now. Try again in a few seconds.',
+            ),
+          );
+        return;
+      }
       const status =
         error.statusCode !== undefined && error.statusCode >= 400 && error.statusCode < 500
           ? error.statusCode

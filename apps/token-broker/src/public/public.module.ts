@@ -13,6 +13,7 @@ import {
 } from '../authorization/authorization-server';
 import { InteractionService } from '../authorization/interaction.service';
 import { UserSessions } from '../authorization/user-session';
+import { UpstreamLoginStateStore } from '../authorization/upstream-login-state.store';
 import { JobsModule } from '@app/jobs';
 import { ProviderFlowsModule } from '@app/provider-flows';
 import { AccessTokenVerifier } from '../connect/access-token.verifier';
@@ -69,6 +70,7 @@ export class PublicModule {
         AuthorizationServer,
         InteractionService,
         UserSessions,
+        UpstreamLoginStateStore,
         ConnectRequestStore,
         AccessTokenVerifier,
         ConnectPagesService,
