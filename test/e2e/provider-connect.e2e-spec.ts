@@ -164,9 +164,8 @@ describe('SPEC-MUST 29: authorization code + PKCE, state bound to the user who s
     // Someone else (another signed-in user of the broker) presenting it: refused, state kept.
     const mallory = new BrowserAgent();
     const sessions = broker.publicApp.get(UserSessions);
-    const malloryCookie = (await sessions.start('00000000-0000-4000-8000-000000000000')).split(
-      ';',
-    )[0]!;
+    const mallorySession = await sessions.start('00000000-0000-4000-8000-000000000000');
+    const malloryCookie = `${mallorySession.name}=${mallorySession.value}`;
     const refused = await mallory.get(callbackUrl, { cookie: malloryCookie });
     expect(refused.status).toBe(403);
 

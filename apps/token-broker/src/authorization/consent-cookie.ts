@@ -1,6 +1,6 @@
 import { createHash, createHmac } from 'node:crypto';
 import { constantTimeEqual } from '@app/crypto';
-import { SignedCookie } from './signed-cookie';
+import { type CookieToSet, type RequestCookies, SignedCookie } from './signed-cookie';
 
 /** How long a browser remembers a consent. */
 export const CONSENT_COOKIE_MAX_AGE_SECONDS = 30 * 86400;
@@ -23,8 +23,7 @@ export class ConsentCookies {
     return `__Host-mcpgw-consent-${createHash('sha256').update(clientId).digest('hex').slice(0, 16)}`;
   }
 
-  /** A `Set-Cookie` header value. */
-  issue(clientId: string, resources: string[], scopes: string[], now = Date.now()): string {
+  issue(clientId: string, resources: string[], scopes: string[], now = Date.now()): CookieToSet {
     return this.cookie.issue(
       ConsentCookies.nameFor(clientId),
       { c: clientId, s: [...new Set(scopes)].sort(), r: [...new Set(resources)].sort() },
@@ -37,13 +36,13 @@ export class ConsentCookies {
    * every resource.
    */
   covers(
-    cookieHeader: string | undefined,
+    cookies: RequestCookies,
     clientId: string,
     resources: string[],
     scopes: string[],
     now = Date.now(),
   ): boolean {
-    const claims = this.cookie.read(cookieHeader, ConsentCookies.nameFor(clientId), now);
+    const claims = this.cookie.read(cookies, ConsentCookies.nameFor(clientId), now);
     return (
       claims !== undefined &&
       claims.c === clientId &&

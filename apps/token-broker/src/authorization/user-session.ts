@@ -2,7 +2,12 @@ import { Inject, Injectable } from '@nestjs/common';
 import type Redis from 'ioredis';
 import { randomToken, Vault } from '@app/crypto';
 import { REDIS, REDIS_OPTIONS, type RedisModuleOptions, SingleUseStore } from '@app/redis';
-import { SignedCookie } from './signed-cookie';
+import {
+  clearedCookie,
+  type CookieToSet,
+  type RequestCookies,
+  SignedCookie,
+} from './signed-cookie';
 
 export const USER_SESSION_COOKIE = '__Host-mcpgw-user';
 /** A browser signed in to the broker's own pages (connections) stays so this long. */
@@ -36,36 +41,36 @@ export class UserSessions {
     });
   }
 
-  /** Starts a session for the user; the `Set-Cookie` value that carries it. */
-  async start(userId: string, now = Date.now()): Promise<string> {
+  /** Starts a session for the user; the cookie that carries it. */
+  async start(userId: string, now = Date.now()): Promise<CookieToSet> {
     const sid = randomToken(32);
     await this.records.put(sid, userId);
     return this.cookie.issue(USER_SESSION_COOKIE, { sub: userId, sid }, now);
   }
 
   /** The signed-in user: a valid cookie whose session has not ended. */
-  async userId(cookieHeader: string | undefined, now = Date.now()): Promise<string | undefined> {
-    const session = this.read(cookieHeader, now);
+  async userId(cookies: RequestCookies, now = Date.now()): Promise<string | undefined> {
+    const session = this.read(cookies, now);
     if (session === undefined) {
       return undefined;
     }
     return (await this.records.peek(session.sid)) === session.sub ? session.sub : undefined;
   }
 
-  /** Ends the browser's session (every copy of its cookie); the `Set-Cookie` value that clears it. */
-  async end(cookieHeader: string | undefined): Promise<string> {
-    const session = this.read(cookieHeader);
+  /** Ends the browser's session (every copy of its cookie); the cookie that clears it. */
+  async end(cookies: RequestCookies): Promise<CookieToSet> {
+    const session = this.read(cookies);
     if (session !== undefined) {
       await this.records.delete(session.sid);
     }
-    return this.cookie.clear(USER_SESSION_COOKIE);
+    return clearedCookie(USER_SESSION_COOKIE);
   }
 
   private read(
-    cookieHeader: string | undefined,
+    cookies: RequestCookies,
     now = Date.now(),
   ): { sub: string; sid: string } | undefined {
-    const value = this.cookie.read(cookieHeader, USER_SESSION_COOKIE, now);
+    const value = this.cookie.read(cookies, USER_SESSION_COOKIE, now);
     return typeof value?.sub === 'string' && typeof value.sid === 'string' ? value : undefined;
   }
 }
