@@ -1,5 +1,4 @@
 import { Writable } from 'node:stream';
-import { KeyRing, Vault } from '@app/crypto';
 import { createLogger } from '@app/observability';
 import { UserSessions } from '../../apps/token-broker/src/authorization/user-session';
 import { INTERNAL_API_TOKEN, type AdminApiHarness } from '../support/admin-api.harness';
@@ -164,10 +163,9 @@ describe('SPEC-MUST 29: authorization code + PKCE, state bound to the user who s
 
     // Someone else (another signed-in user of the broker) presenting it: refused, state kept.
     const mallory = new BrowserAgent();
-    const sessions = new UserSessions(
-      new Vault(KeyRing.parse(broker.config.VAULT_KEYS)).deriveKeys('user-session'),
-    );
-    const malloryCookie = sessions.issue('00000000-0000-4000-8000-000000000000').split(';')[0]!;
+    const sessions = broker.publicApp.get(UserSessions);
+    const mallorySession = await sessions.start('00000000-0000-4000-8000-000000000000');
+    const malloryCookie = `${mallorySession.name}=${mallorySession.value}`;
     const refused = await mallory.get(callbackUrl, { cookie: malloryCookie });
     expect(refused.status).toBe(403);
 

@@ -7,7 +7,7 @@ import { JobsModule, QUEUES } from '@app/jobs';
 import { MetricsService, ObservabilityModule } from '@app/observability';
 import { PersistenceModule } from '@app/persistence';
 import { ProviderFlowsModule } from '@app/provider-flows';
-import { RedisModule } from '@app/redis';
+import { logRedisErrors, RedisModule } from '@app/redis';
 import { VaultModule } from '@app/vault';
 import { CredentialsProcessor } from './credentials/credentials.processor';
 
@@ -24,6 +24,7 @@ export class WorkersModule implements OnApplicationShutdown {
   static forRoot(config: WorkersConfig, logger: Logger, metrics: MetricsService): DynamicModule {
     // Workers block on Redis: BullMQ requires maxRetriesPerRequest null for them.
     const connection = new Redis(config.REDIS_URL, { maxRetriesPerRequest: null });
+    logRedisErrors(connection, logger, 'workers-bullmq');
     return {
       module: WorkersModule,
       imports: [

@@ -1,5 +1,7 @@
 import { Queue } from 'bullmq';
 import Redis from 'ioredis';
+import pino, { type Logger } from 'pino';
+import { logRedisErrors } from '@app/redis';
 import { type DevicePollPayload, devicePollJobId, JOBS, QUEUES } from './job-catalog';
 
 /**
@@ -10,7 +12,7 @@ export class JobProducer {
   private readonly credentials: Queue;
   private readonly connection: Redis;
 
-  constructor(redisUrl: string, keyPrefix: string) {
+  constructor(redisUrl: string, keyPrefix: string, logger: Logger = pino({ level: 'silent' })) {
     // ioredis parses the URL (user, password, db, TLS, IPv6) exactly as the rest of the app does.
     this.connection = new Redis(redisUrl, {
       maxRetriesPerRequest: 1,
@@ -22,6 +24,9 @@ export class JobProducer {
       connection: this.connection,
       defaultJobOptions: { removeOnComplete: 1000, removeOnFail: 5000 },
     });
+    logRedisErrors(this.connection, logger, 'job-producer');
+    // BullMQ re-emits its connection's errors on the queue: logged above already.
+    this.credentials.on('error', () => undefined);
   }
 
   async enqueueDevicePoll(payload: DevicePollPayload, delayMs: number): Promise<void> {

@@ -1,4 +1,6 @@
 import { type DynamicModule, Global, Module, type OnApplicationShutdown } from '@nestjs/common';
+import type { Logger } from 'pino';
+import { LOGGER } from '@app/observability';
 import { JobProducer } from './job.producer';
 
 /** The app's job producer (one BullMQ connection), closed on shutdown. */
@@ -13,7 +15,9 @@ export class JobsModule implements OnApplicationShutdown {
       providers: [
         {
           provide: JobProducer,
-          useFactory: () => new JobProducer(options.redisUrl, options.keyPrefix),
+          useFactory: (logger: Logger) =>
+            new JobProducer(options.redisUrl, options.keyPrefix, logger),
+          inject: [LOGGER],
         },
       ],
       exports: [JobProducer],

@@ -12,6 +12,7 @@ import { CreateCredentialTables1764400000000 } from './migrations/1764400000000-
 import { CreateSigningKeys1764500000000 } from './migrations/1764500000000-CreateSigningKeys';
 import { CreateConnections1764600000000 } from './migrations/1764600000000-CreateConnections';
 import { CreateAuthorizationServerTables1764700000000 } from './migrations/1764700000000-CreateAuthorizationServerTables';
+import { BindConsentsToResource1764830000000 } from './migrations/1764830000000-BindConsentsToResource';
 import { ExpireUnusedClients1764900000000 } from './migrations/1764900000000-ExpireUnusedClients';
 import { RefreshTokenReuseWindow1764910000000 } from './migrations/1764910000000-RefreshTokenReuseWindow';
 
@@ -31,6 +32,7 @@ export const MIGRATIONS = [
   CreateSigningKeys1764500000000,
   CreateConnections1764600000000,
   CreateAuthorizationServerTables1764700000000,
+  BindConsentsToResource1764830000000,
   ExpireUnusedClients1764900000000,
   RefreshTokenReuseWindow1764910000000,
 ];

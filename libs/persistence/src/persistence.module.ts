@@ -23,6 +23,18 @@ import {
 } from './repositories/credential.repositories';
 import { PolicyRepository } from './repositories/policy.repository';
 
+const REPOSITORIES = [
+  PolicyRepository,
+  AuditRepository,
+  ProviderRepository,
+  ApiKeyRepository,
+  ServiceAccountRepository,
+  ConnectionRepository,
+  UserRepository,
+  ConsentRepository,
+  OAuthRecordRepository,
+];
+
 const PERSISTENCE_OPTIONS = Symbol('PERSISTENCE_OPTIONS');
 
 export interface PersistenceOptions {
@@ -61,34 +73,13 @@ export class PersistenceModule implements OnModuleInit, OnApplicationShutdown {
               }),
             ).initialize(),
         },
-        ...[
-          PolicyRepository,
-          AuditRepository,
-          ProviderRepository,
-          ApiKeyRepository,
-          ServiceAccountRepository,
-          ConnectionRepository,
-          UserRepository,
-          ConsentRepository,
-          OAuthRecordRepository,
-        ].map((Repository) => ({
+        ...REPOSITORIES.map((Repository) => ({
           provide: Repository,
           useFactory: (ds: DataSource) => new Repository(ds),
           inject: [DataSource],
         })),
       ],
-      exports: [
-        DataSource,
-        PolicyRepository,
-        AuditRepository,
-        ProviderRepository,
-        ApiKeyRepository,
-        ServiceAccountRepository,
-        ConnectionRepository,
-        UserRepository,
-        ConsentRepository,
-        OAuthRecordRepository,
-      ],
+      exports: [DataSource, ...REPOSITORIES],
     };
   }
 

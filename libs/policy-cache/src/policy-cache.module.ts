@@ -10,7 +10,7 @@ import type { Logger } from 'pino';
 import type { Decision } from '@app/policy-engine';
 import { LOGGER, ReadinessService } from '@app/observability';
 import { PolicyRepository } from '@app/persistence';
-import { REDIS, REDIS_OPTIONS, type RedisModuleOptions } from '@app/redis';
+import { logRedisErrors, REDIS, REDIS_OPTIONS, type RedisModuleOptions } from '@app/redis';
 import { PolicyChangePublisher } from './policy-change.publisher';
 import { PolicyCache, policyChannel } from './policy-cache';
 
@@ -31,9 +31,16 @@ export class PolicyCacheModule implements OnModuleInit, OnApplicationShutdown {
       providers: [
         {
           provide: SUBSCRIBER,
-          useFactory: (redis: Redis) =>
-            redis.duplicate({ connectionName: 'policy-cache-subscriber', enableReadyCheck: false }),
-          inject: [REDIS],
+          useFactory: (redis: Redis, logger: Logger) => {
+            // A duplicate does not inherit the original's listeners.
+            const subscriber = redis.duplicate({
+              connectionName: 'policy-cache-subscriber',
+              enableReadyCheck: false,
+            });
+            logRedisErrors(subscriber, logger, 'policy-cache-subscriber');
+            return subscriber;
+          },
+          inject: [REDIS, LOGGER],
         },
         {
           provide: PolicyCache,

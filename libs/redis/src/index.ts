@@ -10,3 +10,5 @@ export {
   type SingleUseCodec,
   type SingleUseStoreOptions,
 } from './single-use.store';
+export { logRedisErrors } from './redis-error-log';
+export { RedisUnavailableError } from './redis-unavailable.error';

@@ -7,7 +7,9 @@ import {
   type OnModuleInit,
 } from '@nestjs/common';
 import Redis from 'ioredis';
-import { ReadinessService } from '@app/observability';
+import type { Logger } from 'pino';
+import { LOGGER, ReadinessService } from '@app/observability';
+import { logRedisErrors } from './redis-error-log';
 
 export const REDIS = Symbol('REDIS');
 export const REDIS_OPTIONS = Symbol('REDIS_OPTIONS');
@@ -21,8 +23,8 @@ export interface RedisModuleOptions {
  * Builds an ioredis client. Commands fail fast while Redis is down (no unbounded offline queue on
  * request paths); the client keeps reconnecting in the background.
  */
-export function createRedisClient(url: string, name: string): Redis {
-  return new Redis(url, {
+export function createRedisClient(url: string, name: string, logger: Logger): Redis {
+  const client = new Redis(url, {
     connectionName: name,
     maxRetriesPerRequest: 1,
     enableOfflineQueue: true,
@@ -31,6 +33,8 @@ export function createRedisClient(url: string, name: string): Redis {
     commandTimeout: 2000,
     retryStrategy: (attempt) => Math.min(attempt * 200, 2000),
   });
+  logRedisErrors(client, logger, name);
+  return client;
 }
 
 /** One shared command connection per app (subscribers take their own via `duplicate()`). */
@@ -53,7 +57,11 @@ export class RedisModule implements OnModuleInit, OnApplicationShutdown {
       module: RedisModule,
       providers: [
         { provide: REDIS_OPTIONS, useValue: options },
-        { provide: REDIS, useFactory: () => createRedisClient(options.url, options.app) },
+        {
+          provide: REDIS,
+          useFactory: (logger: Logger) => createRedisClient(options.url, options.app, logger),
+          inject: [LOGGER],
+        },
       ],
       exports: [REDIS, REDIS_OPTIONS],
     };

@@ -1,5 +1,6 @@
 import type Redis from 'ioredis';
 import { sha256Hex } from '@app/crypto';
+import { RedisUnavailableError } from './redis-unavailable.error';
 
 /** How values are written and read back (JSON by default; a sealing codec for secrets at rest). */
 export interface SingleUseCodec<T> {
@@ -47,7 +48,8 @@ export class SingleUseStore<T> {
 
   /** Writes (or replaces) the entry for `id`. */
   async put(id: string, value: T, ttlSeconds = this.options.ttlSeconds): Promise<void> {
-    await this.redis.set(this.key(id), await this.codec.encode(value, id), 'EX', ttlSeconds);
+    const encoded = await this.codec.encode(value, id);
+    await RedisUnavailableError.wrap(() => this.redis.set(this.key(id), encoded, 'EX', ttlSeconds));
   }
 
   /** Writes only when there is no entry for `id` yet; true for the one caller that wrote it. */
@@ -67,19 +69,19 @@ export class SingleUseStore<T> {
 
   /** Reads without using it up (a page that shows what a link is for before it is completed). */
   async peek(id: string): Promise<T | null> {
-    const raw = await this.redis.get(this.key(id));
+    const raw = await RedisUnavailableError.wrap(() => this.redis.get(this.key(id)));
     return raw === null ? null : this.codec.decode(raw, id);
   }
 
   /** Reads and removes in one step: only one caller ever gets the value. */
   async take(id: string): Promise<T | null> {
-    const raw = await this.redis.getdel(this.key(id));
+    const raw = await RedisUnavailableError.wrap(() => this.redis.getdel(this.key(id)));
     return raw === null ? null : this.codec.decode(raw, id);
   }
 
   /** Removes the entry; true only for the one caller that removed it. */
   async delete(id: string): Promise<boolean> {
-    return (await this.redis.del(this.key(id))) === 1;
+    return (await RedisUnavailableError.wrap(() => this.redis.del(this.key(id)))) === 1;
   }
 
   private key(id: string): string {

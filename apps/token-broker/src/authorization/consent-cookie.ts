@@ -1,6 +1,6 @@
 import { createHash, createHmac } from 'node:crypto';
 import { constantTimeEqual } from '@app/crypto';
-import { SignedCookie } from './signed-cookie';
+import { type CookieToSet, type RequestCookies, SignedCookie } from './signed-cookie';
 
 /** How long a browser remembers a consent. */
 export const CONSENT_COOKIE_MAX_AGE_SECONDS = 30 * 86400;
@@ -8,10 +8,11 @@ export const CONSENT_COOKIE_MAX_AGE_SECONDS = 30 * 86400;
 /**
  * The consent cookie (SPEC-MUST 26): `__Host-` prefixed (Secure, Path=/, no Domain), HttpOnly,
  * SameSite=Lax, HMAC-signed, and bound to one client id (in the name and in the signed value),
- * so a consent given to one client can never be replayed for another.
+ * so a consent given to one client can never be replayed for another, and to the resources it
+ * was given for (`r`), so a consent for one upstream never covers another.
  */
 export class ConsentCookies {
-  private readonly cookie: SignedCookie<{ c: string; s: string[] }>;
+  private readonly cookie: SignedCookie<{ c: string; s: string[]; r: string[] }>;
 
   /** @param keys HMAC keys, the first signs, any verifies (rotation). */
   constructor(keys: Buffer[]) {
@@ -22,27 +23,32 @@ export class ConsentCookies {
     return `__Host-mcpgw-consent-${createHash('sha256').update(clientId).digest('hex').slice(0, 16)}`;
   }
 
-  /** A `Set-Cookie` header value. */
-  issue(clientId: string, scopes: string[], now = Date.now()): string {
+  issue(clientId: string, resources: string[], scopes: string[], now = Date.now()): CookieToSet {
     return this.cookie.issue(
       ConsentCookies.nameFor(clientId),
-      { c: clientId, s: [...new Set(scopes)].sort() },
+      { c: clientId, s: [...new Set(scopes)].sort(), r: [...new Set(resources)].sort() },
       now,
     );
   }
 
-  /** Whether the request's cookies hold a valid consent of this client covering every scope. */
+  /**
+   * Whether the request's cookies hold a valid consent of this client covering every scope for
+   * every resource.
+   */
   covers(
-    cookieHeader: string | undefined,
+    cookies: RequestCookies,
     clientId: string,
+    resources: string[],
     scopes: string[],
     now = Date.now(),
   ): boolean {
-    const claims = this.cookie.read(cookieHeader, ConsentCookies.nameFor(clientId), now);
+    const claims = this.cookie.read(cookies, ConsentCookies.nameFor(clientId), now);
     return (
       claims !== undefined &&
       claims.c === clientId &&
       Array.isArray(claims.s) &&
+      Array.isArray(claims.r) &&
+      resources.every((resource) => claims.r.includes(resource)) &&
       scopes.every((scope) => claims.s.includes(scope))
     );
   }

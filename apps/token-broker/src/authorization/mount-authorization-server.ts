@@ -3,12 +3,12 @@ import type { FastifyInstance } from 'fastify';
 import type Redis from 'ioredis';
 import type { TokenBrokerConfig } from '@app/config';
 import type { Vault } from '@app/crypto';
-import { AuthorizationServer, ENGINE_ROUTES, INTERACTION_PATH } from './authorization-server';
+import { AuthorizationServer, ENGINE_ROUTES } from './authorization-server';
 import { mountDemoIdp } from './demo-idp';
-import { CONNECT_CALLBACK_PATH, type ConnectPagesService } from '../connect/connect-pages.service';
+import type { ConnectPagesController } from '../connect/connect-pages.controller';
+import { mountPageRoutes } from '../public/http/page-routes';
 import { forwardToEngine } from './forward-to-engine';
-import { InteractionService, LOGIN_CALLBACK_PATH } from './interaction.service';
-import { PAGE_HEADERS, renderMessagePage } from './pages';
+import type { InteractionController } from './interaction.controller';
 
 /**
  * The unit a client address is counted by: an IPv4 address (IPv4-mapped IPv6 included), or the
@@ -34,26 +34,23 @@ export function clientNetwork(ip: string): string {
     .join(':')}::/64`;
 }
 
-/** Consent forms are tiny; anything bigger is refused with 413 before it is read. */
-const FORM_LIMIT_BYTES = 4096;
-
 /**
  * Puts the authorization server on the broker's public listener: the engine's endpoints and
- * metadata, our interaction pages and the upstream login callback, the user's connection pages
- * (and the demo IdP when enabled).
+ * metadata, the HTML pages (their route table: public/http/page-routes.ts) and the demo IdP when
+ * enabled.
  */
 export function mountAuthorizationServer(
   fastify: FastifyInstance,
   deps: {
     redis: Redis;
-    connect: ConnectPagesService;
+    connect: ConnectPagesController;
     config: TokenBrokerConfig;
     server: AuthorizationServer;
-    interactions: InteractionService;
+    interactions: InteractionController;
     vault: Vault;
   },
 ): void {
-  const { server, interactions } = deps;
+  const { server } = deps;
   const engine = server.handler();
   forwardToEngine(
     fastify,
@@ -123,77 +120,7 @@ export function mountAuthorizationServer(
       );
     },
   );
-  void fastify.register(async (scope) => {
-    scope.setErrorHandler((error: Error & { statusCode?: number }, request, reply) => {
-      const status =
-        error.statusCode !== undefined && error.statusCode >= 400 && error.statusCode < 500
-          ? error.statusCode
-          : 500;
-      if (status === 500) {
-        request.log.error(
-          { err: { name: error.name, message: error.message } },
-          'interaction failed',
-        );
-      }
-      void reply
-        .code(status)
-        .headers(PAGE_HEADERS)
-        .send(
-          renderMessagePage(
-            status === 500 ? 'Something went wrong' : 'Request refused',
-            status === 500
-              ? `The sign-in could not be completed. Reference: ${request.id}`
-              : 'The request was not understood. Go back to your application and start again.',
-          ),
-        );
-    });
-    scope.removeAllContentTypeParsers();
-    scope.addContentTypeParser(
-      'application/x-www-form-urlencoded',
-      { parseAs: 'string', bodyLimit: FORM_LIMIT_BYTES },
-      (_request, body, done) => done(null, new URLSearchParams(body as string)),
-    );
-    scope.get<{ Params: { uid: string } }>(`${INTERACTION_PATH}/:uid`, (request, reply) =>
-      interactions.show(request, reply, request.params.uid),
-    );
-    scope.post<{ Params: { uid: string }; Body: unknown }>(
-      `${INTERACTION_PATH}/:uid/consent`,
-      (request, reply) =>
-        interactions.decide(
-          request,
-          reply,
-          request.params.uid,
-          request.body instanceof URLSearchParams ? request.body : new URLSearchParams(),
-        ),
-    );
-    scope.get(LOGIN_CALLBACK_PATH, (request, reply) => interactions.callback(request, reply));
-    const { connect } = deps;
-    scope.get<{ Params: { id: string } }>('/connect/start/:id', (request, reply) =>
-      connect.startRequest(request, reply, request.params.id),
-    );
-    scope.get(CONNECT_CALLBACK_PATH, (request, reply) => connect.callback(request, reply));
-    scope.get('/connections', (request, reply) => connect.list(request, reply));
-    scope.post<{ Body: unknown }>('/logout', (request, reply) =>
-      connect.logout(
-        request,
-        reply,
-        request.body instanceof URLSearchParams ? request.body : new URLSearchParams(),
-      ),
-    );
-    scope.post<{ Params: { id: string }; Body: unknown }>(
-      '/connections/:id/revoke',
-      (request, reply) =>
-        connect.revoke(
-          request,
-          reply,
-          request.params.id,
-          request.body instanceof URLSearchParams ? request.body : new URLSearchParams(),
-        ),
-    );
-    scope.get<{ Params: { uid: string } }>(`${INTERACTION_PATH}/:uid/callback`, (request, reply) =>
-      interactions.completeLogin(request, reply, request.params.uid),
-    );
-  });
+  mountPageRoutes(fastify, deps.interactions, deps.connect);
   if (deps.config.DEMO_IDP_ENABLED) {
     mountDemoIdp(fastify, {
       brokerPublicUrl: deps.config.BROKER_PUBLIC_URL,

@@ -110,3 +110,34 @@ export function renderLogoutPage(form: string): string {
 <button type="submit" form="op.logoutForm" id="logout-no">No, stay signed in</button>`,
   );
 }
+
+export interface ConnectionRow {
+  id: string;
+  provider: string;
+  status: string;
+  scopes: string[];
+  expires_at: string | null;
+}
+
+/** The user's connections, each with a CSRF-protected revoke form, and the sign-out form. */
+export function renderConnectionsPage(rows: ConnectionRow[], csrf: string): string {
+  const items = rows
+    .map(
+      (c) =>
+        `<tr><td>${escapeHtml(c.provider)}</td><td>${escapeHtml(c.status)}</td><td><code>${escapeHtml(c.scopes.join(' '))}</code></td><td>${escapeHtml(c.expires_at ?? 'never')}</td><td>${
+          c.status === 'revoked'
+            ? ''
+            : `<form method="post" action="/connections/${escapeHtml(c.id)}/revoke"><input type="hidden" name="csrf" value="${escapeHtml(csrf)}"><button type="submit">Revoke</button></form>`
+        }</td></tr>`,
+    )
+    .join('');
+  return renderPage(
+    'Your connections',
+    `<h1>Your connections</h1>${
+      rows.length === 0
+        ? '<p id="empty">You have not connected any account yet.</p>'
+        : `<table id="connections"><thead><tr><th>Provider</th><th>Status</th><th>Scopes</th><th>Expires</th><th></th></tr></thead><tbody>${items}</tbody></table>`
+    }<p class="muted">Revoking forgets the tokens here and asks the provider to revoke them.</p>
+<form method="post" action="/logout"><input type="hidden" name="csrf" value="${escapeHtml(csrf)}"><button type="submit" id="logout">Sign out</button></form>`,
+  );
+}

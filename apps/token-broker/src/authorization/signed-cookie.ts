@@ -1,11 +1,36 @@
 import { createHmac } from 'node:crypto';
+import fastifyCookie, { type CookieSerializeOptions } from '@fastify/cookie';
 import { constantTimeEqual } from '@app/crypto';
 
+/** A cookie for the reply (`reply.setCookie(name, value, options)`, @fastify/cookie). */
+export interface CookieToSet {
+  name: string;
+  value: string;
+  options: CookieSerializeOptions;
+}
+
+/** The request's cookies as @fastify/cookie parsed them. */
+export type RequestCookies = Record<string, string | undefined>;
+
+/** Every cookie of the broker's pages: `__Host-` rules (Secure, Path=/, no Domain), HttpOnly, Lax. */
+export function pageCookie(name: string, value: string, maxAgeSeconds: number): CookieToSet {
+  return {
+    name,
+    value,
+    options: { path: '/', secure: true, httpOnly: true, sameSite: 'lax', maxAge: maxAgeSeconds },
+  };
+}
+
+/** Deletes a page cookie. */
+export function clearedCookie(name: string): CookieToSet {
+  return pageCookie(name, '', 0);
+}
+
 /**
- * A JSON value in a `__Host-` cookie (Secure, Path=/, no Domain; HttpOnly; SameSite=Lax),
- * HMAC-SHA256-signed with the first key, verified with any (rotation), with an expiry inside the
- * signed value. Written by hand because it is twenty lines and the engine's cookie library is not
- * ours to depend on.
+ * A JSON value in a `__Host-` cookie, HMAC-SHA256-signed with the first key, verified with any
+ * (rotation), with an expiry inside the signed value and the purpose in the MAC (a value signed
+ * for one cookie never verifies as another). @fastify/cookie parses and serialises; its own
+ * signing has neither the expiry nor the purpose binding, so that part stays here.
  */
 export class SignedCookie<T extends object> {
   constructor(
@@ -14,22 +39,16 @@ export class SignedCookie<T extends object> {
     private readonly maxAgeSeconds: number,
   ) {}
 
-  /** A `Set-Cookie` header value. */
-  issue(name: string, value: T, now = Date.now()): string {
+  issue(name: string, value: T, now = Date.now()): CookieToSet {
     const payload = Buffer.from(
       JSON.stringify({ v: value, e: Math.floor(now / 1000) + this.maxAgeSeconds }),
     ).toString('base64url');
-    return `${name}=${payload}.${this.mac(this.keys[0]!, payload)}; Path=/; Secure; HttpOnly; SameSite=Lax; Max-Age=${this.maxAgeSeconds}`;
-  }
-
-  /** A `Set-Cookie` header value that deletes the cookie. */
-  clear(name: string): string {
-    return `${name}=; Path=/; Secure; HttpOnly; SameSite=Lax; Max-Age=0`;
+    return pageCookie(name, `${payload}.${this.mac(this.keys[0]!, payload)}`, this.maxAgeSeconds);
   }
 
   /** The value, if the cookie is present, signed by one of the keys and not expired. */
-  read(cookieHeader: string | undefined, name: string, now = Date.now()): T | undefined {
-    const raw = readCookie(cookieHeader, name);
+  read(cookies: RequestCookies, name: string, now = Date.now()): T | undefined {
+    const raw = cookies[name];
     const dot = raw?.indexOf('.') ?? -1;
     if (raw === undefined || dot < 0) {
       return undefined;
@@ -57,15 +76,7 @@ export class SignedCookie<T extends object> {
   }
 }
 
+/** One cookie of a `Cookie` header (parsed by @fastify/cookie, registered on the listener). */
 export function readCookie(header: string | undefined, name: string): string | undefined {
-  if (header === undefined) {
-    return undefined;
-  }
-  for (const part of header.split(';')) {
-    const eq = part.indexOf('=');
-    if (eq > 0 && part.slice(0, eq).trim() === name) {
-      return part.slice(eq + 1).trim();
-    }
-  }
-  return undefined;
+  return header === undefined ? undefined : fastifyCookie.parse(header)[name];
 }

@@ -6,9 +6,10 @@ import type Redis from 'ioredis';
 import { Vault } from '@app/crypto';
 import { REDIS } from '@app/redis';
 import { AuthorizationServer } from '../authorization/authorization-server';
-import { InteractionService } from '../authorization/interaction.service';
+import fastifyCookie from '@fastify/cookie';
+import { InteractionController } from '../authorization/interaction.controller';
 import { mountAuthorizationServer } from '../authorization/mount-authorization-server';
-import { ConnectPagesService } from '../connect/connect-pages.service';
+import { ConnectPagesController } from '../connect/connect-pages.controller';
 import { type PublicAppOptions, PublicModule } from './public.module';
 
 /** Builds (does not listen) the broker's public app. */
@@ -23,13 +24,16 @@ export async function createPublicApp(
     metrics,
     listener: 'public',
   });
+  // Cookies of the HTML pages are parsed and serialised by @fastify/cookie (request.cookies,
+  // reply.setCookie); registered before the routes so its hooks cover them.
+  await app.register(fastifyCookie as never);
   // Builds the authorization server (onModuleInit) before its routes are mounted next to Nest's.
   await app.init();
   mountAuthorizationServer(app.getHttpAdapter().getInstance(), {
     config,
     server: app.get(AuthorizationServer),
-    interactions: app.get(InteractionService),
-    connect: app.get(ConnectPagesService),
+    interactions: app.get(InteractionController),
+    connect: app.get(ConnectPagesController),
     redis: app.get<Redis>(REDIS),
     vault: app.get(Vault),
   });

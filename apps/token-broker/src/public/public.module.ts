@@ -11,7 +11,23 @@ import {
   AuthorizationServer,
   type AuthorizationServerOutbound,
 } from '../authorization/authorization-server';
-import { InteractionService } from '../authorization/interaction.service';
+import { Vault } from '@app/crypto';
+import { ConsentCookies, CsrfTokens } from '../authorization/consent-cookie';
+import { InteractionController } from '../authorization/interaction.controller';
+import { InteractionEngine } from '../authorization/interaction-engine';
+import { UpstreamLoginStateStore } from '../authorization/upstream-login-state.store';
+import { UpstreamLogins } from '../authorization/upstream-logins.service';
+import { CompleteLoginUseCase } from '../authorization/usecases/complete-login.usecase';
+import { CompleteSessionLoginUseCase } from '../authorization/usecases/complete-session-login.usecase';
+import { DecideConsentUseCase } from '../authorization/usecases/decide-consent.usecase';
+import { ShowConsentUseCase } from '../authorization/usecases/show-consent.usecase';
+import { UserSessions } from '../authorization/user-session';
+import { CompleteConnectUseCase } from '../connect/complete-connect.usecase';
+import { ConnectPagesController } from '../connect/connect-pages.controller';
+import { ConnectionsPageUseCase } from '../connect/connections-page.usecase';
+import { OpenConnectLinkUseCase } from '../connect/open-connect-link.usecase';
+import { SignOutUseCase } from '../connect/sign-out.usecase';
+import { PageRenderer } from './http/page.renderer';
 import { JobsModule } from '@app/jobs';
 import { ProviderFlowsModule } from '@app/provider-flows';
 import { AccessTokenVerifier } from '../connect/access-token.verifier';
@@ -68,7 +84,32 @@ export class PublicModule {
         { provide: APP_FILTER, useClass: PublicErrorFilter },
         ValidateApiKeyUseCase,
         AuthorizationServer,
-        InteractionService,
+        // The HTML pages: controllers (routes in http/page-routes.ts), use cases, stores.
+        PageRenderer,
+        InteractionController,
+        ShowConsentUseCase,
+        DecideConsentUseCase,
+        CompleteLoginUseCase,
+        CompleteSessionLoginUseCase,
+        InteractionEngine,
+        UpstreamLogins,
+        UpstreamLoginStateStore,
+        UserSessions,
+        {
+          provide: ConsentCookies,
+          useFactory: (vault: Vault) => new ConsentCookies(vault.deriveKeys('consent-cookie')),
+          inject: [Vault],
+        },
+        {
+          provide: CsrfTokens,
+          useFactory: (vault: Vault) => new CsrfTokens(vault.deriveKeys('csrf')),
+          inject: [Vault],
+        },
+        ConnectPagesController,
+        OpenConnectLinkUseCase,
+        CompleteConnectUseCase,
+        ConnectionsPageUseCase,
+        SignOutUseCase,
         ConnectRequestStore,
         AccessTokenVerifier,
         ConnectPagesService,

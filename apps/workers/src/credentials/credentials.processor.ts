@@ -5,6 +5,7 @@ import type { Logger } from 'pino';
 import { APP_CONFIG, type WorkersConfig } from '@app/config';
 import { type DevicePollPayload, JobProducer, JOBS, QUEUES } from '@app/jobs';
 import { LOGGER } from '@app/observability';
+import { logRedisErrors } from '@app/redis';
 import { PollDeviceAuthorizationUseCase } from '@app/provider-flows';
 
 /**
@@ -25,6 +26,9 @@ export class CredentialsProcessor extends WorkerHost implements OnModuleInit {
   onModuleInit(): void {
     // Decorator arguments cannot read configuration; the worker exists by now.
     this.worker.concurrency = this.config.WORKER_CONCURRENCY;
+    // The worker's own (blocking) connection is a duplicate without our listener: logged as JSON
+    // here, once per outage, instead of BullMQ's console.error.
+    logRedisErrors(this.worker, this.logger, 'credentials-worker');
   }
 
   async process(job: Job): Promise<string> {

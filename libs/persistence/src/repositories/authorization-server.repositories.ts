@@ -270,26 +270,50 @@ export class UserRepository {
   }
 }
 
-/** What each user allowed each client; the consent page is skipped while it covers a request. */
+/**
+ * What each user allowed each client, per resource (the audience the tokens are for); the consent
+ * page is skipped while it covers a request.
+ */
 export class ConsentRepository {
   constructor(private readonly dataSource: DataSource) {}
 
-  async scopesFor(userId: string, clientId: string): Promise<string[]> {
-    const rows: Array<{ scopes: string[] }> = await this.dataSource.query(
-      'SELECT scopes FROM consents WHERE user_id = $1 AND client_id = $2',
-      [userId, clientId],
+  /** Whether the user allowed the client every one of `scopes` for every one of `resources`. */
+  async covers(
+    userId: string,
+    clientId: string,
+    resources: string[],
+    scopes: string[],
+  ): Promise<boolean> {
+    if (resources.length === 0) {
+      return false;
+    }
+    const rows: Array<{ resource: string; scopes: string[] }> = await this.dataSource.query(
+      'SELECT resource, scopes FROM consents WHERE user_id = $1 AND client_id = $2 AND resource = ANY($3::text[])',
+      [userId, clientId, resources],
     );
-    return rows[0]?.scopes ?? [];
+    const byResource = new Map(rows.map((row) => [row.resource, row.scopes]));
+    return resources.every((resource) => {
+      const allowed = byResource.get(resource);
+      return allowed !== undefined && scopes.every((scope) => allowed.includes(scope));
+    });
   }
 
-  /** Adds scopes to what the user allowed the client (never narrows). */
-  async grant(userId: string, clientId: string, scopes: string[]): Promise<void> {
-    await this.dataSource.query(
-      `INSERT INTO consents (user_id, client_id, scopes) VALUES ($1, $2, $3)
-       ON CONFLICT (user_id, client_id) DO UPDATE SET updated_at = now(), scopes = (
-         SELECT jsonb_agg(DISTINCT s ORDER BY s) FROM jsonb_array_elements_text(consents.scopes || EXCLUDED.scopes) s)`,
-      [userId, clientId, JSON.stringify([...new Set(scopes)].sort())],
-    );
+  /** Adds scopes to what the user allowed the client for each resource (never narrows). */
+  async grant(
+    userId: string,
+    clientId: string,
+    resources: string[],
+    scopes: string[],
+  ): Promise<void> {
+    const sorted = JSON.stringify([...new Set(scopes)].sort());
+    for (const resource of new Set(resources)) {
+      await this.dataSource.query(
+        `INSERT INTO consents (user_id, client_id, resource, scopes) VALUES ($1, $2, $3, $4)
+         ON CONFLICT (user_id, client_id, resource) DO UPDATE SET updated_at = now(), scopes = (
+           SELECT jsonb_agg(DISTINCT s ORDER BY s) FROM jsonb_array_elements_text(consents.scopes || EXCLUDED.scopes) s)`,
+        [userId, clientId, resource, sorted],
+      );
+    }
   }
 
   async revoke(userId: string, clientId: string): Promise<void> {
