@@ -3,6 +3,7 @@ import { loadConfigOrExit, tokenBrokerSchema } from '@app/config';
 import { createLogger, MetricsService, runUntilSignal } from '@app/observability';
 import { createAdminApp } from './admin/create-admin-app';
 import { createPublicApp } from './public/create-public-app';
+import { exitOnStartFailure } from './start-failure';
 
 /** Token broker: public listener (BROKER_PORT) and the admin API on its own listener (ADMIN_PORT). */
 async function bootstrap(): Promise<void> {
@@ -20,7 +21,7 @@ async function bootstrap(): Promise<void> {
   runUntilSignal([adminApp, publicApp], logger, config.SHUTDOWN_TIMEOUT_MS);
 }
 
-bootstrap().catch((error: unknown) => {
-  process.stderr.write(`token-broker: failed to start: ${(error as Error).message}\n`);
-  process.exit(1);
-});
+// Its own logger: the failure may come before bootstrap's, and a fatal line passes any LOG_LEVEL.
+bootstrap().catch((error: unknown) =>
+  exitOnStartFailure(error, createLogger('token-broker', 'info')),
+);

@@ -23,7 +23,11 @@ export async function createPublicApp(
     metrics,
   });
   // Builds the authorization server (onModuleInit) before its routes are mounted next to Nest's.
-  await app.init();
+  // A failed start (vault keys that do not open the signing keys) leaves no pool or client open.
+  await app.init().catch(async (error: unknown) => {
+    await app.close().catch(() => undefined);
+    throw error;
+  });
   mountAuthorizationServer(app.getHttpAdapter().getInstance(), {
     config,
     server: app.get(AuthorizationServer),
