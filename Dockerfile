@@ -1,4 +1,3 @@
-# syntax=docker/dockerfile:1
 # One image, three commands (gateway, token-broker, workers) plus the one-shot migrate.
 
 FROM node:22-bookworm-slim AS build
