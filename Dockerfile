@@ -1,4 +1,3 @@
-# syntax=docker/dockerfile:1
 # One image, three commands (gateway, token-broker, workers) plus the one-shot migrate.
 
 FROM node:22-bookworm-slim AS build
@@ -24,7 +23,9 @@ COPY --from=build --chown=root:root /app/dist/apps ./dist/apps
 COPY --from=build --chown=root:root /app/dist/libs ./dist/libs
 COPY --chown=root:root package.json ./
 COPY --chown=root:root scripts ./scripts
-# The code is owned by root and read-only to the app user.
+# The code is owned by root and read-only to the app user. /secrets is where compose mounts the
+# generated secrets: a new named volume takes this directory's owner, so the app user can write it.
+RUN mkdir /secrets && chown node:node /secrets && chmod 0700 /secrets
 USER node
-EXPOSE 8080 8081 8082 8083
+EXPOSE 8080 8081 8082 8083 8084
 CMD ["node", "dist/apps/gateway/src/main.js"]

@@ -66,7 +66,7 @@ console.log(`
   Authorization server (issuer): ${issuer}
       metadata: ${issuer}/.well-known/oauth-authorization-server
   Demo login:   user "demo", password "${env.DEMO_IDP_PASSWORD}"  (at ${issuer}/demo-idp)
-  Admin API:    http://127.0.0.1:${env.ADMIN_PORT ?? '8082'}/admin/v1  (Authorization: Bearer <ADMIN_TOKEN from .demo-secrets.json>)
+  Admin API:    http://127.0.0.1:${env.ADMIN_PORT ?? '8082'}/admin/v1  (Authorization: Bearer <ADMIN_TOKEN from ${secretsFile}>)
   Gateway:      ${env.GATEWAY_PUBLIC_URL}
   Point an MCP client (e.g. the MCP Inspector) at it; it registers itself (DCR), you consent and log in as demo.
 `);

@@ -4,6 +4,7 @@ import { createLogger, MetricsService, runUntilSignal } from '@app/observability
 import { createAdminApp } from './admin/create-admin-app';
 import { createInternalApp } from './internal/create-internal-app';
 import { createPublicApp } from './public/create-public-app';
+import { exitOnStartFailure } from './start-failure';
 
 /**
  * Token broker: public listener (BROKER_PORT), the operators' admin API (ADMIN_PORT) and the
@@ -34,7 +35,7 @@ async function bootstrap(): Promise<void> {
   runUntilSignal([internalApp, adminApp, publicApp], logger, config.SHUTDOWN_TIMEOUT_MS);
 }
 
-bootstrap().catch((error: unknown) => {
-  process.stderr.write(`token-broker: failed to start: ${(error as Error).message}\n`);
-  process.exit(1);
-});
+// Its own logger: the failure may come before bootstrap's, and a fatal line passes any LOG_LEVEL.
+bootstrap().catch((error: unknown) =>
+  exitOnStartFailure(error, createLogger('token-broker', 'info')),
+);

@@ -1,12 +1,14 @@
 import type { z } from 'zod';
 import { ConfigError } from './config.error';
+import { readSecretFiles } from './secret-files';
 
 type Env = Record<string, string | undefined>;
 
 /**
  * Validates `env` (default: the process environment) against an app's schema. Empty strings count
- * as unset so `FOO=` in a compose file falls back to the default. Throws ConfigError naming each bad
- * variable; values are never included because they may be secrets.
+ * as unset so `FOO=` in a compose file falls back to the default. A secret may come from the file
+ * its `<NAME>_FILE` names (see FILE_VARIABLES). Throws ConfigError naming each bad variable; values
+ * are never included because they may be secrets.
  */
 export function loadConfig<S extends z.ZodType>(schema: S, env: Env = process.env): z.infer<S> {
   const cleaned: Env = {};
@@ -15,17 +17,30 @@ export function loadConfig<S extends z.ZodType>(schema: S, env: Env = process.en
       cleaned[key] = value;
     }
   }
-  const parsed = schema.safeParse(cleaned);
-  if (!parsed.success) {
-    throw new ConfigError(
-      parsed.error.issues.map((issue) => ({
-        variable: issue.path.map(String).join('.') || '(environment)',
-        message:
+  const files = readSecretFiles(cleaned);
+  // A variable whose file could not be used is reported once, as its _FILE.
+  const unresolved = new Set(files.problems.map((p) => p.variable.replace(/_FILE$/, '')));
+  const parsed = schema.safeParse(files.env);
+  const problems = [
+    ...files.problems,
+    ...(parsed.success ? [] : parsed.error.issues)
+      .map((issue) => {
+        const variable = issue.path.map(String).join('.') || '(environment)';
+        const message =
           issue.code === 'invalid_type' && issue.input === undefined
             ? 'is required'
-            : issue.message,
-      })),
-    );
+            : issue.message;
+        return {
+          variable,
+          message: files.fromFile.has(variable)
+            ? `${message} (read from ${variable}_FILE)`
+            : message,
+        };
+      })
+      .filter((problem) => !unresolved.has(problem.variable)),
+  ];
+  if (problems.length > 0 || !parsed.success) {
+    throw new ConfigError(problems);
   }
   return parsed.data;
 }

@@ -28,7 +28,11 @@ export async function createPublicApp(
   // reply.setCookie); registered before the routes so its hooks cover them.
   await app.register(fastifyCookie as never);
   // Builds the authorization server (onModuleInit) before its routes are mounted next to Nest's.
-  await app.init();
+  // A failed start (vault keys that do not open the signing keys) leaves no pool or client open.
+  await app.init().catch(async (error: unknown) => {
+    await app.close().catch(() => undefined);
+    throw error;
+  });
   mountAuthorizationServer(app.getHttpAdapter().getInstance(), {
     config,
     server: app.get(AuthorizationServer),
