@@ -87,11 +87,7 @@ export class InteractionService {
       config.DEMO_IDP_ENABLED ? `${config.BROKER_PUBLIC_URL}${DEMO_IDP_PATH}` : undefined,
       `${config.BROKER_PUBLIC_URL}${LOGIN_CALLBACK_PATH}`,
     );
-    this.adminEmails = new Set(
-      config.AS_ADMIN_EMAILS.split(',')
-        .map((email) => email.trim().toLowerCase())
-        .filter((email) => email !== ''),
-    );
+    this.adminEmails = config.AS_ADMIN_EMAILS;
   }
 
   /** GET /interaction/:uid */
