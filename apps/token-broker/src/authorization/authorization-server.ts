@@ -166,7 +166,6 @@ export class AuthorizationServer implements OnModuleInit, OnModuleDestroy {
 
   private async build(keys: JWK[]): Promise<Provider> {
     const config = this.config;
-    const users = this.users;
     const rotations = new RefreshRotationContext();
     const cookieKeys = this.vault.deriveKeys('as-cookies').map((key) => key.toString('base64url'));
 
@@ -225,7 +224,7 @@ export class AuthorizationServer implements OnModuleInit, OnModuleDestroy {
       },
       interactions: { url: (_ctx, interaction) => `${INTERACTION_PATH}/${interaction.uid}` },
       findAccount: async (_ctx, sub) => {
-        const user = await users.findById(sub);
+        const user = await this.users.findById(sub);
         if (user === undefined) {
           return undefined;
         }
