@@ -28,6 +28,20 @@ const url = (protocols: string[], fallback?: string) => {
   );
   return fallback === undefined ? base : base.default(fallback);
 };
+/** A comma-separated list, parsed once into the set the code looks entries up in. */
+const commaSet = (normalise: (entry: string) => string = (entry) => entry) =>
+  z
+    .string()
+    .default('')
+    .transform(
+      (value) =>
+        new Set(
+          value
+            .split(',')
+            .map((entry) => normalise(entry.trim()))
+            .filter((entry) => entry !== ''),
+        ),
+    );
 /**
  * A public URL of ours or of an IdP: https, or http on a loopback host (development); no query,
  * fragment, credentials or trailing slash. Ours are origins (everything is mounted at the root);
@@ -131,10 +145,10 @@ export const tokenBrokerSchema = commonSchema
     /** A demo OIDC IdP on the public listener under /demo-idp, with one demo user: never in production. */
     DEMO_IDP_ENABLED: z.stringbool().default(false),
     DEMO_IDP_PASSWORD: z.string().min(4).max(128).default('demo'),
-    /** Emails of users who may be granted the admin scopes; everyone else has them dropped. */
-    AS_ADMIN_EMAILS: z.string().default(''),
-    /** Client ids (confidential clients) allowed to introspect any token (RFC 7662); others only their own. */
-    AS_INTROSPECTION_CLIENTS: z.string().default(''),
+    /** Emails (comma-separated, any case) of users who may be granted the admin scopes; everyone else has them dropped. */
+    AS_ADMIN_EMAILS: commaSet((email) => email.toLowerCase()),
+    /** Client ids (comma-separated; confidential clients) allowed to introspect any token (RFC 7662); others only their own. */
+    AS_INTROSPECTION_CLIENTS: commaSet(),
     /** Dynamic client registrations accepted per client address per hour (open registration). */
     AS_REGISTRATIONS_PER_HOUR: z.coerce.number().int().min(1).max(100_000).default(60),
     /** Hours a registered client (DCR) may go without completing a sign-in before it is removed. */

@@ -148,6 +148,17 @@ describe('config validation', () => {
     ).toThrow(/DEMO_IDP_ENABLED/);
   });
 
+  it('parses the comma lists AS_ADMIN_EMAILS and AS_INTROSPECTION_CLIENTS once into sets', () => {
+    const config = loadConfig(tokenBrokerSchema, {
+      ...valid,
+      AS_ADMIN_EMAILS: ' Admin@Example.com,,ops@example.com ',
+      AS_INTROSPECTION_CLIENTS: 'gateway, auditor',
+    });
+    expect(config.AS_ADMIN_EMAILS).toEqual(new Set(['admin@example.com', 'ops@example.com']));
+    expect(config.AS_INTROSPECTION_CLIENTS).toEqual(new Set(['gateway', 'auditor']));
+    expect(loadConfig(tokenBrokerSchema, valid).AS_ADMIN_EMAILS).toEqual(new Set());
+  });
+
   it('treats an empty value as unset', () => {
     expect(loadConfig(tokenBrokerSchema, { ...valid, POLICY_DEFAULT: '' }).POLICY_DEFAULT).toBe(
       'deny',

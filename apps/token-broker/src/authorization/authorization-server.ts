@@ -6,12 +6,11 @@ import {
   Optional,
 } from '@nestjs/common';
 import type { JWK } from 'jose';
-import { createHash } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import Provider, { type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
 import type { Logger } from 'pino';
 import { APP_CONFIG, type TokenBrokerConfig } from '@app/config';
-import { Vault } from '@app/crypto';
+import { sha256Hex, Vault } from '@app/crypto';
 import { LOGGER } from '@app/observability';
 import { OAuthRecordRepository, UserRepository } from '@app/persistence';
 import { SigningKeyStore } from '@app/vault';
@@ -167,9 +166,7 @@ export class AuthorizationServer implements OnModuleInit, OnModuleDestroy {
 
   private async build(keys: JWK[]): Promise<Provider> {
     const config = this.config;
-    const users = this.users;
     const rotations = new RefreshRotationContext();
-    const introspectors = new Set(splitList(config.AS_INTROSPECTION_CLIENTS));
     const cookieKeys = this.vault.deriveKeys('as-cookies').map((key) => key.toString('base64url'));
 
     const configuration: Configuration = {
@@ -227,7 +224,7 @@ export class AuthorizationServer implements OnModuleInit, OnModuleDestroy {
       },
       interactions: { url: (_ctx, interaction) => `${INTERACTION_PATH}/${interaction.uid}` },
       findAccount: async (_ctx, sub) => {
-        const user = await users.findById(sub);
+        const user = await this.users.findById(sub);
         if (user === undefined) {
           return undefined;
         }
@@ -276,7 +273,8 @@ export class AuthorizationServer implements OnModuleInit, OnModuleDestroy {
           // a client listed in AS_INTROSPECTION_CLIENTS sees any.
           allowedPolicy: async (_ctx, client, token) =>
             client.clientAuthMethod !== 'none' &&
-            (token.clientId === client.clientId || introspectors.has(client.clientId)),
+            (token.clientId === client.clientId ||
+              config.AS_INTROSPECTION_CLIENTS.has(client.clientId)),
         },
         resourceIndicators: resourceIndicators(
           config.GATEWAY_PUBLIC_URL,
@@ -359,18 +357,11 @@ function setPageHeaders(ctx: KoaContextWithOIDC): void {
   }
 }
 
-function splitList(value: string): string[] {
-  return value
-    .split(',')
-    .map((entry) => entry.trim())
-    .filter((entry) => entry !== '');
-}
-
 function safeOrigin(uri: string): string | undefined {
   const origin = URL.parse(uri)?.origin;
   return origin === 'null' ? undefined : origin;
 }
 
 function shortHash(value: string): string {
-  return createHash('sha256').update(value).digest('hex').slice(0, 12);
+  return sha256Hex(value).slice(0, 12);
 }

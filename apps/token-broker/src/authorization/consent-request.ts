@@ -81,13 +81,11 @@ export function loginOptions(details: InteractionDetails): {
 
 /** Admin scopes only for users listed in AS_ADMIN_EMAILS. */
 export function allowedScopes(user: UserRecord, scopes: string[], config: TokenBrokerConfig) {
-  const adminEmails = new Set(
-    config.AS_ADMIN_EMAILS.split(',')
-      .map((email) => email.trim().toLowerCase())
-      .filter((email) => email !== ''),
-  );
-  // Only an email the IdP verified counts: anyone can type an administrator's address.
+  // Only an email the IdP verified counts: anyone can type an administrator's address. The set
+  // holds lower-cased addresses (parsed once by the config schema).
   const admin =
-    user.email !== null && user.emailVerified && adminEmails.has(user.email.toLowerCase());
+    user.email !== null &&
+    user.emailVerified &&
+    config.AS_ADMIN_EMAILS.has(user.email.toLowerCase());
   return scopes.filter((scope) => admin || !ADMIN_SCOPES.has(scope));
 }

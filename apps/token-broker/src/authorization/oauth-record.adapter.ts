@@ -1,6 +1,5 @@
-import { createHash } from 'node:crypto';
 import { errors, type Adapter, type AdapterPayload } from 'oidc-provider';
-import type { Vault } from '@app/crypto';
+import { sha256Hex, type Vault } from '@app/crypto';
 import type { OAuthRecordRepository, OAuthRecordRow } from '@app/persistence';
 import { oauthRecordBinding } from '@app/vault';
 import type { RefreshRotationContext } from './refresh-rotation.context';
@@ -12,7 +11,7 @@ const SIGNED_IN = new Set(['Grant', 'AuthorizationCode']);
 
 /** The row key of an engine record: its model and the SHA-256 of its id. */
 export function recordKey(model: string, id: string): string {
-  return `${model}:${createHash('sha256').update(id).digest('hex')}`;
+  return `${model}:${sha256Hex(id)}`;
 }
 
 /**

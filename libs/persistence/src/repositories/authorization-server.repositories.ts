@@ -1,4 +1,5 @@
 import type { DataSource } from 'typeorm';
+import { z } from 'zod';
 
 /** A stored record of the authorization server's engine (payload sealed by the caller). */
 export interface OAuthRecordRow {
@@ -259,7 +260,7 @@ export class UserRepository {
   }
 
   async findById(id: string): Promise<UserRecord | undefined> {
-    if (!UUID.test(id)) {
+    if (!UUID.safeParse(id).success) {
       return undefined;
     }
     const rows: UserRow[] = await this.dataSource.query(
@@ -324,7 +325,8 @@ export class ConsentRepository {
   }
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+/** A user id (the tokens' `sub`, attacker-supplied on lookups): a UUID, or no user. */
+const UUID = z.uuid();
 
 interface UserRow {
   id: string;
