@@ -12,7 +12,7 @@ import { REDIS, REDIS_OPTIONS, type RedisModuleOptions } from '@app/redis';
 import { AuthorizationServer, INTERACTION_PATH } from './authorization-server';
 import { ConsentCookies, CsrfTokens } from './consent-cookie';
 import { DEMO_IDP_PATH } from './demo-idp';
-import { defaultGatewayResource } from './gateway-resource';
+import { defaultGatewayResource } from '@app/gateway-contract';
 import { PAGE_HEADERS, renderConsentPage, renderMessagePage } from './pages';
 import { ADMIN_SCOPES, MCP_SCOPES, OIDC_SCOPES } from './scopes';
 import { loginStateBinding } from '@app/vault';

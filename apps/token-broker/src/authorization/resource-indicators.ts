@@ -1,5 +1,5 @@
 import { errors, type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
-import { canonicalGatewayResource, defaultGatewayResource } from './gateway-resource';
+import { canonicalGatewayResource, defaultGatewayResource } from '@app/gateway-contract';
 import { MCP_SCOPES } from './scopes';
 
 type ResourceIndicatorsFeature = NonNullable<
@@ -8,7 +8,7 @@ type ResourceIndicatorsFeature = NonNullable<
 
 /**
  * RFC 8707 for the engine: tokens are for the gateway only, and a JWT access token's `aud` is the
- * canonical spelling of the resource (see gateway-resource.ts), whatever spelling the client used.
+ * canonical spelling of the resource (see @app/gateway-contract), whatever spelling the client used.
  */
 export function resourceIndicators(
   gatewayPublicUrl: string,

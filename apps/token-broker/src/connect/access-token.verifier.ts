@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { createLocalJWKSet, decodeProtectedHeader, jwtVerify, type JWTPayload } from 'jose';
 import { APP_CONFIG, type TokenBrokerConfig } from '@app/config';
 import { SigningKeyStore } from '@app/vault';
-import { isGatewayResource } from '../authorization/gateway-resource';
+import { isGatewayResource } from '@app/gateway-contract';
 
 const KEYS_TTL_MS = 60_000;
 

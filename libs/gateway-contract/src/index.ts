@@ -1,0 +1,5 @@
+export {
+  canonicalGatewayResource,
+  defaultGatewayResource,
+  isGatewayResource,
+} from './gateway-resource';
