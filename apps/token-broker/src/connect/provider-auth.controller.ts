@@ -5,7 +5,7 @@ import {
   OAuthClientError,
   StartDeviceAuthorizationUseCase,
 } from '@app/provider-flows';
-import type { McpScope } from '../authorization/scopes';
+import type { McpScope } from '@app/gateway-contract';
 import { PublicApiError } from '../public/http/public-api.error';
 import { AccessTokenVerifier } from './access-token.verifier';
 import { ConnectPagesService } from './connect-pages.service';
