@@ -1,36 +1,9 @@
 import { Injectable } from '@nestjs/common';
+import type { CredentialAnswer, Principal } from '@app/gateway-contract';
 import type { AuthMethod } from '@app/policy-engine';
-import type { DeviceAuthorizationRemedy } from '@app/provider-flows';
-import {
-  ConnectionCredentialUseCase,
-  type OAuthConnectRemedy,
-} from './connection-credential.usecase';
+import { ConnectionCredentialUseCase } from './connection-credential.usecase';
 import { CredentialError } from './credential.error';
 import { ServiceAccountCredentialUseCase } from './service-account-credential.usecase';
-
-/** Who is calling through the gateway, as the gateway authenticated them. */
-export interface Principal {
-  subject: string;
-  /** Present when the caller authenticated with an API key. */
-  api_key?: { name: string; permissions: string[] };
-}
-
-export type CredentialAnswer =
-  | { outcome: 'inject'; headers: Record<string, string>; expires_at: string | null }
-  | { outcome: 'none' }
-  | { outcome: 'denied'; reason: string }
-  | { outcome: 'unavailable'; reason: string }
-  | {
-      outcome: 'auth_required';
-      /** The seed's `-32001` data for a device-code or oauth remedy (reference/001_guide.md). */
-      remedy:
-        | ({
-            auth_type: 'device_code';
-            provider: string;
-            instructions: string;
-          } & DeviceAuthorizationRemedy)
-        | ({ auth_type: 'oauth'; provider: string; instructions: string } & OAuthConnectRemedy);
-    };
 
 /**
  * What the gateway must do for one tool call, given the winning policy's auth method and the
