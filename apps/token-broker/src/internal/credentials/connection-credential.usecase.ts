@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import { Vault } from '@app/crypto';
 import { LOGGER } from '@app/observability';
 import { ConnectionRepository, ProviderRepository } from '@app/persistence';
+import type { ConnectionAuthMethod } from '@app/policy-engine';
 import {
   type DeviceAuthorizationRemedy,
   OAuthClientError,
@@ -49,7 +50,7 @@ export class ConnectionCredentialUseCase {
 
   async execute(
     subject: string,
-    method: { type: 'oauth' | 'device_code'; provider: string; scopes: string[] },
+    method: ConnectionAuthMethod,
     now = Date.now(),
   ): Promise<ConnectionAnswer> {
     try {
@@ -71,7 +72,7 @@ export class ConnectionCredentialUseCase {
 
   private async answer(
     subject: string,
-    method: { type: 'oauth' | 'device_code'; provider: string; scopes: string[] },
+    method: ConnectionAuthMethod,
     now: number,
   ): Promise<ConnectionAnswer> {
     const provider = await this.providers.findByName(method.provider);

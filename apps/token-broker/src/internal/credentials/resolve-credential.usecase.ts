@@ -27,14 +27,14 @@ export class ResolveCredentialUseCase {
         const key = principal.api_key;
         const granted =
           key !== undefined &&
-          (key.name === method.key_ref || key.permissions.includes(method.key_ref ?? ''));
+          (key.name === method.key_ref || key.permissions.includes(method.key_ref));
         return granted
           ? { outcome: 'none' }
           : { outcome: 'denied', reason: `requires API key "${method.key_ref}"` };
       }
       case 'service_account': {
         try {
-          const credential = await this.serviceAccounts.execute(method.account_ref ?? '');
+          const credential = await this.serviceAccounts.execute(method.account_ref);
           return {
             outcome: 'inject',
             headers: credential.headers,
@@ -49,11 +49,7 @@ export class ResolveCredentialUseCase {
       }
       case 'oauth':
       case 'device_code': {
-        const answer = await this.connections.execute(principal.subject, {
-          type: method.type,
-          provider: method.provider ?? '',
-          scopes: method.scopes ?? [],
-        });
+        const answer = await this.connections.execute(principal.subject, method);
         switch (answer.kind) {
           case 'credential':
             return {
