@@ -35,3 +35,4 @@ export {
   type ResolveCredentialRequest,
   resolveCredentialRequestSchema,
 } from './internal-api/credential-resolution.schema';
+export { remedyInstructions, type RemedyOccasion } from './remedy-instructions';

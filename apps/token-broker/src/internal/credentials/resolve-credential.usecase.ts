@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import type { CredentialAnswer, Principal } from '@app/gateway-contract';
+import { type CredentialAnswer, type Principal, remedyInstructions } from '@app/gateway-contract';
 import type { AuthMethod } from '@app/policy-engine';
 import { ConnectionCredentialUseCase } from './connection-credential.usecase';
 import { CredentialError } from './credential.error';
@@ -59,25 +59,11 @@ export class ResolveCredentialUseCase {
                 ? answer.credential.expiresAt.toISOString()
                 : null,
             };
-          case 'device_code':
+          case 'auth_required':
+            // The facts, plus the seed's text built from them (kept on the wire; see the contract).
             return {
               outcome: 'auth_required',
-              remedy: {
-                auth_type: 'device_code',
-                provider: answer.provider,
-                ...answer.remedy,
-                instructions: `Go to ${answer.remedy.verification_uri} and enter code: ${answer.remedy.user_code}. The call can be retried once you have approved it.`,
-              },
-            };
-          case 'oauth':
-            return {
-              outcome: 'auth_required',
-              remedy: {
-                auth_type: 'oauth',
-                provider: answer.provider,
-                ...answer.remedy,
-                instructions: `Visit the authorization URL to connect your ${answer.provider} account, then retry the call.`,
-              },
+              remedy: { ...answer.remedy, instructions: remedyInstructions(answer.remedy) },
             };
           case 'unavailable':
             return { outcome: 'unavailable', reason: answer.reason };
