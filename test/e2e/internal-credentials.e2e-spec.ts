@@ -13,6 +13,7 @@ import 'reflect-metadata';
 import { DataSource } from 'typeorm';
 import { Queue } from 'bullmq';
 import { KeyRing, Vault } from '@app/crypto';
+import { remedyInstructions, remedySchema } from '@app/gateway-contract';
 import { QUEUES } from '@app/jobs';
 import { buildDataSourceOptions, ConnectionRepository, ProviderRepository } from '@app/persistence';
 import { connectionTokenBinding } from '@app/vault';
@@ -317,6 +318,9 @@ describe('internal credential API (gateway → broker)', () => {
       });
       expect(res.json.remedy.user_code).toMatch(/^[A-Z]{4}-[A-Z]{4}$/);
       expect(res.json.remedy.instructions).toContain(res.json.remedy.user_code);
+      // The facts alone are the contract's remedy; the text is the one the gateway would build.
+      const { instructions, ...facts } = res.json.remedy;
+      expect(instructions).toBe(remedyInstructions(remedySchema.parse(facts)));
       expect(res.json.remedy).not.toHaveProperty('device_code');
       const queue = new Queue(QUEUES.credentials, {
         prefix: `${h.config.REDIS_KEY_PREFIX}bull`,

@@ -84,6 +84,12 @@ const publicUrl = (fallback?: string, options: { path?: boolean } = {}) => {
   });
   return fallback === undefined ? base : base.default(fallback);
 };
+/**
+ * The gateway's public URL, read by the gateway and the broker with this one rule (an origin, no
+ * trailing slash): the broker puts `<it>/mcp…` in the token `aud` and the gateway compares its
+ * own resource with it exactly, so both must accept and refuse the same values.
+ */
+const gatewayPublicUrl = publicUrl('http://127.0.0.1:8080');
 /** A bearer-usable secret: RFC 6750 b64token characters only, so a header can carry it. */
 const secret = (minLength: number) =>
   z
@@ -113,7 +119,7 @@ export const commonSchema = z.object({
 export const gatewaySchema = commonSchema.extend({
   GATEWAY_PORT: port(8080),
   GATEWAY_HOST: z.string().default('0.0.0.0'),
-  GATEWAY_PUBLIC_URL: url(['http:', 'https:'], 'http://127.0.0.1:8080'),
+  GATEWAY_PUBLIC_URL: gatewayPublicUrl,
   /** The broker's internal API (credential resolution, connections). */
   BROKER_INTERNAL_URL: url(['http:', 'https:'], 'http://127.0.0.1:8084'),
   /**
@@ -130,7 +136,7 @@ export const tokenBrokerSchema = commonSchema
     /** The authorization server's issuer, byte for byte: https, or http on a loopback host for development. */
     BROKER_PUBLIC_URL: publicUrl('http://127.0.0.1:8081'),
     /** The gateway's public URL; `<it>/mcp` is the default resource (token audience) of the tokens we issue. */
-    GATEWAY_PUBLIC_URL: publicUrl('http://127.0.0.1:8080'),
+    GATEWAY_PUBLIC_URL: gatewayPublicUrl,
     /** Where users log in: an OIDC issuer (discovery) or, with LOGIN_IDP_KIND=github, https://github.com. */
     LOGIN_IDP_ISSUER: publicUrl(undefined, { path: true }).optional(),
     LOGIN_IDP_KIND: z.enum(['oidc', 'github']).default('oidc'),

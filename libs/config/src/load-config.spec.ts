@@ -113,6 +113,47 @@ describe('config validation', () => {
     ).toBe(value);
   });
 
+  describe('GATEWAY_PUBLIC_URL: one rule in both apps (the token audience is compared exactly)', () => {
+    const apps = [
+      ['gateway', gatewaySchema, {}],
+      ['token-broker', tokenBrokerSchema, valid],
+    ] as const;
+
+    it.each([
+      'http://127.0.0.1:8080/',
+      'https://gw.example.com/',
+      'https://gw.example.com/mcp',
+      'https://gw.example.com?x=1',
+      'https://gw.example.com#f',
+      'https://u:p@gw.example.com',
+      'http://gw.example.com',
+      'ftp://127.0.0.1',
+      'not a url',
+    ])('both refuse %s, naming the variable', (value) => {
+      for (const [, schema, base] of apps) {
+        expect(() => loadConfig(schema, { ...base, GATEWAY_PUBLIC_URL: value })).toThrow(
+          /GATEWAY_PUBLIC_URL/,
+        );
+      }
+    });
+
+    it.each(['https://gw.example.com', 'http://localhost:8080', 'http://[::1]:8080'])(
+      'both accept %s as it is',
+      (value) => {
+        for (const [, schema, base] of apps) {
+          expect(
+            loadConfig(schema, { ...base, GATEWAY_PUBLIC_URL: value }).GATEWAY_PUBLIC_URL,
+          ).toBe(value);
+        }
+      },
+    );
+
+    it('both default to http://127.0.0.1:8080', () => {
+      expect(loadConfig(gatewaySchema, {}).GATEWAY_PUBLIC_URL).toBe('http://127.0.0.1:8080');
+      expect(loadConfig(tokenBrokerSchema, valid).GATEWAY_PUBLIC_URL).toBe('http://127.0.0.1:8080');
+    });
+  });
+
   it('accepts an IdP issuer with a path (Keycloak realms, Microsoft tenants)', () => {
     const config = loadConfig(tokenBrokerSchema, {
       ...valid,

@@ -14,8 +14,10 @@ export const AUTH_METHOD_LIMITS = Object.freeze({
   maxScopeLength: 512,
 });
 
+type AuthMethodField = 'provider' | 'scopes' | 'key_ref' | 'account_ref';
+
 /** The fields each type carries besides `type`; anything else is an error. */
-const FIELDS_BY_TYPE: Readonly<Record<AuthMethodType, readonly (keyof AuthMethod)[]>> = {
+const FIELDS_BY_TYPE: Readonly<Record<AuthMethodType, readonly AuthMethodField[]>> = {
   oauth: ['provider', 'scopes'],
   device_code: ['provider', 'scopes'],
   api_key: ['key_ref'],
@@ -53,7 +55,7 @@ export function validateAuthMethod(input: unknown, field: string): Validated<Aut
     } else if (
       isAuthMethodType(type) &&
       key !== 'type' &&
-      !FIELDS_BY_TYPE[type].includes(key as keyof AuthMethod)
+      !FIELDS_BY_TYPE[type].includes(key as AuthMethodField)
     ) {
       errors.push({ field: fieldPath(field, key), message: `is not allowed for type ${type}` });
     }
@@ -62,7 +64,9 @@ export function validateAuthMethod(input: unknown, field: string): Validated<Aut
     return { ok: false, errors };
   }
   const method = buildMethod(type, input, field, errors);
-  return errors.length > 0 ? { ok: false, errors } : { ok: true, value: method };
+  return errors.length > 0 || method === undefined
+    ? { ok: false, errors }
+    : { ok: true, value: method };
 }
 
 function buildMethod(
@@ -70,21 +74,25 @@ function buildMethod(
   input: JsonObject,
   field: string,
   errors: FieldError[],
-): AuthMethod {
+): AuthMethod | undefined {
   const ref = (key: 'provider' | 'key_ref' | 'account_ref') =>
     checkString(own(input, key), fieldPath(field, key), REF_RULE, errors);
   switch (type) {
     case 'oauth':
-    case 'device_code':
-      return {
-        type,
-        provider: ref('provider'),
-        scopes: checkScopes(own(input, 'scopes'), field, errors),
-      };
-    case 'api_key':
-      return { type, key_ref: ref('key_ref') };
-    case 'service_account':
-      return { type, account_ref: ref('account_ref') };
+    case 'device_code': {
+      // Both checked, so one answer lists every problem; a missing ref means no method.
+      const provider = ref('provider');
+      const scopes = checkScopes(own(input, 'scopes'), field, errors);
+      return provider === undefined ? undefined : { type, provider, scopes };
+    }
+    case 'api_key': {
+      const keyRef = ref('key_ref');
+      return keyRef === undefined ? undefined : { type, key_ref: keyRef };
+    }
+    case 'service_account': {
+      const accountRef = ref('account_ref');
+      return accountRef === undefined ? undefined : { type, account_ref: accountRef };
+    }
     case 'none':
     case 'deny':
       return { type };

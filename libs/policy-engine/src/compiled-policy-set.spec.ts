@@ -7,6 +7,7 @@ import {
   AUTH_METHOD_TYPES,
   type AuthMethod,
   type AuthMethodType,
+  type ConnectionAuthMethod,
   type Policy,
 } from './policy.types';
 
@@ -284,7 +285,7 @@ auth_policies:
       expect(set.resolve('a.b')).toBe(r);
       expect(() => ((r as { decision: string }).decision = 'deny')).toThrow(TypeError);
       expect(() => r.candidates.push(r.candidates[0])).toThrow(TypeError);
-      expect(() => r.auth_method?.scopes?.push('admin')).toThrow(TypeError);
+      expect(() => (r.auth_method as ConnectionAuthMethod).scopes.push('admin')).toThrow(TypeError);
       expect(set.resolve('a.b').decision).toBe('allow');
     });
 

@@ -2,7 +2,8 @@ import { CST, Parser, parseDocument, stringify, type YAMLError } from 'yaml';
 import { convertLegacyAuthConfig, isLegacyAuthConfig } from './legacy-config.converter';
 import { exceedsDepth, MAX_NESTING_DEPTH } from './json-depth';
 import { comparePolicies } from './policy-resolution';
-import type { AuthMethod, FieldError, Policy, Validated } from './policy.types';
+import { copyAuthMethod } from './auth-method.copy';
+import type { FieldError, Policy, Validated } from './policy.types';
 import { validatePolicyDocument } from './policy.validator';
 
 /** Formats a policy document can be written in. */
@@ -53,26 +54,9 @@ export function serializePolicyDocument(policies: readonly Policy[]): string {
     priority: p.priority,
     enabled: p.enabled,
     description: p.description,
-    auth_method: orderedMethod(p.auth_method),
+    auth_method: copyAuthMethod(p.auth_method),
   }));
   return stringify({ auth_policies }, { version: '1.2', lineWidth: 0 });
-}
-
-function orderedMethod(m: AuthMethod): AuthMethod {
-  const out: AuthMethod = { type: m.type };
-  if (m.provider !== undefined) {
-    out.provider = m.provider;
-  }
-  if (m.scopes !== undefined) {
-    out.scopes = [...m.scopes];
-  }
-  if (m.key_ref !== undefined) {
-    out.key_ref = m.key_ref;
-  }
-  if (m.account_ref !== undefined) {
-    out.account_ref = m.account_ref;
-  }
-  return out;
 }
 
 function parseText(text: unknown, format: unknown): Parsed {

@@ -1,4 +1,5 @@
-import type { AuthMethod, CompileOptions, Policy, Resolution } from './policy.types';
+import { copyAuthMethod } from './auth-method.copy';
+import type { CompileOptions, Policy, Resolution } from './policy.types';
 
 /**
  * The one candidate order shared by the index and the naive reference:
@@ -55,20 +56,10 @@ export function unmatchableResolution(tool: string, version: number): Resolution
 
 /** A deep, frozen copy, so policies shared through cached resolutions cannot be altered. */
 export function freezePolicy(p: Policy): Policy {
-  const am = p.auth_method;
-  const auth_method: AuthMethod = { type: am.type };
-  if (am.provider !== undefined) {
-    auth_method.provider = am.provider;
-  }
-  if (am.scopes !== undefined) {
-    auth_method.scopes = Object.freeze([...am.scopes]) as string[];
-  }
-  if (am.key_ref !== undefined) {
-    auth_method.key_ref = am.key_ref;
-  }
-  if (am.account_ref !== undefined) {
-    auth_method.account_ref = am.account_ref;
-  }
+  const auth_method = copyAuthMethod(
+    p.auth_method,
+    (scopes) => Object.freeze([...scopes]) as string[],
+  );
   const copy: Policy = {
     ...(p.id !== undefined && { id: p.id }),
     name: p.name,

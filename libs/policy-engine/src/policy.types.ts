@@ -9,18 +9,38 @@ export const AUTH_METHOD_TYPES = [
 ] as const;
 export type AuthMethodType = (typeof AUTH_METHOD_TYPES)[number];
 
-/** What a policy requires of a call (snake_case: this is also the wire and YAML shape). */
-export interface AuthMethod {
-  type: AuthMethodType;
-  /** oauth, device_code: the provider the user must be connected to. */
-  provider?: string;
-  /** oauth, device_code: scopes the connection must cover. */
-  scopes?: string[];
-  /** api_key: the key the caller must present. */
-  key_ref?: string;
-  /** service_account: the machine credential to inject. */
-  account_ref?: string;
+/** oauth, device_code: the user's own connection to `provider`, covering `scopes`, is injected. */
+export interface ConnectionAuthMethod {
+  type: 'oauth' | 'device_code';
+  /** The provider the user must be connected to. */
+  provider: string;
+  /** Scopes the connection must cover (`[]` when the policy names none). */
+  scopes: string[];
 }
+
+/** api_key: the caller must have authenticated with this key (or a key granted it). */
+export interface ApiKeyAuthMethod {
+  type: 'api_key';
+  key_ref: string;
+}
+
+/** service_account: this machine credential is injected; no per-user link. */
+export interface ServiceAccountAuthMethod {
+  type: 'service_account';
+  account_ref: string;
+}
+
+/** none: allowed, nothing injected. deny: refused. */
+export interface PlainAuthMethod {
+  type: 'none' | 'deny';
+}
+
+/**
+ * What a policy requires of a call, told apart by `type` (snake_case: this is also the wire and
+ * YAML shape). Each type carries exactly its own fields.
+ */
+export type AuthMethod =
+  ConnectionAuthMethod | ApiKeyAuthMethod | ServiceAccountAuthMethod | PlainAuthMethod;
 
 /** A policy as operators write it (YAML/JSON document entry, admin API body). */
 export interface PolicyInput {

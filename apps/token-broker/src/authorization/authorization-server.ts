@@ -11,6 +11,7 @@ import Provider, { type Configuration, type KoaContextWithOIDC } from 'oidc-prov
 import type { Logger } from 'pino';
 import { APP_CONFIG, type TokenBrokerConfig } from '@app/config';
 import { sha256Hex, Vault } from '@app/crypto';
+import { accessTokenIssuer, DEFAULT_SCOPE, MCP_SCOPES } from '@app/gateway-contract';
 import { LOGGER } from '@app/observability';
 import { OAuthRecordRepository, UserRepository } from '@app/persistence';
 import { SigningKeyStore } from '@app/vault';
@@ -20,7 +21,7 @@ import { RefreshRotationContext } from './refresh-rotation.context';
 import { readCookie } from './signed-cookie';
 import { PAGE_HEADERS, renderErrorPage, renderLogoutPage, renderMessagePage } from './pages';
 import { assertRefreshResource, resourceIndicators } from './resource-indicators';
-import { DEFAULT_SCOPE, MCP_SCOPES, OIDC_SCOPES } from './scopes';
+import { OIDC_SCOPES } from './scopes';
 
 /** Paths the engine answers on the public listener (everything else is ours or Nest's). */
 export const ENGINE_ROUTES = {
@@ -77,7 +78,7 @@ export class AuthorizationServer implements OnModuleInit, OnModuleDestroy {
   ) {}
 
   get issuer(): string {
-    return this.config.BROKER_PUBLIC_URL;
+    return accessTokenIssuer(this.config.BROKER_PUBLIC_URL);
   }
 
   get provider(): Provider {

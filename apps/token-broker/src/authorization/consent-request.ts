@@ -1,9 +1,9 @@
 import type { TokenBrokerConfig } from '@app/config';
 import { isLoopbackHost } from '@app/crypto';
+import { ADMIN_SCOPES, defaultGatewayResource, MCP_SCOPES } from '@app/gateway-contract';
 import type { UserRecord } from '@app/persistence';
 import type { AuthorizationServer } from './authorization-server';
-import { defaultGatewayResource } from './gateway-resource';
-import { ADMIN_SCOPES, MCP_SCOPES, OIDC_SCOPES } from './scopes';
+import { OIDC_SCOPES } from './scopes';
 
 export type InteractionDetails = Awaited<
   ReturnType<AuthorizationServer['provider']['interactionDetails']>

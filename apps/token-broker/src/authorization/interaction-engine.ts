@@ -1,11 +1,11 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Inject, Injectable } from '@nestjs/common';
 import { APP_CONFIG, type TokenBrokerConfig } from '@app/config';
+import { MCP_SCOPES } from '@app/gateway-contract';
 import { ConsentRepository, type UserRecord } from '@app/persistence';
 import { messagePage, type PageOutcome, redirectTo } from '../public/http/page-outcome';
 import { AuthorizationServer } from './authorization-server';
 import { allowedScopes, type ConsentRequest, type InteractionDetails } from './consent-request';
-import { MCP_SCOPES } from './scopes';
 
 /** The browser's request and response, as the engine reads its interaction cookie from them. */
 export interface RawExchange {

@@ -1,6 +1,10 @@
 import { errors, type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
-import { canonicalGatewayResource, defaultGatewayResource } from './gateway-resource';
-import { MCP_SCOPES } from './scopes';
+import {
+  ACCESS_TOKEN_ALGORITHM,
+  canonicalGatewayResource,
+  defaultGatewayResource,
+  MCP_SCOPES,
+} from '@app/gateway-contract';
 
 type ResourceIndicatorsFeature = NonNullable<
   NonNullable<Configuration['features']>['resourceIndicators']
@@ -8,7 +12,7 @@ type ResourceIndicatorsFeature = NonNullable<
 
 /**
  * RFC 8707 for the engine: tokens are for the gateway only, and a JWT access token's `aud` is the
- * canonical spelling of the resource (see gateway-resource.ts), whatever spelling the client used.
+ * canonical spelling of the resource (see @app/gateway-contract), whatever spelling the client used.
  */
 export function resourceIndicators(
   gatewayPublicUrl: string,
@@ -30,7 +34,8 @@ export function resourceIndicators(
         audience,
         accessTokenTTL: accessTokenTtlSeconds,
         accessTokenFormat: 'jwt',
-        jwt: { sign: { alg: 'ES256' } },
+        // The engine writes `typ: at+jwt` itself (RFC 9068); the algorithm is the contract's.
+        jwt: { sign: { alg: ACCESS_TOKEN_ALGORITHM } },
       };
     },
   };

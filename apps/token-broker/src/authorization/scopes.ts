@@ -1,17 +1,4 @@
-/** Scopes of the gateway's resource, with what the consent page says of each. */
-export const MCP_SCOPES = {
-  'mcp:tools:read': 'See the list of tools',
-  'mcp:tools:execute': 'Call tools on your behalf',
-  'mcp:resources:read': 'Read resources',
-  'mcp:prompts:read': 'Use prompts',
-  'mcp:admin:read': 'Read the gateway configuration (administrators only)',
-  'mcp:admin:write': 'Change the gateway configuration (administrators only)',
-} as const;
-
-export type McpScope = keyof typeof MCP_SCOPES;
-
-/** Granted only to users listed in AS_ADMIN_EMAILS; silently left out for everyone else. */
-export const ADMIN_SCOPES: ReadonlySet<string> = new Set(['mcp:admin:read', 'mcp:admin:write']);
+import { MCP_SCOPES } from '@app/gateway-contract';
 
 /** OpenID Connect scopes, for clients that also want to know who the user is. */
 export const OIDC_SCOPES = {
@@ -19,9 +6,6 @@ export const OIDC_SCOPES = {
   profile: 'See your name',
   email: 'See your email address',
 } as const;
-
-/** What a client that sends no `scope` gets asked for (RFC 6749 §3.3 lets the server default it). */
-export const DEFAULT_SCOPE = 'mcp:tools:read mcp:tools:execute mcp:resources:read mcp:prompts:read';
 
 export function describeScope(scope: string): string {
   return (

@@ -1,8 +1,13 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { createLocalJWKSet, decodeProtectedHeader, jwtVerify, type JWTPayload } from 'jose';
+import { createLocalJWKSet, decodeProtectedHeader, jwtVerify } from 'jose';
 import { APP_CONFIG, type TokenBrokerConfig } from '@app/config';
+import {
+  accessTokenVerifyOptions,
+  grantedScopes,
+  isGatewayResource,
+  tokenAudiences,
+} from '@app/gateway-contract';
 import { SigningKeyStore } from '@app/vault';
-import { isGatewayResource } from '../authorization/gateway-resource';
 
 const KEYS_TTL_MS = 60_000;
 
@@ -32,26 +37,21 @@ export class AccessTokenVerifier {
    */
   async verify(token: string): Promise<VerifiedAccessToken | undefined> {
     try {
-      const { payload } = await jwtVerify(token, await this.jwks(kidOf(token)), {
-        issuer: this.config.BROKER_PUBLIC_URL,
-        typ: 'at+jwt',
-        algorithms: ['ES256'],
-      });
-      if (!this.audienceOk(payload) || typeof payload.sub !== 'string') {
+      const { payload } = await jwtVerify(
+        token,
+        await this.jwks(kidOf(token)),
+        accessTokenVerifyOptions(this.config.BROKER_PUBLIC_URL),
+      );
+      const audienceOk = tokenAudiences(payload).some((aud) =>
+        isGatewayResource(aud, this.config.GATEWAY_PUBLIC_URL),
+      );
+      if (!audienceOk || typeof payload.sub !== 'string') {
         return undefined;
       }
-      const scope = typeof payload.scope === 'string' ? payload.scope.split(' ') : [];
-      return { subject: payload.sub, scopes: new Set(scope.filter((s) => s !== '')) };
+      return { subject: payload.sub, scopes: grantedScopes(payload) };
     } catch {
       return undefined;
     }
-  }
-
-  private audienceOk(payload: JWTPayload): boolean {
-    const audiences = Array.isArray(payload.aud) ? payload.aud : [payload.aud];
-    return audiences.some(
-      (aud) => typeof aud === 'string' && isGatewayResource(aud, this.config.GATEWAY_PUBLIC_URL),
-    );
   }
 
   private async jwks(kid: string | undefined): Promise<ReturnType<typeof createLocalJWKSet>> {

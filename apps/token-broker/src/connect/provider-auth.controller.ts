@@ -5,7 +5,7 @@ import {
   OAuthClientError,
   StartDeviceAuthorizationUseCase,
 } from '@app/provider-flows';
-import type { McpScope } from '../authorization/scopes';
+import { type McpScope, remedyInstructions } from '@app/gateway-contract';
 import { PublicApiError } from '../public/http/public-api.error';
 import { AccessTokenVerifier } from './access-token.verifier';
 import { ConnectPagesService } from './connect-pages.service';
@@ -100,7 +100,10 @@ export class ProviderAuthController {
     const remedy = await this.run(() => this.device.execute(subject, input.provider, input.scopes));
     return {
       ...remedy,
-      instructions: `Go to ${remedy.verification_uri} and enter code: ${remedy.user_code}. The gateway continues by itself once you approve.`,
+      instructions: remedyInstructions(
+        { auth_type: 'device_code', provider: input.provider, ...remedy },
+        'connect',
+      ),
     };
   }
 

@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { Logger } from 'pino';
 import { Vault } from '@app/crypto';
+import type { ConnectionView } from '@app/gateway-contract';
 import { LOGGER } from '@app/observability';
 import { type ConnectionEntity, ConnectionRepository, ProviderRepository } from '@app/persistence';
 import {
@@ -9,16 +10,6 @@ import {
   TokenEndpointClient,
 } from '@app/provider-flows';
 import { connectionTokenBinding } from '@app/vault';
-
-export interface ConnectionView {
-  id: string;
-  provider: string;
-  scopes: string[];
-  status: string;
-  expires_at: string | null;
-  created_at: string;
-  updated_at: string;
-}
 
 /**
  * A user's own connections: list them (never their tokens) and revoke one. Revoking marks it

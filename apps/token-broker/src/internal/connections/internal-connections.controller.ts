@@ -1,16 +1,16 @@
 import { Controller, Delete, Get, Header, HttpCode, Param, Query, UseGuards } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
-import { z } from 'zod';
 import {
-  type ConnectionView,
-  ManageConnectionsUseCase,
-} from '../../connections/manage-connections.usecase';
+  connectionIdSchema,
+  type ConnectionList,
+  connectionListSchema,
+  connectionsQuerySchema,
+} from '@app/gateway-contract';
+import { ManageConnectionsUseCase } from '../../connections/manage-connections.usecase';
+import { checkAnswer } from '../http/check-answer';
 import { InternalApiError } from '../http/internal-api.error';
 import { InternalTokenGuard } from '../http/internal-token.guard';
 import { parseInput } from '../http/parse-input';
-
-const subjectSchema = z.strictObject({ subject: z.string().min(1).max(512) });
-const connectionId = z.uuid();
 
 /**
  * `GET /internal/v1/connections?subject=…` and `DELETE /internal/v1/connections/{id}?subject=…`:
@@ -24,16 +24,16 @@ export class InternalConnectionsController {
 
   @Get()
   @Header('Cache-Control', 'no-store')
-  async list(@Query() query: unknown): Promise<{ connections: ConnectionView[] }> {
-    const { subject } = parseInput(subjectSchema, query, 'query');
-    return { connections: await this.manage.list(subject) };
+  async list(@Query() query: unknown): Promise<ConnectionList> {
+    const { subject } = parseInput(connectionsQuerySchema, query, 'query');
+    return checkAnswer(connectionListSchema, { connections: await this.manage.list(subject) });
   }
 
   @Delete(':id')
   @HttpCode(204)
   async revoke(@Param('id') id: string, @Query() query: unknown): Promise<void> {
-    const { subject } = parseInput(subjectSchema, query, 'query');
-    if (!connectionId.safeParse(id).success || !(await this.manage.revoke(subject, id))) {
+    const { subject } = parseInput(connectionsQuerySchema, query, 'query');
+    if (!connectionIdSchema.safeParse(id).success || !(await this.manage.revoke(subject, id))) {
       throw new InternalApiError('not_found', `connection ${id} does not exist`);
     }
   }

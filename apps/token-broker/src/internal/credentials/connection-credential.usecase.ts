@@ -1,30 +1,20 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { Logger } from 'pino';
+import { APP_CONFIG, type TokenBrokerConfig } from '@app/config';
 import { Vault } from '@app/crypto';
+import type { Remedy } from '@app/gateway-contract';
 import { LOGGER } from '@app/observability';
 import { ConnectionRepository, ProviderRepository } from '@app/persistence';
-import {
-  type DeviceAuthorizationRemedy,
-  OAuthClientError,
-  StartDeviceAuthorizationUseCase,
-} from '@app/provider-flows';
+import type { ConnectionAuthMethod } from '@app/policy-engine';
+import { OAuthClientError, StartDeviceAuthorizationUseCase } from '@app/provider-flows';
 import { connectionTokenBinding } from '@app/vault';
-import { APP_CONFIG, type TokenBrokerConfig } from '@app/config';
 import { ConnectRequestStore } from '../../connect/connect-requests.store';
 import type { InjectedCredential } from './service-account-credential.usecase';
 
 export type ConnectionAnswer =
   | { kind: 'credential'; credential: InjectedCredential }
-  | { kind: 'device_code'; provider: string; remedy: DeviceAuthorizationRemedy }
-  | { kind: 'oauth'; provider: string; remedy: OAuthConnectRemedy }
+  | { kind: 'auth_required'; remedy: Remedy }
   | { kind: 'unavailable'; reason: string };
-
-/** Where the user goes to connect by authorization code + PKCE (a broker page bound to them). */
-export interface OAuthConnectRemedy {
-  authorization_url: string;
-  state: string;
-  expires_in: number;
-}
 
 // A token this close to expiry is not handed out: the upstream call could outlive it.
 const EXPIRY_MARGIN_MS = 30_000;
@@ -49,7 +39,7 @@ export class ConnectionCredentialUseCase {
 
   async execute(
     subject: string,
-    method: { type: 'oauth' | 'device_code'; provider: string; scopes: string[] },
+    method: ConnectionAuthMethod,
     now = Date.now(),
   ): Promise<ConnectionAnswer> {
     try {
@@ -71,7 +61,7 @@ export class ConnectionCredentialUseCase {
 
   private async answer(
     subject: string,
-    method: { type: 'oauth' | 'device_code'; provider: string; scopes: string[] },
+    method: ConnectionAuthMethod,
     now: number,
   ): Promise<ConnectionAnswer> {
     const provider = await this.providers.findByName(method.provider);
@@ -111,9 +101,10 @@ export class ConnectionCredentialUseCase {
         scopes,
       });
       return {
-        kind: 'oauth',
-        provider: method.provider,
+        kind: 'auth_required',
         remedy: {
+          auth_type: 'oauth',
+          provider: method.provider,
           authorization_url: `${this.config.BROKER_PUBLIC_URL}/connect/start/${request.id}`,
           state: request.id,
           expires_in: request.expiresIn,
@@ -121,9 +112,12 @@ export class ConnectionCredentialUseCase {
       };
     }
     return {
-      kind: 'device_code',
-      provider: method.provider,
-      remedy: await this.startDevice.execute(subject, method.provider, scopes, now),
+      kind: 'auth_required',
+      remedy: {
+        auth_type: 'device_code',
+        provider: method.provider,
+        ...(await this.startDevice.execute(subject, method.provider, scopes, now)),
+      },
     };
   }
 }

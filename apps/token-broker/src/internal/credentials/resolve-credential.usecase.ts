@@ -1,36 +1,9 @@
 import { Injectable } from '@nestjs/common';
+import { type CredentialAnswer, type Principal, remedyInstructions } from '@app/gateway-contract';
 import type { AuthMethod } from '@app/policy-engine';
-import type { DeviceAuthorizationRemedy } from '@app/provider-flows';
-import {
-  ConnectionCredentialUseCase,
-  type OAuthConnectRemedy,
-} from './connection-credential.usecase';
+import { ConnectionCredentialUseCase } from './connection-credential.usecase';
 import { CredentialError } from './credential.error';
 import { ServiceAccountCredentialUseCase } from './service-account-credential.usecase';
-
-/** Who is calling through the gateway, as the gateway authenticated them. */
-export interface Principal {
-  subject: string;
-  /** Present when the caller authenticated with an API key. */
-  api_key?: { name: string; permissions: string[] };
-}
-
-export type CredentialAnswer =
-  | { outcome: 'inject'; headers: Record<string, string>; expires_at: string | null }
-  | { outcome: 'none' }
-  | { outcome: 'denied'; reason: string }
-  | { outcome: 'unavailable'; reason: string }
-  | {
-      outcome: 'auth_required';
-      /** The seed's `-32001` data for a device-code or oauth remedy (reference/001_guide.md). */
-      remedy:
-        | ({
-            auth_type: 'device_code';
-            provider: string;
-            instructions: string;
-          } & DeviceAuthorizationRemedy)
-        | ({ auth_type: 'oauth'; provider: string; instructions: string } & OAuthConnectRemedy);
-    };
 
 /**
  * What the gateway must do for one tool call, given the winning policy's auth method and the
@@ -54,14 +27,14 @@ export class ResolveCredentialUseCase {
         const key = principal.api_key;
         const granted =
           key !== undefined &&
-          (key.name === method.key_ref || key.permissions.includes(method.key_ref ?? ''));
+          (key.name === method.key_ref || key.permissions.includes(method.key_ref));
         return granted
           ? { outcome: 'none' }
           : { outcome: 'denied', reason: `requires API key "${method.key_ref}"` };
       }
       case 'service_account': {
         try {
-          const credential = await this.serviceAccounts.execute(method.account_ref ?? '');
+          const credential = await this.serviceAccounts.execute(method.account_ref);
           return {
             outcome: 'inject',
             headers: credential.headers,
@@ -76,11 +49,7 @@ export class ResolveCredentialUseCase {
       }
       case 'oauth':
       case 'device_code': {
-        const answer = await this.connections.execute(principal.subject, {
-          type: method.type,
-          provider: method.provider ?? '',
-          scopes: method.scopes ?? [],
-        });
+        const answer = await this.connections.execute(principal.subject, method);
         switch (answer.kind) {
           case 'credential':
             return {
@@ -90,25 +59,11 @@ export class ResolveCredentialUseCase {
                 ? answer.credential.expiresAt.toISOString()
                 : null,
             };
-          case 'device_code':
+          case 'auth_required':
+            // The facts, plus the seed's text built from them (kept on the wire; see the contract).
             return {
               outcome: 'auth_required',
-              remedy: {
-                auth_type: 'device_code',
-                provider: answer.provider,
-                ...answer.remedy,
-                instructions: `Go to ${answer.remedy.verification_uri} and enter code: ${answer.remedy.user_code}. The call can be retried once you have approved it.`,
-              },
-            };
-          case 'oauth':
-            return {
-              outcome: 'auth_required',
-              remedy: {
-                auth_type: 'oauth',
-                provider: answer.provider,
-                ...answer.remedy,
-                instructions: `Visit the authorization URL to connect your ${answer.provider} account, then retry the call.`,
-              },
+              remedy: { ...answer.remedy, instructions: remedyInstructions(answer.remedy) },
             };
           case 'unavailable':
             return { outcome: 'unavailable', reason: answer.reason };

@@ -1,0 +1,38 @@
+export {
+  ACCESS_TOKEN_ALGORITHM,
+  ACCESS_TOKEN_TYPE,
+  accessTokenIssuer,
+  accessTokenVerifyOptions,
+  grantedScopes,
+  tokenAudiences,
+} from './access-token.rules';
+export {
+  canonicalGatewayResource,
+  defaultGatewayResource,
+  isGatewayResource,
+} from './gateway-resource';
+export { ADMIN_SCOPES, DEFAULT_SCOPE, isMcpScope, MCP_SCOPES, type McpScope } from './mcp-scopes';
+export {
+  connectionIdSchema,
+  type ConnectionList,
+  connectionListSchema,
+  connectionsQuerySchema,
+  type ConnectionsQuery,
+  type ConnectionView,
+  connectionViewSchema,
+} from './internal-api/connections.schema';
+export {
+  type CredentialAnswer,
+  credentialAnswerSchema,
+  type DeviceCodeRemedy,
+  deviceCodeRemedySchema,
+  type OAuthRemedy,
+  oauthRemedySchema,
+  type Principal,
+  principalSchema,
+  type Remedy,
+  remedySchema,
+  type ResolveCredentialRequest,
+  resolveCredentialRequestSchema,
+} from './internal-api/credential-resolution.schema';
+export { remedyInstructions, type RemedyOccasion } from './remedy-instructions';
