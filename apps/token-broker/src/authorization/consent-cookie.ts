@@ -1,5 +1,5 @@
-import { createHash, createHmac } from 'node:crypto';
-import { constantTimeEqual } from '@app/crypto';
+import { createHmac } from 'node:crypto';
+import { constantTimeEqual, sha256Hex } from '@app/crypto';
 import { type CookieToSet, type RequestCookies, SignedCookie } from './signed-cookie';
 
 /** How long a browser remembers a consent. */
@@ -20,7 +20,7 @@ export class ConsentCookies {
   }
 
   static nameFor(clientId: string): string {
-    return `__Host-mcpgw-consent-${createHash('sha256').update(clientId).digest('hex').slice(0, 16)}`;
+    return `__Host-mcpgw-consent-${sha256Hex(clientId).slice(0, 16)}`;
   }
 
   issue(clientId: string, resources: string[], scopes: string[], now = Date.now()): CookieToSet {

@@ -1,7 +1,7 @@
 import { z } from 'zod';
+import { isLoopbackHost } from '@app/crypto';
 import { unstorableText } from '@app/policy-engine';
 
-const LOOPBACK = new Set(['127.0.0.1', 'localhost', '[::1]']);
 // Text Postgres can store and a person can read: no control characters, no lone surrogates.
 // eslint-disable-next-line no-control-regex -- refusing control characters is the point
 const PRINTABLE = /^[^\u0000-\u001f\u007f]*$/u;
@@ -37,7 +37,7 @@ export const endpointUrl = z
       try {
         const url = new URL(value);
         const scheme =
-          url.protocol === 'https:' || (url.protocol === 'http:' && LOOPBACK.has(url.hostname));
+          url.protocol === 'https:' || (url.protocol === 'http:' && isLoopbackHost(url.hostname));
         return (
           scheme &&
           url.username === '' &&
