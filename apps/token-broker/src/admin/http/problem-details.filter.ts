@@ -10,15 +10,14 @@ import type { Logger } from 'pino';
 import { QueryFailedError } from 'typeorm';
 import { LOGGER } from '@app/observability';
 import { PolicyStoreError, StoreError } from '@app/persistence';
+import {
+  INTERNAL_ERROR_PROBLEM,
+  type Problem,
+  sendProblem as sendBrokerProblem,
+} from '../../http/problem-response';
 import { AdminApiError, type AdminApiErrorCode } from './admin-api.error';
 
-export interface Problem {
-  status: number;
-  title: string;
-  detail: string;
-  code: string;
-  errors?: { field: string; message: string }[];
-}
+export type { Problem } from '../../http/problem-response';
 
 const BY_CODE: Record<AdminApiErrorCode, { status: number; title: string }> = {
   unauthorized: { status: 401, title: 'Unauthorized' },
@@ -84,19 +83,7 @@ export function sendProblem(
   request: FastifyRequest,
   problem: Problem,
 ): FastifyReply {
-  if (problem.status === 401) {
-    void reply.header('WWW-Authenticate', 'Bearer realm="admin"');
-  }
-  return reply
-    .status(problem.status)
-    .header('Content-Type', 'application/problem+json')
-    .header('Cache-Control', 'no-store')
-    .send({
-      type: 'about:blank',
-      ...problem,
-      instance: request.url.split('?')[0],
-      correlation_id: request.id,
-    });
+  return sendBrokerProblem(reply, request, problem, 'admin');
 }
 
 export function toProblem(error: AdminApiError): Problem {
@@ -161,11 +148,6 @@ export class ProblemDetailsFilter implements ExceptionFilter {
       };
     }
     this.logger.error({ err: exception, correlation_id: request.id }, 'admin API internal error');
-    return {
-      status: 500,
-      title: 'Internal server error',
-      detail: 'An internal error occurred; quote the correlation id when reporting it.',
-      code: 'internal_error',
-    };
+    return INTERNAL_ERROR_PROBLEM;
   }
 }

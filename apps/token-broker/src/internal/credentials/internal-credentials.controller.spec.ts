@@ -118,6 +118,7 @@ describe('the internal API checks its answers with the contract the gateway pars
         title: 'Internal server error',
         detail: 'An internal error occurred; quote the correlation id when reporting it.',
         code: 'internal_error',
+        instance: '/internal/v1/credentials/resolve',
         correlation_id: expect.any(String),
       });
       expect(res.body).not.toContain(SECRET);

@@ -8,6 +8,7 @@ import {
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import { LOGGER } from '@app/observability';
+import { INTERNAL_ERROR_PROBLEM, sendProblem } from '../../http/problem-response';
 import { InternalApiError, type InternalApiErrorCode } from './internal-api.error';
 
 const BY_CODE: Record<InternalApiErrorCode, { status: number; title: string }> = {
@@ -35,23 +36,14 @@ export function sendInternalProblem(
   error: InternalApiError,
 ): FastifyReply {
   const { status, title } = BY_CODE[error.code];
-  if (status === 401) {
-    void reply.header('WWW-Authenticate', 'Bearer realm="internal"');
-  }
-  return reply
-    .status(status)
-    .header('Content-Type', 'application/problem+json')
-    .header('Cache-Control', 'no-store')
-    .send({
-      type: 'about:blank',
-      status,
-      title,
-      detail: error.message,
-      code: error.code,
-      ...(error.errors.length > 0 ? { errors: error.errors } : {}),
-      instance: request.url.split('?')[0],
-      correlation_id: request.id,
-    });
+  const problem = {
+    status,
+    title,
+    detail: error.message,
+    code: error.code,
+    ...(error.errors.length > 0 ? { errors: error.errors } : {}),
+  };
+  return sendProblem(reply, request, problem, 'internal');
 }
 
 /**
@@ -83,17 +75,6 @@ export class InternalErrorFilter implements ExceptionFilter {
       return;
     }
     this.logger.error({ err: exception, correlation_id: request.id }, 'internal API error');
-    void reply
-      .status(500)
-      .header('Content-Type', 'application/problem+json')
-      .header('Cache-Control', 'no-store')
-      .send({
-        type: 'about:blank',
-        status: 500,
-        title: 'Internal server error',
-        detail: 'An internal error occurred; quote the correlation id when reporting it.',
-        code: 'internal_error',
-        correlation_id: request.id,
-      });
+    void sendProblem(reply, request, INTERNAL_ERROR_PROBLEM, 'internal');
   }
 }
