@@ -27,9 +27,12 @@ async function scriptedProvider(): Promise<{
   server: Server;
   base: string;
   token: Scripted[];
+  /** Device answers to give instead of the standard one, first in first out. */
+  device: Scripted[];
   requests: Record<string, string>[];
 }> {
   const token: Scripted[] = [];
+  const device: Scripted[] = [];
   const requests: Record<string, string>[] = [];
   const server = createServer((req, res) => {
     let raw = '';
@@ -43,7 +46,7 @@ async function scriptedProvider(): Promise<{
       });
       const answer: Scripted =
         req.url === '/device'
-          ? {
+          ? (device.shift() ?? {
               status: 200,
               body: {
                 device_code: 'device-code-secret-1',
@@ -53,7 +56,7 @@ async function scriptedProvider(): Promise<{
                 expires_in: 1800,
                 interval: 5,
               },
-            }
+            })
           : (token.shift() ?? { status: 500, body: { error: 'script_exhausted' } });
       res
         .writeHead(answer.status, { 'content-type': 'application/json' })
@@ -65,6 +68,7 @@ async function scriptedProvider(): Promise<{
     server,
     base: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
     token,
+    device,
     requests,
   };
 }
@@ -254,5 +258,44 @@ describe('SPEC-MUST 31: RFC 8628 device authorization (real Postgres, Redis, Bul
       state: 'expired',
     });
     expect(fake.requests.length).toBe(before);
+  });
+  it('RFC 8628 §3.2: refuses an answer whose verification_uri is not a web URL, and leaves out such a verification_uri_complete', async () => {
+    const answer = {
+      device_code: 'device-code-secret-2',
+      user_code: 'ABCD-EFGH',
+      expires_in: 600,
+      interval: 5,
+    };
+    const before = (await redis.keys(`${prefix}device:*`)).length;
+    fake.device.push({ status: 200, body: { ...answer, verification_uri: 'javascript:alert(1)' } });
+    await expect(start.execute('user-junk', 'gh', [])).rejects.toMatchObject({
+      code: 'bad_response',
+    });
+    fake.device.push({ status: 200, body: { ...answer, verification_uri: 'not a url' } });
+    await expect(start.execute('user-junk', 'gh', [])).rejects.toMatchObject({
+      code: 'bad_response',
+    });
+    fake.device.push({
+      status: 200,
+      body: { ...answer, user_code: 'line\nbreak', verification_uri: 'https://example.com/device' },
+    });
+    await expect(start.execute('user-junk', 'gh', [])).rejects.toMatchObject({
+      code: 'bad_response',
+    });
+    expect((await redis.keys(`${prefix}device:*`)).length).toBe(before);
+    fake.device.push({
+      status: 200,
+      body: {
+        ...answer,
+        verification_uri: 'https://example.com/device',
+        verification_uri_complete: 'javascript:alert(1)',
+      },
+    });
+    await expect(start.execute('user-junk-2', 'gh', [])).resolves.toEqual({
+      user_code: 'ABCD-EFGH',
+      verification_uri: 'https://example.com/device',
+      expires_in: 600,
+      interval: 5,
+    });
   });
 });

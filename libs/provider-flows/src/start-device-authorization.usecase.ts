@@ -86,11 +86,12 @@ export class StartDeviceAuthorizationUseCase {
     if (
       typeof answer.device_code !== 'string' ||
       typeof answer.user_code !== 'string' ||
-      typeof verificationUri !== 'string'
+      !isShowableUserCode(answer.user_code) ||
+      !isWebUrl(verificationUri)
     ) {
       throw new OAuthClientError(
         'bad_response',
-        `${new URL(endpoint).host} answered without a device code`,
+        `${new URL(endpoint).host} answered without a usable device code, user code and verification URI`,
       );
     }
     const lifetime = expiresIn(answer.expires_in, MAX_LIFETIME_S, MAX_LIFETIME_S);
@@ -111,7 +112,8 @@ export class StartDeviceAuthorizationUseCase {
     const remedy: DeviceAuthorizationRemedy = {
       user_code: answer.user_code,
       verification_uri: verificationUri,
-      ...(typeof answer.verification_uri_complete === 'string'
+      // Optional (RFC 8628 §3.2): one that is not a web URL is left out rather than shown.
+      ...(isWebUrl(answer.verification_uri_complete)
         ? { verification_uri_complete: answer.verification_uri_complete }
         : {}),
       expires_in: lifetime,
@@ -129,4 +131,21 @@ export class StartDeviceAuthorizationUseCase {
     await this.jobs.enqueueDevicePoll({ pendingId, attempt: 1 }, interval * 1000);
     return remedy;
   }
+}
+
+/**
+ * The user is sent to this address (RFC 8628 §3.2 `verification_uri`): only an http(s) URL is
+ * passed on, never `javascript:` or junk a provider might answer.
+ */
+function isWebUrl(value: unknown): value is string {
+  if (typeof value !== 'string' || value.length > 2048 || !URL.canParse(value)) {
+    return false;
+  }
+  const { protocol } = new URL(value);
+  return protocol === 'https:' || protocol === 'http:';
+}
+
+/** A code a person types: short, printable, one line (RFC 8628 §6.1 suggests ≤ 8 characters). */
+function isShowableUserCode(value: string): boolean {
+  return /^[\x21-\x7e ]{1,64}$/.test(value);
 }
