@@ -7,10 +7,10 @@ import {
 } from '@app/provider-flows';
 import type { McpScope } from '../authorization/scopes';
 import { PublicApiError } from '../public/http/public-api.error';
+import { providerFlowApiError } from '../public/http/provider-flow-json.map';
 import { AccessTokenVerifier } from './access-token.verifier';
 import { ConnectPagesService } from './connect-pages.service';
 
-const CHALLENGE = 'Bearer realm="mcp-auth-gateway"';
 /**
  * Connecting a provider exists so that tools can be called with it: every endpoint here needs
  * the scope that lets a client call tools on the user's behalf (RFC 6750 §3.1).
@@ -113,17 +113,14 @@ export class ProviderAuthController {
     if (token === undefined) {
       throw new PublicApiError(
         'invalid_token',
-        401,
         'send an access token issued by this gateway as `Authorization: Bearer <token>`',
-        `${CHALLENGE}, error="invalid_token"`,
       );
     }
     if (!token.scopes.has(CONNECT_SCOPE)) {
       throw new PublicApiError(
         'insufficient_scope',
-        403,
         `this endpoint needs an access token with the scope ${CONNECT_SCOPE}`,
-        `${CHALLENGE}, error="insufficient_scope", scope="${CONNECT_SCOPE}"`,
+        { scope: CONNECT_SCOPE },
       );
     }
     return token.subject;
@@ -133,28 +130,7 @@ export class ProviderAuthController {
     try {
       return await action();
     } catch (error) {
-      if (!(error instanceof OAuthClientError)) {
-        throw error;
-      }
-      switch (error.code) {
-        case 'invalid_state':
-          throw new PublicApiError('invalid_grant', 400, error.message);
-        case 'wrong_user':
-          throw new PublicApiError('access_denied', 403, error.message);
-        case 'oauth_error':
-          throw new PublicApiError(
-            'invalid_grant',
-            400,
-            `the provider refused: ${error.oauthError ?? 'error'}`,
-          );
-        case 'unknown_provider':
-          throw new PublicApiError('invalid_request', 404, error.message);
-        case 'not_allowed':
-          throw new PublicApiError('invalid_request', 400, error.message);
-        case 'bad_response':
-        case 'unreachable':
-          throw new PublicApiError('temporarily_unavailable', 502, error.message);
-      }
+      throw error instanceof OAuthClientError ? providerFlowApiError(error) : error;
     }
   }
 }
@@ -165,7 +141,6 @@ function parse<T>(schema: z.ZodType<T>, body: unknown): T {
     const issue = result.error.issues[0]!;
     throw new PublicApiError(
       'invalid_request',
-      400,
       `${issue.path.join('.') || 'body'}: ${issue.message}`,
     );
   }
