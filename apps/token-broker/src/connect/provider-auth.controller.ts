@@ -1,4 +1,5 @@
-import { Body, Controller, Headers, HttpCode, Post } from '@nestjs/common';
+import { Body, Controller, Headers, HttpCode, Inject, Post } from '@nestjs/common';
+import { APP_CONFIG, type TokenBrokerConfig } from '@app/config';
 import { z } from 'zod';
 import {
   AuthorizationCodeFlow,
@@ -9,7 +10,7 @@ import type { McpScope } from '../authorization/scopes';
 import { PublicApiError } from '../public/http/public-api.error';
 import { providerFlowApiError } from '../public/http/provider-flow-json.map';
 import { AccessTokenVerifier } from './access-token.verifier';
-import { ConnectPagesService } from './connect-pages.service';
+import { connectCallbackUrl } from './connect-callback';
 
 /**
  * Connecting a provider exists so that tools can be called with it: every endpoint here needs
@@ -53,7 +54,7 @@ export class ProviderAuthController {
     private readonly verifier: AccessTokenVerifier,
     private readonly flow: AuthorizationCodeFlow,
     private readonly device: StartDeviceAuthorizationUseCase,
-    private readonly pages: ConnectPagesService,
+    @Inject(APP_CONFIG) private readonly config: TokenBrokerConfig,
   ) {}
 
   @Post('oauth/authorize')
@@ -65,7 +66,7 @@ export class ProviderAuthController {
     const subject = await this.subject(authorization);
     const input = parse(authorizeBody, body);
     return this.run(() =>
-      this.flow.start(subject, input.provider, input.scopes, this.pages.redirectUri),
+      this.flow.start(subject, input.provider, input.scopes, connectCallbackUrl(this.config)),
     );
   }
 

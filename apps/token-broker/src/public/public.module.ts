@@ -31,7 +31,6 @@ import { PageRenderer } from './http/page.renderer';
 import { JobsModule } from '@app/jobs';
 import { ProviderFlowsModule } from '@app/provider-flows';
 import { AccessTokenVerifier } from '../connect/access-token.verifier';
-import { ConnectPagesService } from '../connect/connect-pages.service';
 import { ConnectRequestStore } from '../connect/connect-requests.store';
 import { ProviderAuthController } from '../connect/provider-auth.controller';
 import { ManageConnectionsUseCase } from '../connections/manage-connections.usecase';
@@ -112,7 +111,6 @@ export class PublicModule {
         SignOutUseCase,
         ConnectRequestStore,
         AccessTokenVerifier,
-        ConnectPagesService,
         ManageConnectionsUseCase,
         ...(options.outbound === undefined
           ? []
