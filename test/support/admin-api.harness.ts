@@ -4,9 +4,8 @@ import pino from 'pino';
 import { loadConfig, tokenBrokerSchema, type TokenBrokerConfig } from '@app/config';
 import { MetricsService } from '@app/observability';
 import { randomBytes } from 'node:crypto';
-import { createAdminApp } from '../../apps/token-broker/src/admin/create-admin-app';
-import { createInternalApp } from '../../apps/token-broker/src/internal/create-internal-app';
-import { createPublicApp } from '../../apps/token-broker/src/public/create-public-app';
+import { createBroker } from '../../apps/token-broker/src/create-broker';
+import type { BrokerInfrastructure } from '../../apps/token-broker/src/infrastructure/broker-infrastructure';
 import type { PublicAppOptions } from '../../apps/token-broker/src/public/public.module';
 import { createTestDatabase, testRedisPrefix, type TestDatabase } from './test-database';
 
@@ -24,6 +23,8 @@ export interface AdminApiHarness {
   publicUrl: string;
   publicApp: NestFastifyApplication;
   database: TestDatabase;
+  /** The one pool and client set the three apps share (as in main.ts). */
+  infrastructure: BrokerInfrastructure;
   close(): Promise<void>;
 }
 
@@ -47,9 +48,8 @@ export async function startAdminApi(
     ...overrides,
   });
   const metrics = new MetricsService('test');
-  const app = await createAdminApp(config, logger, metrics);
-  const internalApp = await createInternalApp(config, logger, metrics);
-  const publicApp = await createPublicApp(config, logger, metrics, publicOptions);
+  const broker = await createBroker(config, logger, metrics, publicOptions);
+  const { adminApp: app, internalApp, publicApp } = broker;
   return {
     app,
     config,
@@ -59,8 +59,9 @@ export async function startAdminApi(
     publicUrl: await listen(publicApp, publicPort),
     publicApp,
     database,
+    infrastructure: broker.infrastructure,
     close: async () => {
-      await Promise.all([app.close(), internalApp.close(), publicApp.close()]);
+      await broker.close();
       await database.drop();
     },
   };

@@ -1,26 +1,20 @@
 import 'reflect-metadata';
 import { loadConfigOrExit, tokenBrokerSchema } from '@app/config';
 import { createLogger, MetricsService, runUntilSignal } from '@app/observability';
-import { createAdminApp } from './admin/create-admin-app';
-import { createInternalApp } from './internal/create-internal-app';
-import { createPublicApp } from './public/create-public-app';
+import { createBroker } from './create-broker';
 import { exitOnStartFailure } from './start-failure';
 
 /**
  * Token broker: public listener (BROKER_PORT), the operators' admin API (ADMIN_PORT) and the
- * gateway's internal API (INTERNAL_PORT), each on its own listener.
+ * gateway's internal API (INTERNAL_PORT), each on its own listener, all three on one
+ * infrastructure (Postgres pool, Redis clients, provider-metadata cache).
  */
 async function bootstrap(): Promise<void> {
   const config = loadConfigOrExit(tokenBrokerSchema, 'token-broker');
   const logger = createLogger('token-broker', config.LOG_LEVEL);
   const metrics = new MetricsService('token-broker');
-  const publicApp = await createPublicApp(config, logger, metrics);
-  const adminApp = await createAdminApp(config, logger.child({ listener: 'admin' }), metrics);
-  const internalApp = await createInternalApp(
-    config,
-    logger.child({ listener: 'internal' }),
-    metrics,
-  );
+  const broker = await createBroker(config, logger, metrics);
+  const { publicApp, adminApp, internalApp } = broker;
   await publicApp.listen(config.BROKER_PORT, config.BROKER_HOST);
   await adminApp.listen(config.ADMIN_PORT, config.ADMIN_HOST);
   await internalApp.listen(config.INTERNAL_PORT, config.INTERNAL_HOST);
@@ -32,7 +26,8 @@ async function bootstrap(): Promise<void> {
     },
     'token-broker listening',
   );
-  runUntilSignal([internalApp, adminApp, publicApp], logger, config.SHUTDOWN_TIMEOUT_MS);
+  // One closable: the listeners stop first, then the shared pool and clients close once.
+  runUntilSignal([broker], logger, config.SHUTDOWN_TIMEOUT_MS);
 }
 
 // Its own logger: the failure may come before bootstrap's, and a fatal line passes any LOG_LEVEL.

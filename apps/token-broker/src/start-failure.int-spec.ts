@@ -8,7 +8,7 @@ import {
   testRedisPrefix,
   type TestDatabase,
 } from '../../../test/support/test-database';
-import { createPublicApp } from './public/create-public-app';
+import { createBroker } from './create-broker';
 import { exitOnStartFailure } from './start-failure';
 
 const vaultKeys = (id: string): string => `${id}:${randomBytes(32).toString('base64')}`;
@@ -31,12 +31,12 @@ describe('broker start with vault keys that do not open the stored data', () => 
   beforeEach(async () => {
     database = await createTestDatabase();
     // The first start seals the signing key with key A.
-    const app = await createPublicApp(
+    const broker = await createBroker(
       configWith(vaultKeys('k1')),
       silent,
       new MetricsService('test'),
     );
-    await app.close();
+    await broker.close();
   });
   afterEach(() => database.drop());
 
@@ -54,7 +54,7 @@ describe('broker start with vault keys that do not open the stored data', () => 
   ])(
     'with %s: logs one JSON line saying so, with the fix, and exits non-zero',
     async (_case, keyId, cause) => {
-      const error = await createPublicApp(
+      const error = await createBroker(
         configWith(vaultKeys(keyId)),
         silent,
         new MetricsService('test'),

@@ -36,6 +36,8 @@ const REPOSITORIES = [
 ];
 
 const PERSISTENCE_OPTIONS = Symbol('PERSISTENCE_OPTIONS');
+/** Whether this module opened its data source (and so closes it) or was handed one. */
+const OWNS_DATA_SOURCE = Symbol('OWNS_DATA_SOURCE');
 
 export interface PersistenceOptions {
   databaseUrl: string;
@@ -55,24 +57,45 @@ export class PersistenceModule implements OnModuleInit, OnApplicationShutdown {
   constructor(
     @Inject(DataSource) private readonly dataSource: DataSource,
     private readonly readiness: ReadinessService,
-    @Inject(PERSISTENCE_OPTIONS) private readonly options: PersistenceOptions,
+    @Inject(PERSISTENCE_OPTIONS) private readonly options: Pick<PersistenceOptions, 'readiness'>,
+    @Inject(OWNS_DATA_SOURCE) private readonly ownsDataSource: boolean,
   ) {}
 
   static forRoot(options: PersistenceOptions): DynamicModule {
+    return PersistenceModule.build(options, true, async () =>
+      new DataSource(
+        buildDataSourceOptions(options.databaseUrl, {
+          applicationName: options.app,
+          poolSize: options.poolSize,
+        }),
+      ).initialize(),
+    );
+  }
+
+  /**
+   * The repositories on a data source opened (and closed) by the caller: several Nest containers
+   * of one process sharing one pool.
+   */
+  static forDataSource(
+    dataSource: DataSource,
+    options: Pick<PersistenceOptions, 'readiness'> = {},
+  ): DynamicModule {
+    // A factory, not `useValue`: Nest hashes a dynamic module's metadata, values included, and a
+    // live data source is a large graph to serialise.
+    return PersistenceModule.build(options, false, () => dataSource);
+  }
+
+  private static build(
+    options: Pick<PersistenceOptions, 'readiness'>,
+    ownsDataSource: boolean,
+    dataSource: () => DataSource | Promise<DataSource>,
+  ): DynamicModule {
     return {
       module: PersistenceModule,
       providers: [
         { provide: PERSISTENCE_OPTIONS, useValue: options },
-        {
-          provide: DataSource,
-          useFactory: async () =>
-            new DataSource(
-              buildDataSourceOptions(options.databaseUrl, {
-                applicationName: options.app,
-                poolSize: options.poolSize,
-              }),
-            ).initialize(),
-        },
+        { provide: OWNS_DATA_SOURCE, useValue: ownsDataSource },
+        { provide: DataSource, useFactory: dataSource },
         ...REPOSITORIES.map((Repository) => ({
           provide: Repository,
           useFactory: (ds: DataSource) => new Repository(ds),
@@ -93,7 +116,7 @@ export class PersistenceModule implements OnModuleInit, OnApplicationShutdown {
   }
 
   async onApplicationShutdown(): Promise<void> {
-    if (this.dataSource.isInitialized) {
+    if (this.ownsDataSource && this.dataSource.isInitialized) {
       await this.dataSource.destroy();
     }
   }

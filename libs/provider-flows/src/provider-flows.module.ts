@@ -17,7 +17,9 @@ import { TokenEndpointClient } from './token-endpoint.client';
  */
 @Module({})
 export class ProviderFlowsModule {
-  static forRoot(): DynamicModule {
+  /** `metadataResolver`: one resolver (and its metadata cache) shared by several containers. */
+  static forRoot(options: { metadataResolver?: ProviderMetadataResolver } = {}): DynamicModule {
+    const metadataResolver = options.metadataResolver ?? new ProviderMetadataResolver();
     const providers = [
       TokenEndpointClient,
       {
@@ -50,7 +52,8 @@ export class ProviderFlowsModule {
           ProviderMetadataResolver,
         ],
       },
-      { provide: ProviderMetadataResolver, useValue: new ProviderMetadataResolver() },
+      // A factory, not `useValue`: Nest hashes a dynamic module's metadata, values included.
+      { provide: ProviderMetadataResolver, useFactory: () => metadataResolver },
       {
         provide: DeviceAuthorizationStore,
         useFactory: (redis: Redis, options: RedisModuleOptions) =>

@@ -13,6 +13,8 @@ import { logRedisErrors } from './redis-error-log';
 
 export const REDIS = Symbol('REDIS');
 export const REDIS_OPTIONS = Symbol('REDIS_OPTIONS');
+/** Whether this module created its client (and so closes it) or was handed one. */
+const OWNS_CLIENT = Symbol('REDIS_OWNS_CLIENT');
 
 export interface RedisModuleOptions {
   url: string;
@@ -44,6 +46,7 @@ export class RedisModule implements OnModuleInit, OnApplicationShutdown {
   constructor(
     @Inject(REDIS) private readonly redis: Redis,
     private readonly readiness: ReadinessService,
+    @Inject(OWNS_CLIENT) private readonly ownsClient: boolean,
   ) {}
 
   onModuleInit(): void {
@@ -57,6 +60,7 @@ export class RedisModule implements OnModuleInit, OnApplicationShutdown {
       module: RedisModule,
       providers: [
         { provide: REDIS_OPTIONS, useValue: options },
+        { provide: OWNS_CLIENT, useValue: true },
         {
           provide: REDIS,
           useFactory: (logger: Logger) => createRedisClient(options.url, options.app, logger),
@@ -67,7 +71,26 @@ export class RedisModule implements OnModuleInit, OnApplicationShutdown {
     };
   }
 
+  /**
+   * A client created (and closed) by the caller: several Nest containers of one process sharing
+   * one connection.
+   */
+  static forClient(client: Redis, options: RedisModuleOptions & { app: string }): DynamicModule {
+    return {
+      module: RedisModule,
+      providers: [
+        { provide: REDIS_OPTIONS, useValue: options },
+        { provide: OWNS_CLIENT, useValue: false },
+        // A factory, not `useValue`: Nest hashes a dynamic module's metadata, values included.
+        { provide: REDIS, useFactory: () => client },
+      ],
+      exports: [REDIS, REDIS_OPTIONS],
+    };
+  }
+
   async onApplicationShutdown(): Promise<void> {
-    await this.redis.quit().catch(() => this.redis.disconnect());
+    if (this.ownsClient) {
+      await this.redis.quit().catch(() => this.redis.disconnect());
+    }
   }
 }

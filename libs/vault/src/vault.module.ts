@@ -10,13 +10,23 @@ export const API_KEY_PEPPER = Symbol('API_KEY_PEPPER');
 @Module({})
 export class VaultModule {
   static forRoot(options: { vaultKeys: string; apiKeyPepper?: string }): DynamicModule {
+    return VaultModule.forVault(
+      new Vault(KeyRing.parse(options.vaultKeys)),
+      options.apiKeyPepper === undefined ? undefined : parsePepper(options.apiKeyPepper),
+    );
+  }
+
+  /** A vault (and pepper) built by the caller, shared by several containers of one process. */
+  static forVault(vault: Vault, apiKeyPepper?: Buffer): DynamicModule {
+    // Factories, not `useValue`: Nest hashes a dynamic module's metadata, values included, and
+    // key material has no business in a module token.
     const providers = [
-      { provide: Vault, useValue: new Vault(KeyRing.parse(options.vaultKeys)) },
+      { provide: Vault, useFactory: () => vault },
       RotateVaultKeysUseCase,
       SigningKeyStore,
-      ...(options.apiKeyPepper === undefined
+      ...(apiKeyPepper === undefined
         ? []
-        : [{ provide: API_KEY_PEPPER, useValue: parsePepper(options.apiKeyPepper) }]),
+        : [{ provide: API_KEY_PEPPER, useFactory: () => apiKeyPepper }]),
     ];
     return {
       module: VaultModule,

@@ -3,12 +3,9 @@ import { APP_FILTER } from '@nestjs/core';
 import type { Logger } from 'pino';
 import { APP_CONFIG, type TokenBrokerConfig } from '@app/config';
 import { MetricsService, ObservabilityModule } from '@app/observability';
-import { PersistenceModule } from '@app/persistence';
 import { PolicyCacheModule } from '@app/policy-cache';
-import { JobsModule } from '@app/jobs';
-import { ProviderFlowsModule } from '@app/provider-flows';
-import { RedisModule } from '@app/redis';
-import { VaultModule } from '@app/vault';
+import type { BrokerInfrastructure } from '../infrastructure/broker-infrastructure';
+import { BrokerInfrastructureModule } from '../infrastructure/broker-infrastructure.module';
 import { AuditController } from './audit/audit.controller';
 import { AdminTokenGuard } from './http/admin-token.guard';
 import { ProblemDetailsFilter } from './http/problem-details.filter';
@@ -32,24 +29,13 @@ export class AdminModule {
     config: TokenBrokerConfig,
     logger: Logger,
     metrics: MetricsService,
+    infrastructure: BrokerInfrastructure,
   ): DynamicModule {
     return {
       module: AdminModule,
       imports: [
         ObservabilityModule.forRoot({ app: 'token-broker-admin', logger, metrics }),
-        RedisModule.forRoot({
-          url: config.REDIS_URL,
-          keyPrefix: config.REDIS_KEY_PREFIX,
-          app: 'token-broker-admin',
-        }),
-        PersistenceModule.forRoot({
-          databaseUrl: config.DATABASE_URL,
-          app: 'token-broker-admin',
-          poolSize: 5,
-        }),
-        VaultModule.forRoot({ vaultKeys: config.VAULT_KEYS, apiKeyPepper: config.API_KEY_PEPPER }),
-        JobsModule.forRoot({ redisUrl: config.REDIS_URL, keyPrefix: config.REDIS_KEY_PREFIX }),
-        ProviderFlowsModule.forRoot(),
+        BrokerInfrastructureModule.forRoot(infrastructure),
         PolicyCacheModule.forRoot({
           pollIntervalMs: config.POLICY_POLL_INTERVAL_MS,
           defaultDecision: config.POLICY_DEFAULT,

@@ -1,6 +1,7 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import type { Logger } from 'pino';
+import type { BrokerInfrastructure } from '../infrastructure/broker-infrastructure';
 import type { TokenBrokerConfig } from '@app/config';
 import { createHttpApp, type MetricsService } from '@app/observability';
 import { AdminModule } from './admin.module';
@@ -20,8 +21,9 @@ export async function createAdminApp(
   config: TokenBrokerConfig,
   logger: Logger,
   metrics: MetricsService,
+  infrastructure: BrokerInfrastructure,
 ): Promise<NestFastifyApplication> {
-  const app = await createHttpApp(AdminModule.forRoot(config, logger, metrics), {
+  const app = await createHttpApp(AdminModule.forRoot(config, logger, metrics, infrastructure), {
     logger,
     metrics,
     listener: 'admin',

@@ -6,7 +6,7 @@ import { AuthorizationCodeFlow, OAuthClientError } from '@app/provider-flows';
 import { messagePage, type PageOutcome, redirectTo } from '../public/http/page-outcome';
 import { providerFlowPage } from '../public/http/provider-flow-page.map';
 import type { SignedInCommand } from './connect-pages.command';
-import { CONNECT_CALLBACK_PATH } from './connect-pages.service';
+import { connectCallbackUrl } from './connect-callback';
 import { ConnectRequestStore } from './connect-requests.store';
 
 /**
@@ -52,7 +52,7 @@ export class OpenConnectLinkUseCase {
         command.user,
         pending.provider,
         pending.scopes,
-        `${this.config.BROKER_PUBLIC_URL}${CONNECT_CALLBACK_PATH}`,
+        connectCallbackUrl(this.config),
       );
       return redirectTo(start.authorization_url);
     } catch (error) {

@@ -1,4 +1,5 @@
-import { Body, Controller, Headers, HttpCode, Post } from '@nestjs/common';
+import { Body, Controller, Headers, HttpCode, Inject, Post } from '@nestjs/common';
+import { APP_CONFIG, type TokenBrokerConfig } from '@app/config';
 import { z } from 'zod';
 import {
   AuthorizationCodeFlow,
@@ -7,10 +8,10 @@ import {
 } from '@app/provider-flows';
 import { type McpScope, remedyInstructions } from '@app/gateway-contract';
 import { PublicApiError } from '../public/http/public-api.error';
+import { providerFlowApiError } from '../public/http/provider-flow-json.map';
 import { AccessTokenVerifier } from './access-token.verifier';
-import { ConnectPagesService } from './connect-pages.service';
+import { connectCallbackUrl } from './connect-callback';
 
-const CHALLENGE = 'Bearer realm="mcp-auth-gateway"';
 /**
  * Connecting a provider exists so that tools can be called with it: every endpoint here needs
  * the scope that lets a client call tools on the user's behalf (RFC 6750 §3.1).
@@ -53,7 +54,7 @@ export class ProviderAuthController {
     private readonly verifier: AccessTokenVerifier,
     private readonly flow: AuthorizationCodeFlow,
     private readonly device: StartDeviceAuthorizationUseCase,
-    private readonly pages: ConnectPagesService,
+    @Inject(APP_CONFIG) private readonly config: TokenBrokerConfig,
   ) {}
 
   @Post('oauth/authorize')
@@ -65,7 +66,7 @@ export class ProviderAuthController {
     const subject = await this.subject(authorization);
     const input = parse(authorizeBody, body);
     return this.run(() =>
-      this.flow.start(subject, input.provider, input.scopes, this.pages.redirectUri),
+      this.flow.start(subject, input.provider, input.scopes, connectCallbackUrl(this.config)),
     );
   }
 
@@ -116,17 +117,14 @@ export class ProviderAuthController {
     if (token === undefined) {
       throw new PublicApiError(
         'invalid_token',
-        401,
         'send an access token issued by this gateway as `Authorization: Bearer <token>`',
-        `${CHALLENGE}, error="invalid_token"`,
       );
     }
     if (!token.scopes.has(CONNECT_SCOPE)) {
       throw new PublicApiError(
         'insufficient_scope',
-        403,
         `this endpoint needs an access token with the scope ${CONNECT_SCOPE}`,
-        `${CHALLENGE}, error="insufficient_scope", scope="${CONNECT_SCOPE}"`,
+        { scope: CONNECT_SCOPE },
       );
     }
     return token.subject;
@@ -136,28 +134,7 @@ export class ProviderAuthController {
     try {
       return await action();
     } catch (error) {
-      if (!(error instanceof OAuthClientError)) {
-        throw error;
-      }
-      switch (error.code) {
-        case 'invalid_state':
-          throw new PublicApiError('invalid_grant', 400, error.message);
-        case 'wrong_user':
-          throw new PublicApiError('access_denied', 403, error.message);
-        case 'oauth_error':
-          throw new PublicApiError(
-            'invalid_grant',
-            400,
-            `the provider refused: ${error.oauthError ?? 'error'}`,
-          );
-        case 'unknown_provider':
-          throw new PublicApiError('invalid_request', 404, error.message);
-        case 'not_allowed':
-          throw new PublicApiError('invalid_request', 400, error.message);
-        case 'bad_response':
-        case 'unreachable':
-          throw new PublicApiError('temporarily_unavailable', 502, error.message);
-      }
+      throw error instanceof OAuthClientError ? providerFlowApiError(error) : error;
     }
   }
 }
@@ -168,7 +145,6 @@ function parse<T>(schema: z.ZodType<T>, body: unknown): T {
     const issue = result.error.issues[0]!;
     throw new PublicApiError(
       'invalid_request',
-      400,
       `${issue.path.join('.') || 'body'}: ${issue.message}`,
     );
   }

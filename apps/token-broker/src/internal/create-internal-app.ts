@@ -1,5 +1,6 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { Logger } from 'pino';
+import type { BrokerInfrastructure } from '../infrastructure/broker-infrastructure';
 import type { TokenBrokerConfig } from '@app/config';
 import { bearerMatches } from '@app/crypto';
 import { createHttpApp, type MetricsService } from '@app/observability';
@@ -14,8 +15,9 @@ export async function createInternalApp(
   config: TokenBrokerConfig,
   logger: Logger,
   metrics: MetricsService,
+  infrastructure: BrokerInfrastructure,
 ): Promise<NestFastifyApplication> {
-  const app = await createHttpApp(InternalModule.forRoot(config, logger, metrics), {
+  const app = await createHttpApp(InternalModule.forRoot(config, logger, metrics, infrastructure), {
     logger,
     metrics,
     listener: 'internal',

@@ -2,13 +2,10 @@ import { type DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
 import type { Logger } from 'pino';
 import { APP_CONFIG, type TokenBrokerConfig } from '@app/config';
-import { JobsModule } from '@app/jobs';
 import { MetricsService, ObservabilityModule } from '@app/observability';
-import { PersistenceModule } from '@app/persistence';
-import { ProviderFlowsModule } from '@app/provider-flows';
-import { RedisModule } from '@app/redis';
-import { VaultModule } from '@app/vault';
 import { ConnectRequestStore } from '../connect/connect-requests.store';
+import type { BrokerInfrastructure } from '../infrastructure/broker-infrastructure';
+import { BrokerInfrastructureModule } from '../infrastructure/broker-infrastructure.module';
 import { ManageConnectionsUseCase } from '../connections/manage-connections.usecase';
 import { InternalConnectionsController } from './connections/internal-connections.controller';
 import { ConnectionCredentialUseCase } from './credentials/connection-credential.usecase';
@@ -28,6 +25,7 @@ export class InternalModule {
     config: TokenBrokerConfig,
     logger: Logger,
     metrics: MetricsService,
+    infrastructure: BrokerInfrastructure,
   ): DynamicModule {
     return {
       module: InternalModule,
@@ -39,19 +37,7 @@ export class InternalModule {
           metrics,
           serveMetrics: false,
         }),
-        RedisModule.forRoot({
-          url: config.REDIS_URL,
-          keyPrefix: config.REDIS_KEY_PREFIX,
-          app: 'token-broker-internal',
-        }),
-        PersistenceModule.forRoot({
-          databaseUrl: config.DATABASE_URL,
-          app: 'token-broker-internal',
-          poolSize: 5,
-        }),
-        VaultModule.forRoot({ vaultKeys: config.VAULT_KEYS, apiKeyPepper: config.API_KEY_PEPPER }),
-        JobsModule.forRoot({ redisUrl: config.REDIS_URL, keyPrefix: config.REDIS_KEY_PREFIX }),
-        ProviderFlowsModule.forRoot(),
+        BrokerInfrastructureModule.forRoot(infrastructure),
       ],
       controllers: [InternalCredentialsController, InternalConnectionsController],
       providers: [

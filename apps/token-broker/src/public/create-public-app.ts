@@ -1,5 +1,6 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { Logger } from 'pino';
+import type { BrokerInfrastructure } from '../infrastructure/broker-infrastructure';
 import type { TokenBrokerConfig } from '@app/config';
 import { createHttpApp, type MetricsService } from '@app/observability';
 import type Redis from 'ioredis';
@@ -17,13 +18,17 @@ export async function createPublicApp(
   config: TokenBrokerConfig,
   logger: Logger,
   metrics: MetricsService,
+  infrastructure: BrokerInfrastructure,
   options: PublicAppOptions = {},
 ): Promise<NestFastifyApplication> {
-  const app = await createHttpApp(PublicModule.forRoot(config, logger, metrics, options), {
-    logger,
-    metrics,
-    listener: 'public',
-  });
+  const app = await createHttpApp(
+    PublicModule.forRoot(config, logger, metrics, infrastructure, options),
+    {
+      logger,
+      metrics,
+      listener: 'public',
+    },
+  );
   // Cookies of the HTML pages are parsed and serialised by @fastify/cookie (request.cookies,
   // reply.setCookie); registered before the routes so its hooks cover them.
   await app.register(fastifyCookie as never);

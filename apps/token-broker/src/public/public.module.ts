@@ -3,9 +3,6 @@ import type { Logger } from 'pino';
 import { APP_FILTER } from '@nestjs/core';
 import { APP_CONFIG, type TokenBrokerConfig } from '@app/config';
 import { MetricsService, ObservabilityModule } from '@app/observability';
-import { PersistenceModule } from '@app/persistence';
-import { RedisModule } from '@app/redis';
-import { VaultModule } from '@app/vault';
 import {
   AS_OUTBOUND,
   AuthorizationServer,
@@ -28,10 +25,7 @@ import { ConnectionsPageUseCase } from '../connect/connections-page.usecase';
 import { OpenConnectLinkUseCase } from '../connect/open-connect-link.usecase';
 import { SignOutUseCase } from '../connect/sign-out.usecase';
 import { PageRenderer } from './http/page.renderer';
-import { JobsModule } from '@app/jobs';
-import { ProviderFlowsModule } from '@app/provider-flows';
 import { AccessTokenVerifier } from '../connect/access-token.verifier';
-import { ConnectPagesService } from '../connect/connect-pages.service';
 import { ConnectRequestStore } from '../connect/connect-requests.store';
 import { ProviderAuthController } from '../connect/provider-auth.controller';
 import { ManageConnectionsUseCase } from '../connections/manage-connections.usecase';
@@ -39,6 +33,8 @@ import { ApiKeyValidationController } from './api-keys/api-key-validation.contro
 import { ValidateApiKeyUseCase } from './api-keys/validate-api-key.usecase';
 import { AuthHealthController } from './health/auth-health.controller';
 import { PublicErrorFilter } from './http/public-error.filter';
+import type { BrokerInfrastructure } from '../infrastructure/broker-infrastructure';
+import { BrokerInfrastructureModule } from '../infrastructure/broker-infrastructure.module';
 
 /**
  * The broker's public listener: health, `/health/auth`, API-key validation, the authorization
@@ -56,6 +52,7 @@ export class PublicModule {
     config: TokenBrokerConfig,
     logger: Logger,
     metrics: MetricsService,
+    infrastructure: BrokerInfrastructure,
     options: PublicAppOptions = {},
   ): DynamicModule {
     return {
@@ -64,19 +61,7 @@ export class PublicModule {
         // The registry is the process's (admin and internal listeners too): metrics are served on
         // the admin listener only.
         ObservabilityModule.forRoot({ app: 'token-broker', logger, metrics, serveMetrics: false }),
-        RedisModule.forRoot({
-          url: config.REDIS_URL,
-          keyPrefix: config.REDIS_KEY_PREFIX,
-          app: 'token-broker',
-        }),
-        PersistenceModule.forRoot({
-          databaseUrl: config.DATABASE_URL,
-          app: 'token-broker',
-          poolSize: 5,
-        }),
-        VaultModule.forRoot({ vaultKeys: config.VAULT_KEYS, apiKeyPepper: config.API_KEY_PEPPER }),
-        JobsModule.forRoot({ redisUrl: config.REDIS_URL, keyPrefix: config.REDIS_KEY_PREFIX }),
-        ProviderFlowsModule.forRoot(),
+        BrokerInfrastructureModule.forRoot(infrastructure),
       ],
       controllers: [ApiKeyValidationController, AuthHealthController, ProviderAuthController],
       providers: [
@@ -112,7 +97,6 @@ export class PublicModule {
         SignOutUseCase,
         ConnectRequestStore,
         AccessTokenVerifier,
-        ConnectPagesService,
         ManageConnectionsUseCase,
         ...(options.outbound === undefined
           ? []

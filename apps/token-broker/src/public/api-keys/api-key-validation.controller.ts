@@ -2,8 +2,6 @@ import { Controller, Headers, HttpCode, Post } from '@nestjs/common';
 import { PublicApiError } from '../http/public-api.error';
 import { type ApiKeyValidation, ValidateApiKeyUseCase } from './validate-api-key.usecase';
 
-const CHALLENGE = 'ApiKey realm="mcp-auth-gateway"';
-
 /** `POST /mcp/auth/apikey/validate` with `Authorization: ApiKey <key>` (the seed's shape). */
 @Controller('mcp/auth/apikey')
 export class ApiKeyValidationController {
@@ -17,20 +15,12 @@ export class ApiKeyValidationController {
     const match =
       typeof authorization === 'string' ? /^ApiKey ([^\s]{1,512})$/i.exec(authorization) : null;
     if (!match) {
-      throw new PublicApiError(
-        'invalid_request',
-        401,
-        'send the key as `Authorization: ApiKey <key>`',
-        CHALLENGE,
-        { valid: false },
-      );
+      throw new PublicApiError('api_key_missing', 'send the key as `Authorization: ApiKey <key>`');
     }
     const result = await this.validate.execute(match[1]);
     if (typeof result === 'string') {
       // One answer for every rejection: which part failed is not the caller's business.
-      throw new PublicApiError('invalid_api_key', 401, 'the API key is not valid', CHALLENGE, {
-        valid: false,
-      });
+      throw new PublicApiError('invalid_api_key', 'the API key is not valid');
     }
     return result;
   }

@@ -3,7 +3,7 @@ import { INTERACTION_PATH } from '../../authorization/authorization-server';
 import type { InteractionController } from '../../authorization/interaction.controller';
 import { LOGIN_CALLBACK_PATH } from '../../authorization/upstream-logins.service';
 import type { ConnectPagesController } from '../../connect/connect-pages.controller';
-import { CONNECT_CALLBACK_PATH } from '../../connect/connect-pages.service';
+import { CONNECT_CALLBACK_PATH } from '../../connect/connect-callback';
 import { handlePageError } from './page-error.handler';
 
 /** Consent forms are tiny; anything bigger is refused with 413 before it is read. */

@@ -1,22 +1,32 @@
+/**
+ * Why the public listener refused a request. Each code has one wire answer (status, OAuth-style
+ * `error`, challenge) in PublicErrorFilter's map; the throw names only the code.
+ */
 export type PublicApiErrorCode =
+  | 'api_key_missing'
   | 'invalid_api_key'
-  | 'invalid_request'
   | 'invalid_token'
   | 'insufficient_scope'
+  | 'invalid_request'
+  | 'unknown_provider'
   | 'invalid_grant'
   | 'access_denied'
-  | 'temporarily_unavailable';
+  | 'provider_unavailable';
 
-/** A refusal on the public listener: status, OAuth-style code, optional challenge and extra body. */
+/** A refusal on the public listener's JSON endpoints; the message is shown to the caller. */
 export class PublicApiError extends Error {
+  /** The scope an `insufficient_scope` refusal asks for (RFC 6750 §3.1 `scope`). */
+  readonly scope?: string;
+
   constructor(
     readonly code: PublicApiErrorCode,
-    readonly status: number,
     message: string,
-    readonly challenge?: string,
-    readonly body: Record<string, unknown> = {},
+    options: { scope?: string; cause?: unknown } = {},
   ) {
-    super(message);
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'PublicApiError';
+    if (options.scope !== undefined) {
+      this.scope = options.scope;
+    }
   }
 }

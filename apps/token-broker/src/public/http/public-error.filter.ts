@@ -8,11 +8,13 @@ import {
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import { LOGGER } from '@app/observability';
+import { PUBLIC_API_ERRORS } from './public-api-error.map';
 import { PublicApiError } from './public-api.error';
 
 /**
  * Errors on the broker's public listener, OAuth style (`{error, error_description}`, RFC 6749
- * 5.2). Below 500 the message is shown; 500 bodies are generic and the detail goes to the log.
+ * 5.2), each refusal answered by its code's entry in PUBLIC_API_ERRORS. Below 500 the message is
+ * shown; 500 bodies are generic and the detail goes to the log with the correlation id.
  */
 @Catch()
 export class PublicErrorFilter implements ExceptionFilter {
@@ -23,12 +25,13 @@ export class PublicErrorFilter implements ExceptionFilter {
     const reply = host.switchToHttp().getResponse<FastifyReply>();
     void reply.header('Cache-Control', 'no-store');
     if (exception instanceof PublicApiError) {
-      if (exception.challenge) {
-        void reply.header('WWW-Authenticate', exception.challenge);
+      const answer = PUBLIC_API_ERRORS[exception.code];
+      if (answer.challenge !== undefined) {
+        void reply.header('WWW-Authenticate', answer.challenge(exception));
       }
       void reply
-        .status(exception.status)
-        .send({ ...exception.body, error: exception.code, error_description: exception.message });
+        .status(answer.status)
+        .send({ ...answer.body, error: answer.error, error_description: exception.message });
       return;
     }
     const status =

@@ -1,0 +1,78 @@
+import type Redis from 'ioredis';
+import type { Logger } from 'pino';
+import { DataSource } from 'typeorm';
+import type { TokenBrokerConfig } from '@app/config';
+import { KeyRing, parsePepper, Vault } from '@app/crypto';
+import { JobProducer } from '@app/jobs';
+import { buildDataSourceOptions } from '@app/persistence';
+import { ProviderMetadataResolver } from '@app/provider-flows';
+import { createRedisClient, type RedisModuleOptions } from '@app/redis';
+
+/**
+ * Postgres connections of the whole broker process: one pool for its three listeners (before,
+ * three pools of 5). The public listener (pages, the OAuth engine's records) and the internal
+ * one (credential lookups on the gateway's cache misses) share it; the admin listener is for
+ * operators and rarely busy. A query past 10 waits for a free connection rather than opening one,
+ * which keeps the broker's share of Postgres's `max_connections` (100 by default) fixed beside
+ * the gateway (2) and the workers (4) per replica.
+ */
+export const BROKER_POOL_SIZE = 10;
+
+/**
+ * The broker process's resources outside the process, opened once and handed to its three Nest
+ * containers (public, admin, internal) through BrokerInfrastructureModule. The containers do not
+ * close them: `close()` does, once, after every listener has stopped.
+ */
+export class BrokerInfrastructure {
+  private closing?: Promise<void>;
+
+  private constructor(
+    readonly dataSource: DataSource,
+    readonly redis: Redis,
+    readonly redisOptions: RedisModuleOptions & { app: string },
+    readonly jobs: JobProducer,
+    readonly vault: Vault,
+    readonly apiKeyPepper: Buffer,
+    readonly metadataResolver: ProviderMetadataResolver,
+  ) {}
+
+  static async open(config: TokenBrokerConfig, logger: Logger): Promise<BrokerInfrastructure> {
+    // Key material first: a bad VAULT_KEYS or pepper fails before anything is opened.
+    const vault = new Vault(KeyRing.parse(config.VAULT_KEYS));
+    const pepper = parsePepper(config.API_KEY_PEPPER);
+    const dataSource = await new DataSource(
+      buildDataSourceOptions(config.DATABASE_URL, {
+        applicationName: 'token-broker',
+        poolSize: BROKER_POOL_SIZE,
+      }),
+    ).initialize();
+    const redisOptions = {
+      url: config.REDIS_URL,
+      keyPrefix: config.REDIS_KEY_PREFIX,
+      app: 'token-broker',
+    };
+    return new BrokerInfrastructure(
+      dataSource,
+      createRedisClient(config.REDIS_URL, redisOptions.app, logger),
+      redisOptions,
+      new JobProducer(config.REDIS_URL, config.REDIS_KEY_PREFIX, logger),
+      vault,
+      pepper,
+      new ProviderMetadataResolver(),
+    );
+  }
+
+  /** Closes every resource once; later calls wait for the first. */
+  close(): Promise<void> {
+    this.closing ??= this.closeAll();
+    return this.closing;
+  }
+
+  private async closeAll(): Promise<void> {
+    await this.jobs.close();
+    await this.redis.quit().catch(() => this.redis.disconnect());
+    if (this.dataSource.isInitialized) {
+      await this.dataSource.destroy();
+    }
+  }
+}
