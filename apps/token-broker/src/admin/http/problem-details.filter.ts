@@ -1,14 +1,9 @@
-import {
-  type ArgumentsHost,
-  Catch,
-  type ExceptionFilter,
-  HttpException,
-  Inject,
-} from '@nestjs/common';
+import { type ArgumentsHost, Catch, type ExceptionFilter, Inject } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import { QueryFailedError } from 'typeorm';
 import { LOGGER } from '@app/observability';
+import { frameworkStatus } from '../../http/framework-status';
 import { PolicyStoreError, StoreError } from '@app/persistence';
 import {
   INTERNAL_ERROR_PROBLEM,
@@ -121,10 +116,7 @@ export class ProblemDetailsFilter implements ExceptionFilter {
     if (error instanceof AdminApiError) {
       return toProblem(error);
     }
-    const status =
-      error instanceof HttpException
-        ? error.getStatus()
-        : (error as { statusCode?: unknown }).statusCode;
+    const status = frameworkStatus(error);
     if (typeof status === 'number' && status >= 400 && status < 500) {
       const known = BY_STATUS[status] ?? { code: 'client_error', title: 'Client error' };
       return { status, ...known, detail: (error as Error).message };

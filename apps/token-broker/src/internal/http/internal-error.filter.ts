@@ -1,13 +1,8 @@
-import {
-  type ArgumentsHost,
-  Catch,
-  type ExceptionFilter,
-  HttpException,
-  Inject,
-} from '@nestjs/common';
+import { type ArgumentsHost, Catch, type ExceptionFilter, Inject } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import { LOGGER } from '@app/observability';
+import { frameworkStatus } from '../../http/framework-status';
 import { INTERNAL_ERROR_PROBLEM, sendProblem } from '../../http/problem-response';
 import { InternalApiError, type InternalApiErrorCode } from './internal-api.error';
 
@@ -61,10 +56,7 @@ export class InternalErrorFilter implements ExceptionFilter {
       void sendInternalProblem(reply, request, exception);
       return;
     }
-    const status =
-      exception instanceof HttpException
-        ? exception.getStatus()
-        : (exception as { statusCode?: unknown }).statusCode;
+    const status = frameworkStatus(exception);
     const code = typeof status === 'number' ? BY_STATUS[status] : undefined;
     if (code !== undefined) {
       void sendInternalProblem(

@@ -1,13 +1,8 @@
-import {
-  type ArgumentsHost,
-  Catch,
-  type ExceptionFilter,
-  HttpException,
-  Inject,
-} from '@nestjs/common';
+import { type ArgumentsHost, Catch, type ExceptionFilter, Inject } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import { LOGGER } from '@app/observability';
+import { frameworkStatus } from '../../http/framework-status';
 import { PUBLIC_API_ERRORS } from './public-api-error.map';
 import { PublicApiError } from './public-api.error';
 
@@ -34,10 +29,7 @@ export class PublicErrorFilter implements ExceptionFilter {
         .send({ ...answer.body, error: answer.error, error_description: exception.message });
       return;
     }
-    const status =
-      exception instanceof HttpException
-        ? exception.getStatus()
-        : (exception as { statusCode?: unknown }).statusCode;
+    const status = frameworkStatus(exception);
     if (typeof status === 'number' && status >= 400 && status < 500) {
       void reply
         .status(status)
