@@ -100,6 +100,23 @@ describe('closing the broker process', () => {
     expect(dataSource.isInitialized).toBe(false);
   });
 
+  it('a resource that fails to close (Redis gone at shutdown) leaves none of the others open', async () => {
+    const broker = await createBroker(h.config, pino({ level: 'silent' }), new MetricsService('t'));
+    await Promise.all(
+      [broker.publicApp, broker.adminApp, broker.internalApp].map((a) => a.close()),
+    );
+    const { dataSource, redis, jobs } = broker.infrastructure;
+    const failure = new Error('queue connection lost');
+    jest.spyOn(jobs, 'close').mockRejectedValueOnce(failure);
+    const quit = jest.spyOn(redis as Redis, 'quit');
+
+    await expect(broker.infrastructure.close()).rejects.toBe(failure);
+    expect(quit).toHaveBeenCalledTimes(1);
+    expect(dataSource.isInitialized).toBe(false);
+    // The job producer's own connections, left open by the mocked close, are closed here.
+    await jobs.close();
+  });
+
   it('Broker.close stops the three listeners, then closes the shared resources once, without errors', async () => {
     const broker = await createBroker(h.config, pino({ level: 'silent' }), new MetricsService('t'));
     const apps = [broker.publicApp, broker.adminApp, broker.internalApp];

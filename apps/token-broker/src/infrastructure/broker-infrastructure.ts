@@ -51,15 +51,24 @@ export class BrokerInfrastructure {
       keyPrefix: config.REDIS_KEY_PREFIX,
       app: 'token-broker',
     };
-    return new BrokerInfrastructure(
-      dataSource,
-      createRedisClient(config.REDIS_URL, redisOptions.app, logger),
-      redisOptions,
-      new JobProducer(config.REDIS_URL, config.REDIS_KEY_PREFIX, logger),
-      vault,
-      pepper,
-      new ProviderMetadataResolver(),
-    );
+    let redis: Redis | undefined;
+    try {
+      redis = createRedisClient(config.REDIS_URL, redisOptions.app, logger);
+      return new BrokerInfrastructure(
+        dataSource,
+        redis,
+        redisOptions,
+        new JobProducer(config.REDIS_URL, config.REDIS_KEY_PREFIX, logger),
+        vault,
+        pepper,
+        new ProviderMetadataResolver(),
+      );
+    } catch (error) {
+      // Nothing half-opened keeps the process alive.
+      redis?.disconnect();
+      await dataSource.destroy().catch(() => undefined);
+      throw error;
+    }
   }
 
   /** Closes every resource once; later calls wait for the first. */
@@ -68,11 +77,16 @@ export class BrokerInfrastructure {
     return this.closing;
   }
 
+  /** Each resource is closed whatever happens to the others; the first failure is rethrown. */
   private async closeAll(): Promise<void> {
-    await this.jobs.close();
-    await this.redis.quit().catch(() => this.redis.disconnect());
-    if (this.dataSource.isInitialized) {
-      await this.dataSource.destroy();
+    const results = await Promise.allSettled([
+      this.jobs.close(),
+      this.redis.quit().catch(() => this.redis.disconnect()),
+      this.dataSource.isInitialized ? this.dataSource.destroy() : Promise.resolve(),
+    ]);
+    const failed = results.find((result) => result.status === 'rejected');
+    if (failed !== undefined) {
+      throw failed.reason;
     }
   }
 }
