@@ -55,7 +55,11 @@ export class SingleUseStore<T> {
   /** Writes only when there is no entry for `id` yet; true for the one caller that wrote it. */
   async putIfAbsent(id: string, value: T, ttlSeconds = this.options.ttlSeconds): Promise<boolean> {
     const encoded = await this.codec.encode(value, id);
-    return (await this.redis.set(this.key(id), encoded, 'EX', ttlSeconds, 'NX')) === 'OK';
+    return (
+      (await RedisUnavailableError.wrap(() =>
+        this.redis.set(this.key(id), encoded, 'EX', ttlSeconds, 'NX'),
+      )) === 'OK'
+    );
   }
 
   /**
@@ -64,7 +68,11 @@ export class SingleUseStore<T> {
    */
   async replace(id: string, value: T, ttlSeconds = this.options.ttlSeconds): Promise<boolean> {
     const encoded = await this.codec.encode(value, id);
-    return (await this.redis.set(this.key(id), encoded, 'EX', ttlSeconds, 'XX')) === 'OK';
+    return (
+      (await RedisUnavailableError.wrap(() =>
+        this.redis.set(this.key(id), encoded, 'EX', ttlSeconds, 'XX'),
+      )) === 'OK'
+    );
   }
 
   /** Reads without using it up (a page that shows what a link is for before it is completed). */

@@ -1,3 +1,4 @@
+import { REDIS_RETRY_AFTER_SECONDS } from './page-error.handler';
 import type { PublicApiError, PublicApiErrorCode } from './public-api.error';
 
 const BEARER_REALM = 'Bearer realm="mcp-auth-gateway"';
@@ -10,6 +11,7 @@ export interface PublicApiErrorAnswer {
   /** The OAuth-style `error` on the wire (RFC 6749 §5.2, RFC 6750 §3.1). */
   error: string;
   challenge?: (error: PublicApiError) => string;
+  headers?: Record<string, string>;
   body?: Record<string, unknown>;
 }
 
@@ -46,4 +48,10 @@ export const PUBLIC_API_ERRORS: Record<PublicApiErrorCode, PublicApiErrorAnswer>
   invalid_grant: { status: 400, error: 'invalid_grant' },
   access_denied: { status: 403, error: 'access_denied' },
   provider_unavailable: { status: 502, error: 'temporarily_unavailable' },
+  // Redis down: the same request succeeds once it is back (as the HTML pages say).
+  store_unavailable: {
+    status: 503,
+    error: 'temporarily_unavailable',
+    headers: { 'retry-after': String(REDIS_RETRY_AFTER_SECONDS) },
+  },
 };

@@ -11,7 +11,8 @@ export type PublicApiErrorCode =
   | 'unknown_provider'
   | 'invalid_grant'
   | 'access_denied'
-  | 'provider_unavailable';
+  | 'provider_unavailable'
+  | 'store_unavailable';
 
 /** A refusal on the public listener's JSON endpoints; the message is shown to the caller. */
 export class PublicApiError extends Error {

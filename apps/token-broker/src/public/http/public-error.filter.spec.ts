@@ -1,5 +1,6 @@
 import type { ArgumentsHost } from '@nestjs/common';
 import type { Logger } from 'pino';
+import { RedisUnavailableError } from '@app/redis';
 import { PublicErrorFilter } from './public-error.filter';
 import { PUBLIC_API_ERRORS } from './public-api-error.map';
 import { PublicApiError, type PublicApiErrorCode } from './public-api.error';
@@ -11,6 +12,12 @@ function harness() {
   const reply = {
     header: (name: string, value: string) => {
       sent.headers[name.toLowerCase()] = value;
+      return reply;
+    },
+    headers: (values: Record<string, string>) => {
+      for (const [name, value] of Object.entries(values)) {
+        sent.headers[name.toLowerCase()] = value;
+      }
       return reply;
     },
     status: (status: number) => {
@@ -26,7 +33,10 @@ function harness() {
     switchToHttp: () => ({ getRequest: () => ({ id: 'corr-123' }), getResponse: () => reply }),
   } as unknown as ArgumentsHost;
   const logged: unknown[][] = [];
-  const logger = { error: (...args: unknown[]) => logged.push(args) } as unknown as Logger;
+  const logger = {
+    error: (...args: unknown[]) => logged.push(args),
+    warn: (...args: unknown[]) => logged.push(args),
+  } as unknown as Logger;
   return { filter: new PublicErrorFilter(logger), host, sent, logged };
 }
 
@@ -54,6 +64,22 @@ describe('SPEC-MUST 37: every 5xx body on the public listener is generic', () =>
   });
 });
 
+describe('Redis unreachable on the public JSON endpoints', () => {
+  it('answers 503 temporarily_unavailable with Retry-After, nothing of the cause in the body', () => {
+    const { filter, host, sent } = harness();
+    filter.catch(
+      new RedisUnavailableError(new Error('connect ECONNREFUSED redis://:s3cret@10.0.0.5:6379')),
+      host,
+    );
+    expect(sent.status).toBe(503);
+    expect(sent.headers['retry-after']).toBe('5');
+    expect(sent.headers['cache-control']).toBe('no-store');
+    expect(sent.body).toMatchObject({ error: 'temporarily_unavailable' });
+    expect(JSON.stringify(sent.body)).not.toContain('s3cret');
+    expect(JSON.stringify(sent.body)).not.toContain('ECONNREFUSED');
+  });
+});
+
 describe('one error map for the public JSON endpoints', () => {
   // Every code of the union, written out: a code added to the union but not here fails to compile
   // (satisfies), and one missing from the map fails the Record type.
@@ -67,6 +93,7 @@ describe('one error map for the public JSON endpoints', () => {
     invalid_grant: 0,
     access_denied: 0,
     provider_unavailable: 0,
+    store_unavailable: 0,
   } satisfies Record<PublicApiErrorCode, 0>) as PublicApiErrorCode[];
 
   it.each(CODES)('%s has a wire answer with a status and an OAuth error', (code) => {

@@ -2,6 +2,7 @@ import { type ArgumentsHost, Catch, type ExceptionFilter, Inject } from '@nestjs
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import { LOGGER } from '@app/observability';
+import { RedisUnavailableError } from '@app/redis';
 import { frameworkStatus } from '../../http/framework-status';
 import { PUBLIC_API_ERRORS } from './public-api-error.map';
 import { PublicApiError } from './public-api.error';
@@ -19,8 +20,21 @@ export class PublicErrorFilter implements ExceptionFilter {
     const request = host.switchToHttp().getRequest<FastifyRequest>();
     const reply = host.switchToHttp().getResponse<FastifyReply>();
     void reply.header('Cache-Control', 'no-store');
+    if (exception instanceof RedisUnavailableError) {
+      this.logger.warn(
+        { err: { name: exception.name, message: exception.message }, correlation_id: request.id },
+        'public API needs redis',
+      );
+      exception = new PublicApiError(
+        'store_unavailable',
+        'The gateway cannot complete this step right now; try again in a few seconds.',
+      );
+    }
     if (exception instanceof PublicApiError) {
       const answer = PUBLIC_API_ERRORS[exception.code];
+      if (answer.headers !== undefined) {
+        void reply.headers(answer.headers);
+      }
       if (answer.challenge !== undefined) {
         void reply.header('WWW-Authenticate', answer.challenge(exception));
       }
