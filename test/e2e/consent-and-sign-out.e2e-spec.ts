@@ -142,4 +142,30 @@ describe("sign-out ends the broker pages' session", () => {
     });
     expect(replayed.status).toBe(403);
   });
+  it("the forms' CSRF token is bound to the session: one seen in an earlier session of the same user is refused", async () => {
+    const connections = `${broker.issuer}/connections`;
+    const csrfOf = async (cookie: string): Promise<string> => {
+      const page = await fetch(connections, { headers: { cookie }, redirect: 'manual' });
+      expect(page.status).toBe(200);
+      return readForm(await page.text()).fields.csrf!;
+    };
+    const logout = (cookie: string, csrf: string) =>
+      fetch(`${broker.issuer}/logout`, {
+        method: 'POST',
+        redirect: 'manual',
+        headers: {
+          cookie,
+          origin: new URL(broker.issuer).origin,
+          'content-type': 'application/x-www-form-urlencoded',
+        },
+        body: new URLSearchParams({ csrf }).toString(),
+      });
+    const first = (await signInThroughMcpClient(broker)).agent.cookieHeader(connections);
+    const second = (await signInThroughMcpClient(broker)).agent.cookieHeader(connections);
+    expect(second).not.toBe(first);
+    const earlierToken = await csrfOf(first);
+
+    expect((await logout(second, earlierToken)).status).toBe(403);
+    expect((await logout(second, await csrfOf(second))).status).toBe(200);
+  });
 });

@@ -50,11 +50,22 @@ export class UserSessions {
 
   /** The signed-in user: a valid cookie whose session has not ended. */
   async userId(cookies: RequestCookies, now = Date.now()): Promise<string | undefined> {
+    return (await this.current(cookies, now))?.user;
+  }
+
+  /**
+   * The signed-in user and the session's id (forms bind their CSRF token to the session, so a
+   * token seen once is worth nothing after sign-out); undefined when signed out.
+   */
+  async current(
+    cookies: RequestCookies,
+    now = Date.now(),
+  ): Promise<{ user: string; session: string } | undefined> {
     const session = this.read(cookies, now);
-    if (session === undefined) {
+    if (session === undefined || (await this.records.peek(session.sid)) !== session.sub) {
       return undefined;
     }
-    return (await this.records.peek(session.sid)) === session.sub ? session.sub : undefined;
+    return { user: session.sub, session: session.sid };
   }
 
   /** Ends the browser's session (every copy of its cookie); the cookie that clears it. */

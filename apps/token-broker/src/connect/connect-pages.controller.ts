@@ -7,6 +7,7 @@ import { UserSessions } from '../authorization/user-session';
 import type { PageOutcome } from '../public/http/page-outcome';
 import { PageRenderer } from '../public/http/page.renderer';
 import { CompleteConnectUseCase } from './complete-connect.usecase';
+import type { SignedInCommand } from './connect-pages.command';
 import { ConnectionsPageUseCase } from './connections-page.usecase';
 import { OpenConnectLinkUseCase } from './open-connect-link.usecase';
 import { SignOutUseCase } from './sign-out.usecase';
@@ -32,25 +33,27 @@ export class ConnectPagesController {
   ) {}
 
   start(request: IdRequest, reply: FastifyReply): Promise<void> {
-    return this.signedIn(request, reply, (user) =>
-      this.openLink.execute({ user, id: request.params.id }),
+    return this.signedIn(request, reply, (signedIn) =>
+      this.openLink.execute({ ...signedIn, id: request.params.id }),
     );
   }
 
   callback(request: FastifyRequest, reply: FastifyReply): Promise<void> {
     const params = new URL(request.url, this.config.BROKER_PUBLIC_URL).searchParams;
-    return this.signedIn(request, reply, (user) => this.completeConnect.execute({ user, params }));
+    return this.signedIn(request, reply, (signedIn) =>
+      this.completeConnect.execute({ ...signedIn, params }),
+    );
   }
 
   list(request: FastifyRequest, reply: FastifyReply): Promise<void> {
-    return this.signedIn(request, reply, (user) => this.connections.list({ user }));
+    return this.signedIn(request, reply, (signedIn) => this.connections.list(signedIn));
   }
 
   revoke(request: IdRequest, reply: FastifyReply): Promise<void> {
     const origin = request.headers.origin;
-    return this.signedIn(request, reply, (user) =>
+    return this.signedIn(request, reply, (signedIn) =>
       this.connections.revoke({
-        user,
+        ...signedIn,
         id: request.params.id,
         sameOrigin:
           origin === undefined || origin === new URL(this.config.BROKER_PUBLIC_URL).origin,
@@ -72,14 +75,14 @@ export class ConnectPagesController {
   private async signedIn(
     request: FastifyRequest,
     reply: FastifyReply,
-    page: (user: string) => Promise<PageOutcome>,
+    page: (signedIn: SignedInCommand) => Promise<PageOutcome>,
   ): Promise<void> {
     const cookies = request.cookies as RequestCookies;
-    const user = await this.sessions.userId(cookies);
+    const signedIn = await this.sessions.current(cookies);
     const outcome =
-      user === undefined
+      signedIn === undefined
         ? await this.logins.startForSession(request.url, cookies)
-        : await page(user);
+        : await page(signedIn);
     this.pages.send(reply, outcome);
   }
 }

@@ -14,7 +14,7 @@ const FORM_REFUSED = messagePage(
 
 /**
  * GET /connections and POST /connections/{id}/revoke: the user's own connections; the forms carry
- * a CSRF token bound to the user and must come from our origin.
+ * a CSRF token bound to the user's session and must come from our origin.
  */
 @Injectable()
 export class ConnectionsPageUseCase {
@@ -32,14 +32,14 @@ export class ConnectionsPageUseCase {
     return {
       kind: 'html',
       status: 200,
-      html: renderConnectionsPage(rows, this.csrf.issue(command.user)),
+      html: renderConnectionsPage(rows, this.csrf.issue(command.session)),
     };
   }
 
   async revoke(
     command: SignedInCommand & { id: string; sameOrigin: boolean; csrf: string | null },
   ): Promise<PageOutcome> {
-    if (!command.sameOrigin || !this.csrf.verify(command.user, command.csrf)) {
+    if (!command.sameOrigin || !this.csrf.verify(command.session, command.csrf)) {
       return FORM_REFUSED;
     }
     if (

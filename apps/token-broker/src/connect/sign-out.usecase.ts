@@ -24,8 +24,8 @@ export class SignOutUseCase {
     cookieHeader: string | undefined;
     csrf: string | null;
   }): Promise<PageOutcome> {
-    const user = await this.sessions.userId(command.cookies);
-    if (user === undefined || !this.page.csrf.verify(user, command.csrf)) {
+    const signedIn = await this.sessions.current(command.cookies);
+    if (signedIn === undefined || !this.page.csrf.verify(signedIn.session, command.csrf)) {
       return this.page.refused;
     }
     const cleared = await this.sessions.end(command.cookies);
