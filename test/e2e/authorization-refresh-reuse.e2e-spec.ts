@@ -158,4 +158,48 @@ describe('refresh-token reuse window (AS_REFRESH_REUSE_WINDOW_SECONDS)', () => {
       expect(continued).toBeLessThanOrEqual(1);
     }
   });
+  it('RFC 7662: a just-rotated token is reported inactive while its retry is still open', async () => {
+    const registered = await registerClient(broker.issuer, {
+      redirect_uris: [CALLBACK],
+      token_endpoint_auth_method: 'client_secret_post',
+      application_type: 'native',
+    });
+    const clientId = registered.json.client_id as string;
+    const secret = registered.json.client_secret as string;
+    const { verifier, challenge } = pkcePair();
+    const flow = await authorizeInBrowser(new BrowserAgent(), broker.issuer, {
+      clientId,
+      redirectUri: CALLBACK,
+      challenge,
+    });
+    const issued = await tokenRequest(broker.issuer, {
+      grant_type: 'authorization_code',
+      code: flow.redirect.searchParams.get('code')!,
+      redirect_uri: CALLBACK,
+      code_verifier: verifier,
+      client_id: clientId,
+      client_secret: secret,
+    });
+    const refreshToken = issued.json.refresh_token as string;
+    const introspect = async (token: string) => {
+      const answer = await fetch(`${broker.issuer}/introspect`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({ token, client_id: clientId, client_secret: secret }).toString(),
+      });
+      return ((await answer.json()) as Record<string, unknown>).active;
+    };
+    expect(await introspect(refreshToken)).toBe(true);
+    const rotate = () =>
+      tokenRequest(broker.issuer, {
+        grant_type: 'refresh_token',
+        refresh_token: refreshToken,
+        client_id: clientId,
+        client_secret: secret,
+      });
+    expect((await rotate()).status).toBe(200);
+    expect(await introspect(refreshToken)).toBe(false);
+    // The token endpoint still takes the one retry.
+    expect((await rotate()).status).toBe(200);
+  });
 });

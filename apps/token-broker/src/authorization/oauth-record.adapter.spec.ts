@@ -1,6 +1,7 @@
 import { KeyRing, Vault } from '@app/crypto';
 import type { OAuthRecordRepository, OAuthRecordRow } from '@app/persistence';
 import { oauthRecordAdapter, recordKey } from './oauth-record.adapter';
+import { RefreshRotationContext } from './refresh-rotation.context';
 
 /** The repository's contract in memory, to see exactly what the adapter stores and deletes. */
 function memoryRecords() {
@@ -114,12 +115,17 @@ describe('the engine storage adapter (SPEC-MUST 23, 24, 35)', () => {
   describe('the refresh-token reuse window', () => {
     it('a token rotated within the window is shown unused once, and its consume takes the retry', async () => {
       const { records, rows, revoked } = memoryRecords();
-      const Adapter = oauthRecordAdapter(records, vault, { reuseWindowSeconds: 30 });
+      const rotations = new RefreshRotationContext();
+      const Adapter = oauthRecordAdapter(records, vault, { reuseWindowSeconds: 30, rotations });
       const tokens = new Adapter('RefreshToken');
       await tokens.upsert('rt-3', { jti: 'rt-3', grantId: 'g4', exp: 9999999999 } as never, 60);
-      await tokens.consume('rt-3');
-      expect((await tokens.find('rt-3'))?.consumed).toBeUndefined();
-      await tokens.consume('rt-3');
+      await rotations.run(() => tokens.consume('rt-3'));
+      // Outside a token request (introspection, revocation) it is what it is: used.
+      expect((await tokens.find('rt-3'))?.consumed).toEqual(expect.any(Number));
+      await rotations.run(async () => {
+        expect((await tokens.find('rt-3'))?.consumed).toBeUndefined();
+        await tokens.consume('rt-3');
+      });
       expect(revoked).toEqual([]);
       // The retry is spent: shown used (the engine revokes), and a third consume revokes too.
       expect((await tokens.find('rt-3'))?.consumed).toEqual(expect.any(Number));

@@ -80,9 +80,15 @@ export function oauthRecordAdapter(
         await this.revokeByGrantId(payload.grantId);
         return undefined;
       }
-      // A refresh token rotated moments ago whose retry is still open: shown unused, so the
-      // engine rotates it again; `consume` then takes the retry, atomically, or revokes.
-      if (this.model === 'RefreshToken' && retryOpen(row!)) {
+      // A refresh token rotated moments ago whose retry is still open: shown unused to the token
+      // endpoint only (the one place a rotation context exists), so the engine rotates it again
+      // and `consume` takes the retry, atomically, or revokes. Introspection and revocation see
+      // it as it is: used, hence inactive.
+      if (
+        this.model === 'RefreshToken' &&
+        refresh.rotations?.current() !== undefined &&
+        retryOpen(row!)
+      ) {
         const { consumed: _consumed, ...unused } = payload;
         return unused;
       }
