@@ -7,6 +7,7 @@ import { PolicyEntity } from './entities/policy.entity';
 import { ProviderEntity } from './entities/provider.entity';
 import { ServiceAccountEntity } from './entities/service-account.entity';
 import { SigningKeyEntity } from './entities/signing-key.entity';
+import { UpstreamEntity } from './entities/upstream.entity';
 import { CreatePolicyTables1764300000000 } from './migrations/1764300000000-CreatePolicyTables';
 import { CreateCredentialTables1764400000000 } from './migrations/1764400000000-CreateCredentialTables';
 import { CreateSigningKeys1764500000000 } from './migrations/1764500000000-CreateSigningKeys';
@@ -15,6 +16,7 @@ import { CreateAuthorizationServerTables1764700000000 } from './migrations/17647
 import { BindConsentsToResource1764830000000 } from './migrations/1764830000000-BindConsentsToResource';
 import { ExpireUnusedClients1764900000000 } from './migrations/1764900000000-ExpireUnusedClients';
 import { RefreshTokenReuseWindow1764910000000 } from './migrations/1764910000000-RefreshTokenReuseWindow';
+import { CreateUpstreams1764930000000 } from './migrations/1764930000000-CreateUpstreams';
 
 export const ENTITIES = [
   PolicyEntity,
@@ -25,6 +27,7 @@ export const ENTITIES = [
   ServiceAccountEntity,
   SigningKeyEntity,
   ConnectionEntity,
+  UpstreamEntity,
 ];
 export const MIGRATIONS = [
   CreatePolicyTables1764300000000,
@@ -35,6 +38,7 @@ export const MIGRATIONS = [
   BindConsentsToResource1764830000000,
   ExpireUnusedClients1764900000000,
   RefreshTokenReuseWindow1764910000000,
+  CreateUpstreams1764930000000,
 ];
 
 /** The one data-source definition shared by the apps, the migrate CLI and the tests. */

@@ -27,6 +27,8 @@ export {
   ServiceAccountRepository,
 } from './repositories/credential.repositories';
 export { NamedResourceRepository } from './repositories/named-resource.repository';
+export { type CredentialInjection, UpstreamEntity } from './entities/upstream.entity';
+export { orderedInjection, UpstreamRepository } from './repositories/upstream.repository';
 export { AuditRepository } from './repositories/audit.repository';
 export type { AuditDraft } from './repositories/audit.writer';
 export { SigningKeyEntity, type SigningKeyState } from './entities/signing-key.entity';

@@ -22,6 +22,7 @@ import {
   ServiceAccountRepository,
 } from './repositories/credential.repositories';
 import { PolicyRepository } from './repositories/policy.repository';
+import { UpstreamRepository } from './repositories/upstream.repository';
 
 const REPOSITORIES = [
   PolicyRepository,
@@ -33,6 +34,7 @@ const REPOSITORIES = [
   UserRepository,
   ConsentRepository,
   OAuthRecordRepository,
+  UpstreamRepository,
 ];
 
 const PERSISTENCE_OPTIONS = Symbol('PERSISTENCE_OPTIONS');
