@@ -18,10 +18,12 @@ import { ProviderAdminService } from './resources/providers/provider-admin.servi
 import { ProvidersController } from './resources/providers/providers.controller';
 import { ServiceAccountAdminService } from './resources/service-accounts/service-account-admin.service';
 import { ServiceAccountsController } from './resources/service-accounts/service-accounts.controller';
+import { UpstreamAdminService } from './resources/upstreams/upstream-admin.service';
+import { UpstreamsController } from './resources/upstreams/upstreams.controller';
 
 /**
  * The operators' listener: the admin REST API (policies, revisions, audit, providers, API keys,
- * service accounts) and the process's metrics. The gateway's internal API has its own listener.
+ * service accounts, upstreams) and the process's metrics. The gateway's internal API has its own listener.
  */
 @Module({})
 export class AdminModule {
@@ -48,6 +50,7 @@ export class AdminModule {
         ProvidersController,
         ApiKeysController,
         ServiceAccountsController,
+        UpstreamsController,
       ],
       providers: [
         { provide: APP_CONFIG, useValue: config },
@@ -57,6 +60,7 @@ export class AdminModule {
         ProviderAdminService,
         ApiKeyAdminService,
         ServiceAccountAdminService,
+        UpstreamAdminService,
       ],
     };
   }
