@@ -23,7 +23,8 @@ import { UpstreamsController } from './resources/upstreams/upstreams.controller'
 
 /**
  * The operators' listener: the admin REST API (policies, revisions, audit, providers, API keys,
- * service accounts, upstreams) and the process's metrics. The gateway's internal API has its own listener.
+ * service accounts, upstreams) and the process's metrics. The gateway's internal API has its own
+ * listener.
  */
 @Module({})
 export class AdminModule {

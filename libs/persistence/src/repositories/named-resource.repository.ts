@@ -9,9 +9,9 @@ interface NamedRow extends ObjectLiteral {
 }
 
 /**
- * CRUD for a resource identified by a unique name (providers, API keys, service accounts): every
- * write is one transaction with its audit event; `auditView` decides what the audit trail keeps
- * (never a secret, sealed or not).
+ * CRUD for a resource identified by a unique name (providers, API keys, service accounts,
+ * upstreams): every write is one transaction with its audit event; `auditView` decides what the
+ * audit trail keeps (never a secret, sealed or not).
  */
 export class NamedResourceRepository<E extends NamedRow> {
   constructor(

@@ -1,6 +1,6 @@
 import { AdminApiError } from './admin-api.error';
 
-/** ETag of one stored resource (a policy, provider, API key, service account): its row version. */
+/** ETag of one stored resource (policy, provider, API key, service account, upstream): its row version. */
 export const rowEtag = (rowVersion: number): string => `"${rowVersion}"`;
 /** ETag of the whole policy set: the policy-set version. */
 export const policySetEtag = (version: number): string => `"set-${version}"`;

@@ -27,8 +27,8 @@ export function versionFields(row: Row): {
 
 /**
  * Use cases shared by the admin resources named by policies (providers, service accounts, API
- * keys): validate the body, seal secrets, write through the repository (which audits), render
- * a view that never contains a secret.
+ * keys, upstreams): validate the body, seal secrets, write through the repository (which
+ * audits), render a view that never contains a secret.
  */
 export abstract class NamedResourceAdminService<E extends Row> {
   protected constructor(

@@ -94,7 +94,8 @@ const milliseconds = (min: number, max: number, fallback: number) =>
     .number()
     .min(min, { message: `must be at least ${min}` })
     .max(max, { message: `must be at most ${max}` })
-    // A refinement, not `.int()`: zod reports `.int()` as a type error, which reads as "is required".
+    // A refinement, not `.int()`: zod reports `.int()` as a type error, which the field-error
+    // mapping shows as "is required".
     .refine(Number.isInteger, { message: 'must be an integer' })
     .default(fallback);
 
