@@ -22,13 +22,18 @@ afterAll(async () => {
   await broker?.close();
 });
 
-async function signedInClient(): Promise<{ clientId: string; refreshToken: string }> {
+async function signedInClient(
+  tokenEndpointAuthMethod: 'none' | 'client_secret_post' = 'none',
+): Promise<{ clientId: string; clientSecret?: string; refreshToken: string }> {
   const registered = await registerClient(broker.issuer, {
     redirect_uris: [CALLBACK],
-    token_endpoint_auth_method: 'none',
+    token_endpoint_auth_method: tokenEndpointAuthMethod,
     application_type: 'native',
   });
   const clientId = registered.json.client_id as string;
+  const clientSecret = registered.json.client_secret as string | undefined;
+  const secret: Record<string, string> =
+    clientSecret === undefined ? {} : { client_secret: clientSecret };
   const { verifier, challenge } = pkcePair();
   const flow = await authorizeInBrowser(new BrowserAgent(), broker.issuer, {
     clientId,
@@ -41,9 +46,10 @@ async function signedInClient(): Promise<{ clientId: string; refreshToken: strin
     redirect_uri: CALLBACK,
     code_verifier: verifier,
     client_id: clientId,
+    ...secret,
   });
   expect(token.status).toBe(200);
-  return { clientId, refreshToken: token.json.refresh_token as string };
+  return { clientId, clientSecret, refreshToken: token.json.refresh_token as string };
 }
 
 function refresh(clientId: string, refreshToken: string) {
@@ -159,28 +165,9 @@ describe('refresh-token reuse window (AS_REFRESH_REUSE_WINDOW_SECONDS)', () => {
     }
   });
   it('RFC 7662: a just-rotated token is reported inactive while its retry is still open', async () => {
-    const registered = await registerClient(broker.issuer, {
-      redirect_uris: [CALLBACK],
-      token_endpoint_auth_method: 'client_secret_post',
-      application_type: 'native',
-    });
-    const clientId = registered.json.client_id as string;
-    const secret = registered.json.client_secret as string;
-    const { verifier, challenge } = pkcePair();
-    const flow = await authorizeInBrowser(new BrowserAgent(), broker.issuer, {
-      clientId,
-      redirectUri: CALLBACK,
-      challenge,
-    });
-    const issued = await tokenRequest(broker.issuer, {
-      grant_type: 'authorization_code',
-      code: flow.redirect.searchParams.get('code')!,
-      redirect_uri: CALLBACK,
-      code_verifier: verifier,
-      client_id: clientId,
-      client_secret: secret,
-    });
-    const refreshToken = issued.json.refresh_token as string;
+    const signedIn = await signedInClient('client_secret_post');
+    const { clientId, refreshToken } = signedIn;
+    const secret = signedIn.clientSecret!;
     const introspect = async (token: string) => {
       const answer = await fetch(`${broker.issuer}/introspect`, {
         method: 'POST',
