@@ -116,17 +116,86 @@ export const commonSchema = z.object({
   SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).max(120_000).default(10_000),
 });
 
+/** A trusted external issuer of access tokens for the gateway (Keycloak, Entra ID, Auth0, ...). */
+const trustedIssuerSchema = z.strictObject({
+  /** The `iss` the tokens carry, byte for byte. */
+  issuer: z.string().min(1).max(512),
+  /** Where its signing keys are published (https, or http on loopback). */
+  jwks_uri: url(['https:', 'http:']),
+  /** The `aud` its tokens must carry for this gateway (default: the route's resource URL). */
+  audience: z.string().min(1).max(512).optional(),
+  /** The claim that names the user (default `sub`). */
+  subject_claim: z.string().min(1).max(64).default('sub'),
+  /** Signing algorithms accepted from it (default the asymmetric ones jose supports). */
+  algorithms: z
+    .array(
+      z.enum([
+        'RS256',
+        'RS384',
+        'RS512',
+        'PS256',
+        'PS384',
+        'PS512',
+        'ES256',
+        'ES384',
+        'ES512',
+        'EdDSA',
+      ]),
+    )
+    .min(1)
+    .default(['RS256', 'PS256', 'ES256', 'EdDSA']),
+});
+export type TrustedIssuer = z.infer<typeof trustedIssuerSchema>;
+
+/** A JSON value in an environment variable, validated by `schema` (messages never echo the value). */
+const jsonEnv = <T extends z.ZodType>(schema: T, fallback: string) =>
+  z
+    .string()
+    .default(fallback)
+    .transform((value, ctx) => {
+      try {
+        return JSON.parse(value) as unknown;
+      } catch {
+        ctx.addIssue({ code: 'custom', message: 'must be valid JSON' });
+        return z.NEVER;
+      }
+    })
+    .pipe(schema);
+
+/** MCP method (or `prefix/*`) → the scopes it needs; overrides merge over the defaults. */
+const scopeMapSchema = z.record(
+  z.string().regex(/^[a-z][a-zA-Z0-9_/*-]{0,127}$/),
+  z.array(z.string().regex(/^[\x21\x23-\x5B\x5D-\x7E]{1,128}$/)).max(16),
+);
+
 export const gatewaySchema = commonSchema.extend({
   GATEWAY_PORT: port(8080),
   GATEWAY_HOST: z.string().default('0.0.0.0'),
   GATEWAY_PUBLIC_URL: gatewayPublicUrl,
-  /** The broker's internal API (credential resolution, connections). */
+  /** The broker's internal API (credential resolution, API-key checks, connections). */
   BROKER_INTERNAL_URL: url(['http:', 'https:'], 'http://127.0.0.1:8084'),
+  /** Bearer token presented to the broker's internal API (the broker's INTERNAL_API_TOKEN). */
+  INTERNAL_API_TOKEN: secret(24),
+  /** The issuer of the access tokens we accept by default: the broker, byte for byte (its BROKER_PUBLIC_URL). */
+  BROKER_PUBLIC_URL: publicUrl('http://127.0.0.1:8081'),
+  /** Where the gateway fetches the broker's signing keys (default `<BROKER_PUBLIC_URL>/jwks`; compose: the service name). */
+  BROKER_JWKS_URL: url(['http:', 'https:']).optional(),
+  /** JSON array of trusted external issuers: `[{issuer, jwks_uri, audience?, subject_claim?, algorithms?}]`. */
+  GATEWAY_TRUSTED_ISSUERS: jsonEnv(z.array(trustedIssuerSchema).max(20), '[]'),
   /**
-   * Bearer token presented to the broker's internal API (the broker's INTERNAL_API_TOKEN).
-   * Optional until the gateway calls the broker (the transparent route, next issue).
+   * Origins (comma-separated, e.g. `https://claude.ai`) a browser-based client may call from; a
+   * request with any other `Origin` is refused (403). Requests without `Origin` are not browsers.
    */
-  INTERNAL_API_TOKEN: secret(24).optional(),
+  GATEWAY_ALLOWED_ORIGINS: commaSet((origin) => origin.toLowerCase()),
+  /** Largest MCP request body accepted, in bytes; larger bodies get 413. */
+  GATEWAY_BODY_LIMIT_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .max(64 * 1024 * 1024)
+    .default(4 * 1024 * 1024),
+  /** JSON object merging over the default MCP method → scopes map, e.g. `{"tools/call":["mcp:tools:execute"]}`. */
+  GATEWAY_SCOPE_MAP: jsonEnv(scopeMapSchema, '{}'),
 });
 
 export const tokenBrokerSchema = commonSchema

@@ -9,6 +9,7 @@ describe('config validation', () => {
     API_KEY_PEPPER: randomBytes(32).toString('base64'),
     INTERNAL_API_TOKEN: 'i'.repeat(32),
   };
+  const gateway = { INTERNAL_API_TOKEN: 'i'.repeat(32) };
 
   it('fills defaults that point at the local Postgres and Redis', () => {
     const config = loadConfig(tokenBrokerSchema, valid);
@@ -21,8 +22,8 @@ describe('config validation', () => {
   it('the internal API listens on its own loopback port by default; the gateway finds it there', () => {
     const config = loadConfig(tokenBrokerSchema, valid);
     expect([config.INTERNAL_PORT, config.INTERNAL_HOST]).toEqual([8084, '127.0.0.1']);
-    expect(loadConfig(gatewaySchema, {}).BROKER_INTERNAL_URL).toBe('http://127.0.0.1:8084');
-    expect(() => loadConfig(gatewaySchema, { BROKER_INTERNAL_URL: 'ftp://x' })).toThrow(
+    expect(loadConfig(gatewaySchema, gateway).BROKER_INTERNAL_URL).toBe('http://127.0.0.1:8084');
+    expect(() => loadConfig(gatewaySchema, { ...gateway, BROKER_INTERNAL_URL: 'ftp://x' })).toThrow(
       /BROKER_INTERNAL_URL/,
     );
   });
@@ -115,7 +116,7 @@ describe('config validation', () => {
 
   describe('GATEWAY_PUBLIC_URL: one rule in both apps (the token audience is compared exactly)', () => {
     const apps = [
-      ['gateway', gatewaySchema, {}],
+      ['gateway', gatewaySchema, gateway],
       ['token-broker', tokenBrokerSchema, valid],
     ] as const;
 
@@ -149,8 +150,55 @@ describe('config validation', () => {
     );
 
     it('both default to http://127.0.0.1:8080', () => {
-      expect(loadConfig(gatewaySchema, {}).GATEWAY_PUBLIC_URL).toBe('http://127.0.0.1:8080');
+      expect(loadConfig(gatewaySchema, gateway).GATEWAY_PUBLIC_URL).toBe('http://127.0.0.1:8080');
       expect(loadConfig(tokenBrokerSchema, valid).GATEWAY_PUBLIC_URL).toBe('http://127.0.0.1:8080');
+    });
+  });
+
+  describe('gateway inbound settings', () => {
+    it('parses trusted issuers once, with the subject claim and algorithms defaulted', () => {
+      const config = loadConfig(gatewaySchema, {
+        ...gateway,
+        GATEWAY_TRUSTED_ISSUERS: JSON.stringify([
+          {
+            issuer: 'https://kc.example.com/realms/main',
+            jwks_uri: 'https://kc.example.com/certs',
+          },
+        ]),
+      });
+      expect(config.GATEWAY_TRUSTED_ISSUERS).toEqual([
+        {
+          issuer: 'https://kc.example.com/realms/main',
+          jwks_uri: 'https://kc.example.com/certs',
+          subject_claim: 'sub',
+          algorithms: ['RS256', 'PS256', 'ES256', 'EdDSA'],
+        },
+      ]);
+    });
+
+    it.each([
+      ['not json', /GATEWAY_TRUSTED_ISSUERS: must be valid JSON/],
+      ['[{"issuer":"x"}]', /GATEWAY_TRUSTED_ISSUERS/],
+      ['[{"issuer":"x","jwks_uri":"https://k","algorithms":["HS256"]}]', /GATEWAY_TRUSTED_ISSUERS/],
+    ])('refuses GATEWAY_TRUSTED_ISSUERS=%s without echoing it', (value, message) => {
+      expect(() =>
+        loadConfig(gatewaySchema, { ...gateway, GATEWAY_TRUSTED_ISSUERS: value }),
+      ).toThrow(message);
+    });
+
+    it('turns GATEWAY_ALLOWED_ORIGINS into a lower-cased set', () => {
+      const config = loadConfig(gatewaySchema, {
+        ...gateway,
+        GATEWAY_ALLOWED_ORIGINS: 'https://Claude.ai, http://localhost:6274',
+      });
+      expect([...config.GATEWAY_ALLOWED_ORIGINS]).toEqual([
+        'https://claude.ai',
+        'http://localhost:6274',
+      ]);
+    });
+
+    it('requires INTERNAL_API_TOKEN (the gateway calls the broker for every credential)', () => {
+      expect(() => loadConfig(gatewaySchema, {})).toThrow(/INTERNAL_API_TOKEN/);
     });
   });
 

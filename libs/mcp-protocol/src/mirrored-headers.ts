@@ -1,0 +1,83 @@
+import { JSONRPC_ERRORS } from './error-codes';
+import type { InboundMessage } from './json-rpc';
+
+/** Which `params` field `Mcp-Name` mirrors, per method (2026-07-28 Streamable HTTP, SEP-2243). */
+const NAME_SOURCE: Readonly<Record<string, string>> = {
+  'tools/call': 'name',
+  'prompts/get': 'name',
+  'resources/read': 'uri',
+  'tasks/get': 'taskId',
+  'tasks/update': 'taskId',
+  'tasks/cancel': 'taskId',
+};
+
+const SENTINEL = /^=\?base64\?([A-Za-z0-9+/]*={0,2})\?=$/;
+
+/** A mirrored header value as the body would carry it: plain ASCII, or the `=?base64?…?=` sentinel. */
+export function decodeMirroredValue(value: string): string | undefined {
+  const trimmed = value.replace(/^[ \t]+|[ \t]+$/g, '');
+  const sentinel = SENTINEL.exec(trimmed);
+  if (sentinel === null) {
+    return trimmed;
+  }
+  const bytes = Buffer.from(sentinel[1]!, 'base64');
+  if (bytes.toString('base64') !== sentinel[1]) {
+    return undefined;
+  }
+  const text = bytes.toString('utf8');
+  return Buffer.from(text, 'utf8').equals(bytes) ? text : undefined;
+}
+
+export type MirrorCheck = { ok: true } | { ok: false; code: number; message: string };
+
+/**
+ * SPEC-MUST 16: on a 2026-07-28 request, `Mcp-Method` must be present and equal the body's method,
+ * and `Mcp-Name` must equal the name the body targets, before anything routes or decides on them.
+ * `Mcp-Param-*` mirror tool arguments against the tool's own schema; the upstream checks those.
+ */
+export function checkMirroredHeaders(
+  message: InboundMessage,
+  mcpMethod: string | undefined,
+  mcpName: string | undefined,
+): MirrorCheck {
+  if (message.kind === 'response') {
+    return { ok: true };
+  }
+  const mismatch = (text: string): MirrorCheck => ({
+    ok: false,
+    code: JSONRPC_ERRORS.headerMismatch,
+    message: text,
+  });
+  if (mcpMethod === undefined) {
+    return message.kind === 'request'
+      ? mismatch(
+          `the body names method ${message.method} but the required Mcp-Method header is absent`,
+        )
+      : { ok: true };
+  }
+  if (mcpMethod.trim() !== message.method) {
+    return mismatch(
+      `the body names method ${message.method} but the Mcp-Method header names ${mcpMethod.trim()}`,
+    );
+  }
+  const field = Object.hasOwn(NAME_SOURCE, message.method)
+    ? NAME_SOURCE[message.method]
+    : undefined;
+  if (field === undefined || message.kind !== 'request') {
+    return { ok: true };
+  }
+  const bodyValue = message.params?.[field];
+  if (mcpName === undefined) {
+    return typeof bodyValue === 'string'
+      ? mismatch(`the body carries params.${field} but the required Mcp-Name header is absent`)
+      : { ok: true };
+  }
+  const decoded = decodeMirroredValue(mcpName);
+  if (decoded === undefined) {
+    return mismatch('the Mcp-Name header carries an invalid Base64 sentinel value');
+  }
+  if (typeof bodyValue === 'string' && decoded !== bodyValue) {
+    return mismatch(`the body carries params.${field} different from the Mcp-Name header`);
+  }
+  return { ok: true };
+}

@@ -1,0 +1,94 @@
+import { JSONRPC_ERRORS } from './error-codes';
+import type { InboundMessage } from './json-rpc';
+
+/**
+ * The two protocol generations, told apart per request as the 2026-07-28 versioning section and
+ * the SDK v2 classifier say: the body decides, the `MCP-Protocol-Version` header only cross-checks.
+ * - `legacy`: 2024-11-05 … 2025-11-25 — `initialize` handshake, `MCP-Session-Id`, GET stream.
+ * - `modern`: 2026-07-28 and later — stateless POSTs, each request carrying its protocol version in
+ *   `params._meta["io.modelcontextprotocol/protocolVersion"]`, mirrored `Mcp-Method`/`Mcp-Name` headers.
+ */
+export type ProtocolGeneration = 'legacy' | 'modern';
+
+export const FIRST_MODERN_PROTOCOL_VERSION = '2026-07-28';
+export const PROTOCOL_VERSION_META_KEY = 'io.modelcontextprotocol/protocolVersion';
+export const CLIENT_CAPABILITIES_META_KEY = 'io.modelcontextprotocol/clientCapabilities';
+
+export function isModernProtocolVersion(version: string): boolean {
+  return /^\d{4}-\d{2}-\d{2}$/.test(version) && version >= FIRST_MODERN_PROTOCOL_VERSION;
+}
+
+export type GenerationVerdict =
+  | { ok: true; generation: ProtocolGeneration; version: string | undefined }
+  | { ok: false; code: number; message: string };
+
+function claimedVersion(params: Record<string, unknown> | undefined): unknown {
+  const meta = params?._meta;
+  return typeof meta === 'object' && meta !== null && !Array.isArray(meta)
+    ? (meta as Record<string, unknown>)[PROTOCOL_VERSION_META_KEY]
+    : undefined;
+}
+
+/**
+ * Which generation a POSTed message belongs to. `headerVersion` is the `MCP-Protocol-Version`
+ * header. Disagreements are refused with the codes the 2026-07-28 transport assigns (400 either way).
+ */
+export function classifyGeneration(
+  message: InboundMessage,
+  headerVersion: string | undefined,
+): GenerationVerdict {
+  const headerModern = headerVersion !== undefined && isModernProtocolVersion(headerVersion);
+  if (message.kind === 'response') {
+    return { ok: true, generation: headerModern ? 'modern' : 'legacy', version: headerVersion };
+  }
+  const claim = claimedVersion(message.params);
+  if (claim !== undefined) {
+    if (typeof claim !== 'string' || !/^\d{4}-\d{2}-\d{2}$/.test(claim)) {
+      return {
+        ok: false,
+        code: JSONRPC_ERRORS.invalidParams,
+        message: `Invalid _meta envelope: ${PROTOCOL_VERSION_META_KEY} must be a protocol version string`,
+      };
+    }
+    if (headerVersion !== undefined && headerVersion !== claim) {
+      return {
+        ok: false,
+        code: JSONRPC_ERRORS.headerMismatch,
+        message: `the body names protocol version ${claim} but the MCP-Protocol-Version header names ${headerVersion}`,
+      };
+    }
+    if (isModernProtocolVersion(claim)) {
+      if (message.kind === 'request' && headerVersion === undefined) {
+        return {
+          ok: false,
+          code: JSONRPC_ERRORS.headerMismatch,
+          message: 'the required MCP-Protocol-Version header is absent',
+        };
+      }
+      return { ok: true, generation: 'modern', version: claim };
+    }
+    return { ok: true, generation: 'legacy', version: claim };
+  }
+  if (message.method === 'initialize') {
+    if (headerModern) {
+      return {
+        ok: false,
+        code: JSONRPC_ERRORS.headerMismatch,
+        message:
+          'an initialize request (legacy handshake) was sent with a modern MCP-Protocol-Version header',
+      };
+    }
+    return { ok: true, generation: 'legacy', version: headerVersion };
+  }
+  if (headerModern) {
+    if (message.kind === 'notification') {
+      return { ok: true, generation: 'modern', version: headerVersion };
+    }
+    return {
+      ok: false,
+      code: JSONRPC_ERRORS.invalidParams,
+      message: `Invalid params: the MCP-Protocol-Version header names ${headerVersion}, but the request has no ${PROTOCOL_VERSION_META_KEY} in params._meta`,
+    };
+  }
+  return { ok: true, generation: 'legacy', version: headerVersion };
+}
