@@ -12,3 +12,10 @@ export {
 } from './single-use.store';
 export { logRedisErrors } from './redis-error-log';
 export { RedisUnavailableError } from './redis-unavailable.error';
+export { VersionAnnouncer } from './version-announcer';
+export {
+  VersionFollower,
+  type VersionedSource,
+  type VersionFollowerLogger,
+  type VersionFollowerOptions,
+} from './version-follower';
