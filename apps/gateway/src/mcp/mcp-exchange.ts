@@ -4,7 +4,7 @@ import type { Resolution } from '@app/policy-engine';
 import type { InboundCredential } from '../auth/inbound-credential';
 import type { Principal } from '../auth/principal';
 import type { SessionBinding } from '../sessions/session.store';
-import type { UpstreamRoute } from '../upstreams/upstream-directory';
+import type { UpstreamView } from '@app/upstream-cache';
 
 export type McpHttpMethod = 'POST' | 'GET' | 'DELETE';
 
@@ -13,7 +13,7 @@ export type McpHttpMethod = 'POST' | 'GET' | 'DELETE';
  * per request by the controller; never shared.
  */
 export class McpExchange {
-  upstream!: UpstreamRoute;
+  upstream!: UpstreamView;
   /** The canonical resource URL of the route (RFC 8707; the token audience we accept). */
   resource!: string;
   credential?: InboundCredential;

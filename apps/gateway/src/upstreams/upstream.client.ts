@@ -1,7 +1,7 @@
 import { Injectable, type OnModuleDestroy } from '@nestjs/common';
 import { Pool } from 'undici';
 import type { Dispatcher } from 'undici';
-import type { UpstreamRoute } from './upstream-directory';
+import type { UpstreamView } from '@app/upstream-cache';
 
 export interface UpstreamCall {
   method: 'POST' | 'GET' | 'DELETE';
@@ -24,7 +24,7 @@ interface PoolEntry {
 export class UpstreamClient implements OnModuleDestroy {
   private readonly pools = new Map<string, PoolEntry>();
 
-  request(upstream: UpstreamRoute, call: UpstreamCall): Promise<Dispatcher.ResponseData> {
+  request(upstream: UpstreamView, call: UpstreamCall): Promise<Dispatcher.ResponseData> {
     const url = new URL(upstream.url);
     return this.pool(upstream, url).request({
       method: call.method,
@@ -39,7 +39,7 @@ export class UpstreamClient implements OnModuleDestroy {
     });
   }
 
-  hostOf(upstream: UpstreamRoute): string {
+  hostOf(upstream: UpstreamView): string {
     return new URL(upstream.url).host;
   }
 
@@ -48,7 +48,7 @@ export class UpstreamClient implements OnModuleDestroy {
     this.pools.clear();
   }
 
-  private pool(upstream: UpstreamRoute, url: URL): Pool {
+  private pool(upstream: UpstreamView, url: URL): Pool {
     const fingerprint = `${url.origin}|${upstream.connectTimeoutMs}`;
     const entry = this.pools.get(upstream.name);
     if (entry !== undefined && entry.fingerprint === fingerprint) {

@@ -1,7 +1,7 @@
 import { Controller, Get, Header, Inject, NotFoundException, Param } from '@nestjs/common';
 import { APP_CONFIG, type GatewayConfig } from '@app/config';
 import { GATEWAY_SCOPES } from '../auth/scope-map';
-import { UpstreamDirectory } from '../upstreams/upstream-directory';
+import { UpstreamCache } from '@app/upstream-cache';
 
 interface ProtectedResourceMetadata {
   resource: string;
@@ -21,7 +21,7 @@ interface ProtectedResourceMetadata {
 export class ProtectedResourceController {
   constructor(
     @Inject(APP_CONFIG) private readonly config: GatewayConfig,
-    private readonly upstreams: UpstreamDirectory,
+    private readonly upstreams: UpstreamCache,
   ) {}
 
   @Get()

@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { APP_CONFIG, type GatewayConfig } from '@app/config';
 import { GatewayError } from '../../http/gateway-error';
-import { UpstreamDirectory } from '../../upstreams/upstream-directory';
+import { UpstreamCache } from '@app/upstream-cache';
 import type { McpExchange } from '../mcp-exchange';
 import type { McpStep } from '../mcp-step';
 
@@ -14,7 +14,7 @@ export class FindUpstreamStep implements McpStep {
   private readonly base: string;
 
   constructor(
-    private readonly directory: UpstreamDirectory,
+    private readonly directory: UpstreamCache,
     @Inject(APP_CONFIG) config: GatewayConfig,
   ) {
     this.base = `${config.GATEWAY_PUBLIC_URL}/mcp/`;

@@ -4,7 +4,7 @@ import type { AuthMethod } from '@app/policy-engine';
 import { BrokerClient } from '../../credentials/broker.client';
 import { CredentialCache } from '../../credentials/credential.cache';
 import { GatewayError } from '../../http/gateway-error';
-import type { UpstreamRoute } from '../../upstreams/upstream-directory';
+import type { UpstreamView } from '@app/upstream-cache';
 import type { McpExchange } from '../mcp-exchange';
 import type { McpStep } from '../mcp-step';
 import { isGoverned } from './resolve-policy.step';
@@ -79,7 +79,7 @@ export class ObtainCredentialStep implements McpStep {
  * How the upstream wants the credential: the broker's headers as they are (`authorization`), the
  * bare token in a named header (`header`), or nothing (`none`: the policy still decided).
  */
-function injection(upstream: UpstreamRoute, headers: Readonly<Record<string, string>>): Record<string, string> {
+function injection(upstream: UpstreamView, headers: Readonly<Record<string, string>>): Record<string, string> {
   const rule = upstream.credentialInjection;
   switch (rule.type) {
     case 'authorization':
