@@ -5,22 +5,28 @@
 import {
   inputRequired,
   inputResponse,
-  MissingRequiredClientCapabilityError,
   type McpServer,
   type ServerNotifier,
 } from '@modelcontextprotocol/server';
-import { declaredCapabilities } from './client-capabilities';
 
 export function registerStatelessTools(server: McpServer, notifier: () => ServerNotifier): void {
   server.registerTool(
     'test_missing_capability',
-    { description: 'Needs the sampling capability; refuses with -32021 when it is undeclared' },
+    { description: 'Asks the client to sample; -32021 when the request did not declare sampling' },
     (ctx) => {
-      const declared = declaredCapabilities(ctx, server);
-      if (declared.sampling === undefined) {
-        throw new MissingRequiredClientCapabilityError({ requiredCapabilities: { sampling: {} } });
+      if (inputResponse(ctx.mcpReq.inputResponses, 'sample').kind === 'sampling') {
+        return { content: [{ type: 'text', text: 'sampling answered' }] };
       }
-      return { content: [{ type: 'text', text: 'sampling is declared' }] };
+      // McpServer turns a thrown error into an isError result; the -32021 comes from the SDK's
+      // own check of an input request against the request's declared capabilities.
+      return inputRequired({
+        inputRequests: {
+          sample: inputRequired.createMessage({
+            messages: [{ role: 'user', content: { type: 'text', text: 'Say something' } }],
+            maxTokens: 20,
+          }),
+        },
+      });
     },
   );
   server.registerTool(
