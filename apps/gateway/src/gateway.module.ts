@@ -26,11 +26,15 @@ export class GatewayModule {
       imports: [
         configModule,
         ObservabilityModule.forRoot({ app: 'gateway', logger, metrics }),
-        RedisModule.forRoot({
-          url: config.REDIS_URL,
-          keyPrefix: config.REDIS_KEY_PREFIX,
-          app: 'gateway',
-        }),
+        // Global within the gateway: McpModule's providers use the client, the caches and the config.
+        {
+          ...RedisModule.forRoot({
+            url: config.REDIS_URL,
+            keyPrefix: config.REDIS_KEY_PREFIX,
+            app: 'gateway',
+          }),
+          global: true,
+        },
         // Read-only use: the caches load committed sets from here. A Postgres outage keeps the
         // gateway ready: it serves the last good sets (readiness waits for a first load only).
         PersistenceModule.forRoot({
@@ -39,11 +43,17 @@ export class GatewayModule {
           poolSize: 2,
           readiness: 'not-required',
         }),
-        PolicyCacheModule.forRoot({
-          pollIntervalMs: config.POLICY_POLL_INTERVAL_MS,
-          defaultDecision: config.POLICY_DEFAULT,
-        }),
-        UpstreamCacheModule.forRoot({ pollIntervalMs: config.UPSTREAM_POLL_INTERVAL_MS }),
+        {
+          ...PolicyCacheModule.forRoot({
+            pollIntervalMs: config.POLICY_POLL_INTERVAL_MS,
+            defaultDecision: config.POLICY_DEFAULT,
+          }),
+          global: true,
+        },
+        {
+          ...UpstreamCacheModule.forRoot({ pollIntervalMs: config.UPSTREAM_POLL_INTERVAL_MS }),
+          global: true,
+        },
         McpModule,
       ],
     };

@@ -72,7 +72,8 @@ export class BearerTokenVerifier {
       subject: issuer.ours ? subject : `${issuer.issuer}|${subject}`,
       kind: 'bearer',
       scopes: scopesOf(payload),
-      audiences: issuer.audience === undefined ? tokenAudiences(payload) : audiencesFor(payload, issuer),
+      audiences:
+        issuer.audience === undefined ? tokenAudiences(payload) : audiencesFor(payload, issuer),
       expiresAt: payload.exp * 1000,
     };
     this.cache.set(cacheKey, principal, principal.expiresAt!);
@@ -93,7 +94,9 @@ export class BearerTokenVerifier {
       }
       if (error instanceof errors.JWKSTimeout || isFetchFailure(error)) {
         // Not the client's fault, but no key means no verification: refuse, and say so in the log.
-        throw new GatewayError('invalid_token', 'the token could not be verified', { cause: error });
+        throw new GatewayError('invalid_token', 'the token could not be verified', {
+          cause: error,
+        });
       }
       throw new GatewayError('invalid_token', 'the token is not valid');
     }
@@ -132,7 +135,8 @@ function unverifiedIssuer(token: string): string {
 function scopesOf(payload: JWTPayload): ReadonlySet<string> {
   const scp = payload.scp;
   if (typeof payload.scope !== 'string' && (typeof scp === 'string' || Array.isArray(scp))) {
-    const list = typeof scp === 'string' ? scp.split(' ') : scp.filter((s) => typeof s === 'string');
+    const list =
+      typeof scp === 'string' ? scp.split(' ') : scp.filter((s) => typeof s === 'string');
     return new Set(list.filter((s) => s !== ''));
   }
   return grantedScopes(payload);

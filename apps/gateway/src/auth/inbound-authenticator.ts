@@ -28,8 +28,14 @@ export class InboundAuthenticator {
   private readonly passport = new Authenticator();
 
   constructor(bearer: BearerTokenVerifier, apiKeys: ApiKeyVerifier) {
-    this.passport.use(STRATEGY.bearer, adapter((c) => c.scheme === 'bearer' && bearer.verify(c.token)));
-    this.passport.use(STRATEGY.api_key, adapter((c) => c.scheme === 'api_key' && apiKeys.verify(c.key)));
+    this.passport.use(
+      STRATEGY.bearer,
+      adapter((c) => c.scheme === 'bearer' && bearer.verify(c.token)),
+    );
+    this.passport.use(
+      STRATEGY.api_key,
+      adapter((c) => c.scheme === 'api_key' && apiKeys.verify(c.key)),
+    );
   }
 
   authenticate(credential: InboundCredential): Promise<Principal> {
@@ -42,7 +48,11 @@ export class InboundAuthenticator {
           if (error) {
             reject(error);
           } else if (user === false) {
-            reject(info instanceof GatewayError ? info : new GatewayError('invalid_token', 'the credential is not valid'));
+            reject(
+              info instanceof GatewayError
+                ? info
+                : new GatewayError('invalid_token', 'the credential is not valid'),
+            );
           } else {
             resolve(user);
           }
@@ -54,7 +64,9 @@ export class InboundAuthenticator {
 }
 
 /** A passport-custom strategy over `verify`: a GatewayError fails authentication, anything else errors. */
-function adapter(verify: (credential: InboundCredential) => Promise<Principal> | false): InstanceType<typeof CustomStrategy> {
+function adapter(
+  verify: (credential: InboundCredential) => Promise<Principal> | false,
+): InstanceType<typeof CustomStrategy> {
   return new CustomStrategy((req, done) => {
     const pending = verify((req as unknown as StrategyInput).credential);
     if (pending === false) {
@@ -63,7 +75,10 @@ function adapter(verify: (credential: InboundCredential) => Promise<Principal> |
     }
     pending.then(
       (principal) => done(null, principal),
-      (error: unknown) => (error instanceof GatewayError && error.code === 'invalid_token' ? done(null, false, error) : done(error)),
+      (error: unknown) =>
+        error instanceof GatewayError && error.code === 'invalid_token'
+          ? done(null, false, error)
+          : done(error),
     );
   });
 }

@@ -8,7 +8,12 @@ export const DEFAULT_SCOPE_MAP: Readonly<Record<string, readonly string[]>> = {
 };
 
 /** Every scope a caller of the gateway may be asked for (RFC 9728 `scopes_supported`, challenges). */
-export const GATEWAY_SCOPES = ['mcp:tools:read', 'mcp:tools:execute', 'mcp:resources:read', 'mcp:prompts:read'];
+export const GATEWAY_SCOPES = [
+  'mcp:tools:read',
+  'mcp:tools:execute',
+  'mcp:resources:read',
+  'mcp:prompts:read',
+];
 
 /**
  * Method → required scopes, the defaults merged with GATEWAY_SCOPE_MAP. Methods not listed (and

@@ -44,7 +44,10 @@ export class BrokerClient implements OnModuleDestroy {
     this.authorization = `Bearer ${config.INTERNAL_API_TOKEN}`;
   }
 
-  async resolveCredential(principal: ContractPrincipal, method: AuthMethod): Promise<CredentialAnswer> {
+  async resolveCredential(
+    principal: ContractPrincipal,
+    method: AuthMethod,
+  ): Promise<CredentialAnswer> {
     return credentialAnswerSchema.parse(
       await this.post('/internal/v1/credentials/resolve', { principal, auth_method: method }),
     );

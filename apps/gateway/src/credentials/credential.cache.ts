@@ -36,7 +36,10 @@ export class CredentialCache implements OnModuleInit, OnModuleDestroy {
     @Inject(LOGGER) private readonly logger: Logger,
   ) {
     this.channel = credentialsChannel(options.keyPrefix);
-    this.subscriber = redis.duplicate({ connectionName: 'credential-cache-subscriber', enableReadyCheck: false });
+    this.subscriber = redis.duplicate({
+      connectionName: 'credential-cache-subscriber',
+      enableReadyCheck: false,
+    });
     logRedisErrors(this.subscriber, logger, 'credential-cache-subscriber');
   }
 
@@ -53,7 +56,9 @@ export class CredentialCache implements OnModuleInit, OnModuleDestroy {
     switch (answer.outcome) {
       case 'inject': {
         const until =
-          answer.expires_at === null ? now + NO_EXPIRY_TTL_MS : Date.parse(answer.expires_at) - EXPIRY_MARGIN_MS;
+          answer.expires_at === null
+            ? now + NO_EXPIRY_TTL_MS
+            : Date.parse(answer.expires_at) - EXPIRY_MARGIN_MS;
         this.cache.set(key, answer, until);
         return;
       }
@@ -80,7 +85,10 @@ export class CredentialCache implements OnModuleInit, OnModuleDestroy {
     // Announcements missed while disconnected: drop everything rather than serve a revoked token.
     this.subscriber.on('ready', () => this.cache.clear());
     await this.subscriber.subscribe(this.channel).catch((error: unknown) => {
-      this.logger.warn({ err: error }, 'credential cache: subscribe failed; entries expire on their own');
+      this.logger.warn(
+        { err: error },
+        'credential cache: subscribe failed; entries expire on their own',
+      );
     });
   }
 

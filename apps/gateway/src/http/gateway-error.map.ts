@@ -1,4 +1,9 @@
-import { JSONRPC_ERRORS, jsonRpcError, type JsonRpcId, type ProtocolGeneration } from '@app/mcp-protocol';
+import {
+  JSONRPC_ERRORS,
+  jsonRpcError,
+  type JsonRpcId,
+  type ProtocolGeneration,
+} from '@app/mcp-protocol';
 import { GATEWAY_SCOPES } from '../auth/scope-map';
 import { encodeAuthRequired } from '../remedies/auth-required.encoder';
 import type { GatewayError } from './gateway-error';
@@ -30,7 +35,13 @@ function challenge(context: ErrorContext, fields: Record<string, string>): Recor
   };
 }
 
-const rpc = (status: number, context: ErrorContext, code: number, message: string, extra: Record<string, string> = {}): WireAnswer => ({
+const rpc = (
+  status: number,
+  context: ErrorContext,
+  code: number,
+  message: string,
+  extra: Record<string, string> = {},
+): WireAnswer => ({
   status,
   headers: extra,
   body: jsonRpcError(context.id, code, message),
@@ -95,11 +106,23 @@ export function mapGatewayError(error: GatewayError, context: ErrorContext): Wir
     case 'session_not_found':
       return rpc(404, context, JSONRPC_ERRORS.invalidRequest, error.message);
     case 'method_not_allowed':
-      return rpc(405, context, JSONRPC_ERRORS.invalidRequest, error.message, { allow: 'GET, POST, DELETE' });
+      return rpc(405, context, JSONRPC_ERRORS.invalidRequest, error.message, {
+        allow: 'GET, POST, DELETE',
+      });
     case 'policy_denied':
-      return rpc(context.id === null ? 403 : 200, context, JSONRPC_ERRORS.forbidden, `Forbidden: ${error.message}`);
+      return rpc(
+        context.id === null ? 403 : 200,
+        context,
+        JSONRPC_ERRORS.forbidden,
+        `Forbidden: ${error.message}`,
+      );
     case 'credential_unavailable':
-      return rpc(context.id === null ? 503 : 200, context, JSONRPC_ERRORS.upstreamUnavailable, error.message);
+      return rpc(
+        context.id === null ? 503 : 200,
+        context,
+        JSONRPC_ERRORS.upstreamUnavailable,
+        error.message,
+      );
     case 'auth_required':
       return {
         status: 200,
@@ -107,15 +130,30 @@ export function mapGatewayError(error: GatewayError, context: ErrorContext): Wir
         body: encodeAuthRequired(
           context.id,
           error.details.remedy!,
-          context.generation === 'modern' ? 'input_required' : context.urlElicitation ? 'url_elicitation' : 'seed',
+          context.generation === 'modern'
+            ? 'input_required'
+            : context.urlElicitation
+              ? 'url_elicitation'
+              : 'seed',
         ),
       };
     case 'broker_unavailable':
-      return rpc(503, context, JSONRPC_ERRORS.internalError, 'The gateway cannot reach its credential service; try again shortly.', {
-        'retry-after': '5',
-      });
+      return rpc(
+        503,
+        context,
+        JSONRPC_ERRORS.internalError,
+        'The gateway cannot reach its credential service; try again shortly.',
+        {
+          'retry-after': '5',
+        },
+      );
     case 'upstream_unavailable':
-      return rpc(502, context, JSONRPC_ERRORS.upstreamUnavailable, 'The upstream MCP server is unavailable.');
+      return rpc(
+        502,
+        context,
+        JSONRPC_ERRORS.upstreamUnavailable,
+        'The upstream MCP server is unavailable.',
+      );
     case 'internal_error':
       return rpc(500, context, JSONRPC_ERRORS.internalError, 'Internal error.');
   }

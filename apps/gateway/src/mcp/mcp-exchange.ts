@@ -49,7 +49,9 @@ export class McpExchange {
 
   get toolName(): string | undefined {
     const name = this.message?.kind === 'request' ? this.message.params?.name : undefined;
-    return this.message?.kind === 'request' && this.message.method === 'tools/call' && typeof name === 'string'
+    return this.message?.kind === 'request' &&
+      this.message.method === 'tools/call' &&
+      typeof name === 'string'
       ? name
       : undefined;
   }

@@ -25,21 +25,38 @@ export class McpController {
   }
 
   @Post(':upstream')
-  post(@Param('upstream') upstream: string, @Req() req: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
+  post(
+    @Param('upstream') upstream: string,
+    @Req() req: FastifyRequest,
+    @Res() reply: FastifyReply,
+  ): Promise<void> {
     return this.handle('POST', upstream, req, reply);
   }
 
   @Get(':upstream')
-  get(@Param('upstream') upstream: string, @Req() req: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
+  get(
+    @Param('upstream') upstream: string,
+    @Req() req: FastifyRequest,
+    @Res() reply: FastifyReply,
+  ): Promise<void> {
     return this.handle('GET', upstream, req, reply);
   }
 
   @Delete(':upstream')
-  remove(@Param('upstream') upstream: string, @Req() req: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
+  remove(
+    @Param('upstream') upstream: string,
+    @Req() req: FastifyRequest,
+    @Res() reply: FastifyReply,
+  ): Promise<void> {
     return this.handle('DELETE', upstream, req, reply);
   }
 
-  private async handle(method: McpHttpMethod, route: string, req: FastifyRequest, reply: FastifyReply): Promise<void> {
+  private async handle(
+    method: McpHttpMethod,
+    route: string,
+    req: FastifyRequest,
+    reply: FastifyReply,
+  ): Promise<void> {
     const exchange = new McpExchange(req, reply, method, route);
     try {
       await this.pipeline.run(exchange);
@@ -53,7 +70,10 @@ export class McpController {
           ? error
           : new GatewayError('internal_error', 'internal error', { cause: error });
       if (!(error instanceof GatewayError) || known.details.cause !== undefined) {
-        this.logger.error({ err: known.details.cause ?? error, correlation_id: req.id, code: known.code }, 'mcp request failed');
+        this.logger.error(
+          { err: known.details.cause ?? error, correlation_id: req.id, code: known.code },
+          'mcp request failed',
+        );
       }
       const answer = mapGatewayError(known, {
         id: exchange.requestId,
@@ -61,7 +81,10 @@ export class McpController {
         urlElicitation: exchange.session?.urlElicitation ?? false,
         resourceMetadata: `${this.metadataBase}${encodeURIComponent(route)}`,
       });
-      await reply.code(answer.status).headers({ 'content-type': 'application/json', ...answer.headers }).send(JSON.stringify(answer.body));
+      await reply
+        .code(answer.status)
+        .headers({ 'content-type': 'application/json', ...answer.headers })
+        .send(JSON.stringify(answer.body));
     }
   }
 }

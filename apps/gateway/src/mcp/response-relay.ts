@@ -32,7 +32,8 @@ export class ResponseRelay {
     }
     await this.trackSession(exchange, response);
     const message = exchange.message;
-    const filtering = message?.kind === 'request' && message.method === 'tools/list' && response.statusCode === 200;
+    const filtering =
+      message?.kind === 'request' && message.method === 'tools/list' && response.statusCode === 200;
     exchange.reply.code(response.statusCode).headers(headers);
     if (filtering && sse) {
       return this.send(exchange, response.body.pipe(this.sseFilter(exchange)));
@@ -45,7 +46,10 @@ export class ResponseRelay {
       } catch {
         return this.send(exchange, text);
       }
-      return this.send(exchange, JSON.stringify(this.tools.filterResponse(parsed, exchange.routeName, exchange.principal!)));
+      return this.send(
+        exchange,
+        JSON.stringify(this.tools.filterResponse(parsed, exchange.routeName, exchange.principal!)),
+      );
     }
     const length = response.headers['content-length'];
     if (typeof length === 'string') {
@@ -58,7 +62,10 @@ export class ResponseRelay {
     await exchange.reply.send(payload);
   }
 
-  private async trackSession(exchange: McpExchange, response: Dispatcher.ResponseData): Promise<void> {
+  private async trackSession(
+    exchange: McpExchange,
+    response: Dispatcher.ResponseData,
+  ): Promise<void> {
     const message = exchange.message;
     const sessionId = response.headers['mcp-session-id'];
     if (
@@ -68,14 +75,19 @@ export class ResponseRelay {
       response.statusCode < 300 &&
       typeof sessionId === 'string'
     ) {
-      const capabilities = message.params?.capabilities as { elicitation?: { url?: unknown } } | undefined;
+      const capabilities = message.params?.capabilities as
+        { elicitation?: { url?: unknown } } | undefined;
       await this.sessions.bind(sessionId, {
         principal: exchange.principal!.key,
         upstream: exchange.routeName,
         urlElicitation: capabilities?.elicitation?.url !== undefined,
       });
     }
-    if (exchange.method === 'DELETE' && exchange.sessionId !== undefined && (response.statusCode < 300 || response.statusCode === 404)) {
+    if (
+      exchange.method === 'DELETE' &&
+      exchange.sessionId !== undefined &&
+      (response.statusCode < 300 || response.statusCode === 404)
+    ) {
       await this.sessions.forget(exchange.routeName, exchange.sessionId);
     }
   }
@@ -95,7 +107,12 @@ export class ResponseRelay {
             try {
               const parsed = JSON.parse(event.data) as { id?: unknown };
               if (parsed.id === id) {
-                rewritten = formatSseEvent(event, JSON.stringify(filter.filterResponse(parsed, exchange.routeName, exchange.principal!)));
+                rewritten = formatSseEvent(
+                  event,
+                  JSON.stringify(
+                    filter.filterResponse(parsed, exchange.routeName, exchange.principal!),
+                  ),
+                );
               }
             } catch {
               rewritten = undefined;
@@ -106,7 +123,11 @@ export class ResponseRelay {
         done(null, out === '' ? undefined : out);
       },
       flush(done) {
-        const rest = parser.push(decoder.end()).map((event) => event.raw).join('') + parser.rest();
+        const rest =
+          parser
+            .push(decoder.end())
+            .map((event) => event.raw)
+            .join('') + parser.rest();
         done(null, rest === '' ? undefined : rest);
       },
     });

@@ -23,7 +23,9 @@ export class ToolsListFilter {
       return true;
     }
     const key = principal.apiKey;
-    return key !== undefined && (key.name === method.key_ref || key.permissions.includes(method.key_ref));
+    return (
+      key !== undefined && (key.name === method.key_ref || key.permissions.includes(method.key_ref))
+    );
   }
 
   /** The JSON-RPC response with `result.tools` filtered; anything else is returned unchanged. */
@@ -31,13 +33,15 @@ export class ToolsListFilter {
     if (typeof response !== 'object' || response === null) {
       return response;
     }
-    const result = (response as { result?: unknown }).result as Record<string, unknown> | null | undefined;
-    const tools = typeof result === "object" && result !== null ? result.tools : undefined;
+    const result = (response as { result?: unknown }).result as
+      Record<string, unknown> | null | undefined;
+    const tools = typeof result === 'object' && result !== null ? result.tools : undefined;
     if (!Array.isArray(tools)) {
       return response;
     }
     const kept = tools.filter((tool: unknown) => {
-      const name = typeof tool === 'object' && tool !== null ? (tool as { name?: unknown }).name : undefined;
+      const name =
+        typeof tool === 'object' && tool !== null ? (tool as { name?: unknown }).name : undefined;
       return typeof name === 'string' && this.visible(route, name, principal);
     });
     return { ...response, result: { ...result, tools: kept } };

@@ -10,7 +10,9 @@ export const GATEWAY_REQUEST_STATE_PREFIX = 'mcpgw-auth:';
 export type RemedyEncoding = 'input_required' | 'url_elicitation' | 'seed';
 
 function remedyUrl(remedy: Remedy): string {
-  return remedy.auth_type === 'oauth' ? remedy.authorization_url : (remedy.verification_uri_complete ?? remedy.verification_uri);
+  return remedy.auth_type === 'oauth'
+    ? remedy.authorization_url
+    : (remedy.verification_uri_complete ?? remedy.verification_uri);
 }
 
 function remedyMessage(remedy: Remedy): string {
@@ -28,7 +30,11 @@ function remedyMessage(remedy: Remedy): string {
  * 3. Anything else → the seed's −32001 with `data` exactly as reference/001_guide.md shows it.
  * The URL is always a broker page that checks the person completing it is the user who triggered it.
  */
-export function encodeAuthRequired(id: JsonRpcId | null, remedy: Remedy, encoding: RemedyEncoding): unknown {
+export function encodeAuthRequired(
+  id: JsonRpcId | null,
+  remedy: Remedy,
+  encoding: RemedyEncoding,
+): unknown {
   switch (encoding) {
     case 'input_required':
       return jsonRpcResult(id ?? 0, {
@@ -42,16 +48,21 @@ export function encodeAuthRequired(id: JsonRpcId | null, remedy: Remedy, encodin
         requestState: `${GATEWAY_REQUEST_STATE_PREFIX}${remedy.auth_type === 'oauth' ? remedy.state : remedy.user_code}`,
       });
     case 'url_elicitation':
-      return jsonRpcError(id, JSONRPC_ERRORS.urlElicitationRequired, 'This request requires connecting an account first.', {
-        elicitations: [
-          {
-            mode: 'url',
-            elicitationId: remedy.auth_type === 'oauth' ? remedy.state : remedy.user_code,
-            url: remedyUrl(remedy),
-            message: remedyMessage(remedy),
-          },
-        ],
-      });
+      return jsonRpcError(
+        id,
+        JSONRPC_ERRORS.urlElicitationRequired,
+        'This request requires connecting an account first.',
+        {
+          elicitations: [
+            {
+              mode: 'url',
+              elicitationId: remedy.auth_type === 'oauth' ? remedy.state : remedy.user_code,
+              url: remedyUrl(remedy),
+              message: remedyMessage(remedy),
+            },
+          ],
+        },
+      );
     case 'seed':
       return remedy.auth_type === 'oauth'
         ? jsonRpcError(id, JSONRPC_ERRORS.authRequired, 'OAuth authorization required', {

@@ -44,7 +44,7 @@ export class UpstreamClient implements OnModuleDestroy {
   }
 
   async onModuleDestroy(): Promise<void> {
-    await Promise.allSettled([...this.pools.values()].map(({ pool }) => pool.destroy()));
+    await Promise.allSettled([...this.pools.values()].map(async ({ pool }) => pool.destroy()));
     this.pools.clear();
   }
 

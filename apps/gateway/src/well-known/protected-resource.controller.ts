@@ -39,7 +39,10 @@ export class ProtectedResourceController {
     if (upstream === undefined || !upstream.enabled) {
       throw new NotFoundException(`no MCP server is registered at /mcp/${name}`);
     }
-    return this.metadata(`${this.config.GATEWAY_PUBLIC_URL}/mcp/${upstream.name}`, `MCP server ${upstream.name}`);
+    return this.metadata(
+      `${this.config.GATEWAY_PUBLIC_URL}/mcp/${upstream.name}`,
+      `MCP server ${upstream.name}`,
+    );
   }
 
   private metadata(resource: string, name: string): ProtectedResourceMetadata {

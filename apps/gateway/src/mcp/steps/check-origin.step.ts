@@ -26,7 +26,10 @@ export class CheckOriginStep implements McpStep {
 
   run(exchange: McpExchange): void {
     if (this.localhostMode && !isLoopbackHost(hostnameOf(exchange.header('host') ?? ''))) {
-      throw new GatewayError('origin_not_allowed', 'this gateway only answers requests addressed to localhost');
+      throw new GatewayError(
+        'origin_not_allowed',
+        'this gateway only answers requests addressed to localhost',
+      );
     }
     const origin = exchange.header('origin');
     if (origin === undefined || this.allows(origin)) {
@@ -45,7 +48,9 @@ export class CheckOriginStep implements McpStep {
     }
     try {
       const url = new URL(lower);
-      return (url.protocol === 'http:' || url.protocol === 'https:') && isLoopbackHost(url.hostname);
+      return (
+        (url.protocol === 'http:' || url.protocol === 'https:') && isLoopbackHost(url.hostname)
+      );
     } catch {
       return false;
     }

@@ -27,8 +27,12 @@ export class CheckScopesStep implements McpStep {
     if (required.every((scope) => scopeSatisfies(granted, scope))) {
       return;
     }
-    throw new GatewayError('insufficient_scope', `${message.method} needs the scope ${required.join(' ')}`, {
-      scopes: required,
-    });
+    throw new GatewayError(
+      'insufficient_scope',
+      `${message.method} needs the scope ${required.join(' ')}`,
+      {
+        scopes: required,
+      },
+    );
   }
 }

@@ -17,11 +17,18 @@ export class DetectGenerationStep implements McpStep {
     const message = exchange.message!;
     const verdict = classifyGeneration(message, exchange.header('mcp-protocol-version'));
     if (!verdict.ok) {
-      throw new GatewayError(verdict.code === JSONRPC_ERRORS.headerMismatch ? 'header_mismatch' : 'invalid_params', verdict.message);
+      throw new GatewayError(
+        verdict.code === JSONRPC_ERRORS.headerMismatch ? 'header_mismatch' : 'invalid_params',
+        verdict.message,
+      );
     }
     exchange.generation = verdict.generation;
     if (verdict.generation === 'modern') {
-      const mirror = checkMirroredHeaders(message, exchange.header('mcp-method'), exchange.header('mcp-name'));
+      const mirror = checkMirroredHeaders(
+        message,
+        exchange.header('mcp-method'),
+        exchange.header('mcp-name'),
+      );
       if (!mirror.ok) {
         throw new GatewayError('header_mismatch', mirror.message);
       }

@@ -18,7 +18,10 @@ export class ExtractCredentialStep implements McpStep {
   run(exchange: McpExchange): void {
     const query = exchange.request.url.split('?')[1];
     if (query !== undefined && QUERY_TOKEN.test(query)) {
-      throw new GatewayError('token_in_query', 'credentials are not accepted in the query string; use the Authorization header');
+      throw new GatewayError(
+        'token_in_query',
+        'credentials are not accepted in the query string; use the Authorization header',
+      );
     }
     const authorization = exchange.header('authorization');
     if (authorization !== undefined && authorization !== '') {
@@ -32,7 +35,10 @@ export class ExtractCredentialStep implements McpStep {
         exchange.credential = { scheme: 'api_key', key: key[1]! };
         return;
       }
-      throw new GatewayError('invalid_token', 'the Authorization header must be `Bearer <token>` or `ApiKey <key>`');
+      throw new GatewayError(
+        'invalid_token',
+        'the Authorization header must be `Bearer <token>` or `ApiKey <key>`',
+      );
     }
     const apiKey = exchange.header('x-api-key');
     if (apiKey !== undefined && apiKey !== '') {

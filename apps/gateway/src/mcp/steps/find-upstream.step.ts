@@ -23,7 +23,10 @@ export class FindUpstreamStep implements McpStep {
   run(exchange: McpExchange): void {
     const upstream = this.directory.get(exchange.routeName);
     if (upstream === undefined || !upstream.enabled) {
-      throw new GatewayError('unknown_upstream', `no MCP server is registered at /mcp/${exchange.routeName}`);
+      throw new GatewayError(
+        'unknown_upstream',
+        `no MCP server is registered at /mcp/${exchange.routeName}`,
+      );
     }
     exchange.upstream = upstream;
     exchange.resource = `${this.base}${upstream.name}`;

@@ -36,17 +36,29 @@ export class ForwardStep implements McpStep {
     try {
       response = await this.upstreams.request(upstream, {
         method: exchange.method,
-        headers: upstreamRequestHeaders(exchange.request.headers, this.upstreams.hostOf(upstream), exchange.injected),
+        headers: upstreamRequestHeaders(
+          exchange.request.headers,
+          this.upstreams.hostOf(upstream),
+          exchange.injected,
+        ),
         body: withoutGatewayState(exchange),
         signal: exchange.abort.signal,
       });
     } catch (error) {
       if (exchange.abort.signal.aborted) {
-        this.logger.debug({ upstream: upstream.name }, 'client went away before the upstream answered');
+        this.logger.debug(
+          { upstream: upstream.name },
+          'client went away before the upstream answered',
+        );
         return;
       }
-      this.logger.warn({ err: error, upstream: upstream.name, correlation_id: exchange.request.id }, 'upstream request failed');
-      throw new GatewayError('upstream_unavailable', 'the upstream MCP server is unavailable', { cause: error });
+      this.logger.warn(
+        { err: error, upstream: upstream.name, correlation_id: exchange.request.id },
+        'upstream request failed',
+      );
+      throw new GatewayError('upstream_unavailable', 'the upstream MCP server is unavailable', {
+        cause: error,
+      });
     }
     await this.relay.relay(exchange, response);
   }

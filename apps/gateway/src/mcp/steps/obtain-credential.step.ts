@@ -45,12 +45,17 @@ export class ObtainCredentialStep implements McpStep {
         return;
       case 'auth_required':
         if (governed) {
-          throw new GatewayError('auth_required', 'authorization required', { remedy: answer.remedy });
+          throw new GatewayError('auth_required', 'authorization required', {
+            remedy: answer.remedy,
+          });
         }
         return;
       case 'unavailable':
         if (governed) {
-          throw new GatewayError('credential_unavailable', `the credential for ${exchange.resolution!.tool} is unavailable: ${answer.reason}`);
+          throw new GatewayError(
+            'credential_unavailable',
+            `the credential for ${exchange.resolution!.tool} is unavailable: ${answer.reason}`,
+          );
         }
         return;
     }
@@ -79,7 +84,10 @@ export class ObtainCredentialStep implements McpStep {
  * How the upstream wants the credential: the broker's headers as they are (`authorization`), the
  * bare token in a named header (`header`), or nothing (`none`: the policy still decided).
  */
-function injection(upstream: UpstreamView, headers: Readonly<Record<string, string>>): Record<string, string> {
+function injection(
+  upstream: UpstreamView,
+  headers: Readonly<Record<string, string>>,
+): Record<string, string> {
   const rule = upstream.credentialInjection;
   switch (rule.type) {
     case 'authorization':

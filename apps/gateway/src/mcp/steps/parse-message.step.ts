@@ -16,7 +16,10 @@ export class ParseMessageStep implements McpStep {
   run(exchange: McpExchange): void {
     const type = (exchange.header('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
     if (type !== 'application/json') {
-      throw new GatewayError('unsupported_media_type', 'send the JSON-RPC message as Content-Type: application/json');
+      throw new GatewayError(
+        'unsupported_media_type',
+        'send the JSON-RPC message as Content-Type: application/json',
+      );
     }
     const body = exchange.request.body;
     if (!Buffer.isBuffer(body) || body.length === 0) {
