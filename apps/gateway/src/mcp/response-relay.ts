@@ -1,4 +1,5 @@
-import { Transform } from 'node:stream';
+import { type Readable, Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { StringDecoder } from 'node:string_decoder';
 import { Injectable } from '@nestjs/common';
 import type { Dispatcher } from 'undici';
@@ -35,8 +36,10 @@ export class ResponseRelay {
     const filtering =
       message?.kind === 'request' && message.method === 'tools/list' && response.statusCode === 200;
     exchange.reply.code(response.statusCode).headers(headers);
-    if (filtering && sse) {
-      return this.send(exchange, response.body.pipe(this.sseFilter(exchange)));
+    if (sse) {
+      return filtering
+        ? this.stream(exchange, response.body, this.sseFilter(exchange))
+        : this.stream(exchange, response.body);
     }
     if (filtering && type.startsWith('application/json')) {
       const text = await response.body.text();
@@ -60,6 +63,27 @@ export class ResponseRelay {
 
   private async send(exchange: McpExchange, payload: unknown): Promise<void> {
     await exchange.reply.send(payload);
+  }
+
+  /**
+   * An SSE answer's head goes out at once: Fastify would hold it until the first event, and a
+   * quiet stream (a GET stream, a long tool call) would look unanswered to the client until then
+   * — a client with a headers timeout gives up on a healthy idle stream (SPEC-MUST 14). The
+   * events follow as they arrive. A client that goes away ends the pipeline; the forward step's
+   * close listener has already aborted the upstream request.
+   */
+  private async stream(exchange: McpExchange, body: Readable, filter?: Transform): Promise<void> {
+    const reply = exchange.reply.hijack();
+    for (const [name, value] of Object.entries(reply.getHeaders())) {
+      if (value !== undefined) {
+        reply.raw.setHeader(name, value);
+      }
+    }
+    reply.raw.writeHead(reply.statusCode);
+    reply.raw.flushHeaders();
+    const done =
+      filter === undefined ? pipeline(body, reply.raw) : pipeline(body, filter, reply.raw);
+    await done.catch(() => undefined);
   }
 
   private async trackSession(
