@@ -233,3 +233,117 @@ export function rawHttp(
     req.end(options.body);
   });
 }
+
+export interface SseStream {
+  status: number;
+  headers: Headers;
+  /** Every JSON-RPC message received so far, in order. */
+  messages: any[];
+  /** The first message (already received or still to come) that `match` accepts. */
+  waitFor(match: (message: any) => boolean, timeoutMs?: number): Promise<any>;
+  /** Resolves when the server ends the stream. */
+  ended: Promise<void>;
+  close(): void;
+}
+
+/**
+ * Opens a request whose answer is read as it arrives (an SSE stream that may never end), so a
+ * test can see an event while the stream is still open: proof that nothing buffers it.
+ */
+export async function openSse(
+  url: string,
+  call: McpCall = {},
+  options: { headWithinMs?: number } = {},
+): Promise<SseStream> {
+  const controller = new AbortController();
+  const headers: Record<string, string> = { accept: ACCEPT };
+  const method = call.method ?? 'POST';
+  if (method === 'POST') {
+    headers['content-type'] = 'application/json';
+  }
+  if (call.token !== undefined) {
+    headers.authorization = `Bearer ${call.token}`;
+  }
+  Object.assign(headers, call.headers);
+  const pending = fetch(`${url}${call.suffix ?? ''}`, {
+    method,
+    headers,
+    body: call.body !== undefined ? JSON.stringify(call.body) : undefined,
+    signal: controller.signal,
+  });
+  let timer: NodeJS.Timeout | undefined;
+  const response = await (options.headWithinMs === undefined
+    ? pending
+    : Promise.race([
+        pending,
+        new Promise<never>((_resolve, reject) => {
+          timer = setTimeout(() => {
+            controller.abort();
+            reject(new Error(`no response head within ${options.headWithinMs} ms`));
+          }, options.headWithinMs);
+        }),
+      ]).finally(() => clearTimeout(timer)));
+  const messages: any[] = [];
+  const waiters = new Set<() => void>();
+  const wake = (): void => waiters.forEach((waiter) => waiter());
+  const ended = (async () => {
+    const reader = response.body!.getReader();
+    const decoder = new TextDecoder();
+    let buffer = '';
+    try {
+      for (;;) {
+        const { done, value } = await reader.read();
+        if (done) {
+          return;
+        }
+        buffer += decoder.decode(value, { stream: true });
+        const blocks = buffer.split(/\r?\n\r?\n/);
+        buffer = blocks.pop()!;
+        messages.push(...sseMessages(blocks.join('\n\n')));
+        wake();
+      }
+    } catch {
+      // Closed by us (or the server went away): the waiters time out or have what they need.
+    } finally {
+      wake();
+    }
+  })();
+  return {
+    status: response.status,
+    headers: response.headers,
+    messages,
+    ended,
+    waitFor: (match, timeoutMs = 10_000) =>
+      new Promise((resolve, reject) => {
+        const check = (): void => {
+          const found = messages.find(match);
+          if (found !== undefined) {
+            cleanup();
+            resolve(found);
+          }
+        };
+        const timer = setTimeout(() => {
+          cleanup();
+          reject(new Error(`no matching SSE message within ${timeoutMs} ms`));
+        }, timeoutMs);
+        const cleanup = (): void => {
+          clearTimeout(timer);
+          waiters.delete(check);
+        };
+        waiters.add(check);
+        check();
+      }),
+    close: () => controller.abort(),
+  };
+}
+
+/**
+ * `h.close()` after dropping every client connection first. A client that aborts a request (the
+ * disconnect tests, SDK clients closing their GET streams) can leave fetch's pool holding a fresh
+ * socket that never sends a request; Node counts such a socket as busy, so the gateway's graceful
+ * close would wait for its headers timeout (60 s).
+ */
+export async function closeHarness(h: GatewayHarness | undefined): Promise<void> {
+  h?.gateway.getHttpServer().closeAllConnections();
+  await h?.close();
+}
