@@ -14,8 +14,13 @@ export const FIRST_MODERN_PROTOCOL_VERSION = '2026-07-28';
 export const PROTOCOL_VERSION_META_KEY = 'io.modelcontextprotocol/protocolVersion';
 export const CLIENT_CAPABILITIES_META_KEY = 'io.modelcontextprotocol/clientCapabilities';
 
+/**
+ * As the SDK v2 classifier compares: versions are date strings, and any string that sorts at or
+ * after the first modern revision (an unknown future one, `v999.0.0`) is modern — the upstream
+ * then answers UnsupportedProtocolVersion with the versions it supports.
+ */
 export function isModernProtocolVersion(version: string): boolean {
-  return /^\d{4}-\d{2}-\d{2}$/.test(version) && version >= FIRST_MODERN_PROTOCOL_VERSION;
+  return version >= FIRST_MODERN_PROTOCOL_VERSION;
 }
 
 export type GenerationVerdict =
@@ -43,7 +48,7 @@ export function classifyGeneration(
   }
   const claim = claimedVersion(message.params);
   if (claim !== undefined) {
-    if (typeof claim !== 'string' || !/^\d{4}-\d{2}-\d{2}$/.test(claim)) {
+    if (typeof claim !== 'string' || claim === '') {
       return {
         ok: false,
         code: JSONRPC_ERRORS.invalidParams,
