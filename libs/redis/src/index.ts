@@ -19,3 +19,4 @@ export {
   type VersionFollowerLogger,
   type VersionFollowerOptions,
 } from './version-follower';
+export { CredentialChangePublisher } from './credential-change.publisher';

@@ -9,6 +9,7 @@ import {
 import Redis from 'ioredis';
 import type { Logger } from 'pino';
 import { LOGGER, ReadinessService } from '@app/observability';
+import { CredentialChangePublisher } from './credential-change.publisher';
 import { logRedisErrors } from './redis-error-log';
 
 export const REDIS = Symbol('REDIS');
@@ -39,7 +40,20 @@ export function createRedisClient(url: string, name: string, logger: Logger): Re
   return client;
 }
 
-/** One shared command connection per app (subscribers take their own via `duplicate()`). */
+/** Announcements every app may make on the shared connection. */
+const PUBLISHERS = (keyPrefix: string) => [
+  {
+    provide: CredentialChangePublisher,
+    useFactory: (redis: Redis, logger: Logger) =>
+      new CredentialChangePublisher(redis, keyPrefix, logger),
+    inject: [REDIS, LOGGER],
+  },
+];
+
+/**
+ * One shared command connection per app (subscribers take their own via `duplicate()`), and the
+ * publishers that use it.
+ */
 @Global()
 @Module({})
 export class RedisModule implements OnModuleInit, OnApplicationShutdown {
@@ -66,8 +80,9 @@ export class RedisModule implements OnModuleInit, OnApplicationShutdown {
           useFactory: (logger: Logger) => createRedisClient(options.url, options.app, logger),
           inject: [LOGGER],
         },
+        ...PUBLISHERS(options.keyPrefix),
       ],
-      exports: [REDIS, REDIS_OPTIONS],
+      exports: [REDIS, REDIS_OPTIONS, CredentialChangePublisher],
     };
   }
 
@@ -83,8 +98,9 @@ export class RedisModule implements OnModuleInit, OnApplicationShutdown {
         { provide: OWNS_CLIENT, useValue: false },
         // A factory, not `useValue`: Nest hashes a dynamic module's metadata, values included.
         { provide: REDIS, useFactory: () => client },
+        ...PUBLISHERS(options.keyPrefix),
       ],
-      exports: [REDIS, REDIS_OPTIONS],
+      exports: [REDIS, REDIS_OPTIONS, CredentialChangePublisher],
     };
   }
 
