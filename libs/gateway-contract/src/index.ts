@@ -43,3 +43,11 @@ export {
   credentialChannel,
   parseCredentialChange,
 } from './credential-change';
+export {
+  apiKeySubject,
+  type ApiKeyVerification,
+  apiKeyVerificationSchema,
+  MAX_PRESENTED_API_KEY_LENGTH,
+  type VerifyApiKeyRequest,
+  verifyApiKeyRequestSchema,
+} from './internal-api/api-key-verification.schema';
