@@ -1,5 +1,6 @@
 export {
   createRedisClient,
+  createSubscriber,
   REDIS,
   REDIS_OPTIONS,
   RedisModule,

@@ -40,6 +40,17 @@ export function createRedisClient(url: string, name: string, logger: Logger): Re
   return client;
 }
 
+/**
+ * A subscriber connection beside `client` (a connection in subscriber mode runs no other
+ * commands), named and logging its errors like every client (a duplicate does not inherit the
+ * original's listeners).
+ */
+export function createSubscriber(client: Redis, logger: Logger, name: string): Redis {
+  const subscriber = client.duplicate({ connectionName: name, enableReadyCheck: false });
+  logRedisErrors(subscriber, logger, name);
+  return subscriber;
+}
+
 /** Announcements every app may make on the shared connection. */
 const PUBLISHERS = (keyPrefix: string) => [
   {

@@ -6,7 +6,7 @@ import { KeyRing, parsePepper, Vault } from '@app/crypto';
 import { JobProducer } from '@app/jobs';
 import { buildDataSourceOptions, UpstreamRepository } from '@app/persistence';
 import { ProviderMetadataResolver } from '@app/provider-flows';
-import { createRedisClient, logRedisErrors, type RedisModuleOptions } from '@app/redis';
+import { createRedisClient, createSubscriber, type RedisModuleOptions } from '@app/redis';
 import { UpstreamCache, upstreamChannel } from '@app/upstream-cache';
 
 /**
@@ -62,11 +62,7 @@ export class BrokerInfrastructure {
     let subscriber: Redis | undefined;
     try {
       redis = createRedisClient(config.REDIS_URL, redisOptions.app, logger);
-      subscriber = redis.duplicate({
-        connectionName: 'upstream-cache-subscriber',
-        enableReadyCheck: false,
-      });
-      logRedisErrors(subscriber, logger, 'upstream-cache-subscriber');
+      subscriber = createSubscriber(redis, logger, 'upstream-cache-subscriber');
       const upstreams = new UpstreamCache(new UpstreamRepository(dataSource), subscriber, {
         channel: upstreamChannel(config.REDIS_KEY_PREFIX),
         pollIntervalMs: config.UPSTREAM_POLL_INTERVAL_MS,
