@@ -5,9 +5,9 @@
  * Prints `{"listening":<port>}` on stdout.
  */
 import { createServer } from 'node:http';
-import { pipeline } from 'node:stream/promises';
 import { Pool } from 'undici';
-import { clientResponseHeaders, upstreamRequestHeaders } from './forwarded-headers';
+import { upstreamRequestHeaders } from './forwarded-headers';
+import { relayAnswer } from './relay-answer';
 
 const upstream = new URL(process.argv[2] ?? '');
 const pool = new Pool(upstream.origin);
@@ -24,10 +24,7 @@ const server = createServer((req, res) => {
         headers: { ...upstreamRequestHeaders(req.headers), 'content-length': String(body.length) },
         body,
       })
-      .then(async (answer) => {
-        res.writeHead(answer.statusCode, clientResponseHeaders(answer.headers));
-        await pipeline(answer.body, res);
-      })
+      .then((answer) => relayAnswer(answer, res))
       .catch(() => {
         if (!res.headersSent) {
           res.writeHead(502).end();

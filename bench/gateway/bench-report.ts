@@ -16,7 +16,7 @@ export function variantTable(
   options: BenchOptions,
 ): string[] {
   const lines = [
-    `variant     | req/s c=${options.connections} median (min-max) | p50 / p99 ms | CPU µs/req | @${options.rate}/s: req/s  p50 / p99 ms | initialize p50 / p99 ms | errors | what`,
+    `variant     | req/s c=${options.connections} median (min-max) | p50 / p99 ms | CPU µs/req | core use / others | @${options.rate}/s: req/s  p50 / p99 ms | initialize p50 / p99 ms | errors | what`,
   ];
   for (const v of variants) {
     const rounds = results.get(v.key) ?? [];
@@ -35,6 +35,9 @@ export function variantTable(
         ),
         `${m((r) => r.throughput.p50Ms)} / ${m((r) => r.throughput.p99Ms)}`.padEnd(12),
         m((r) => r.cpuUsPerRequest, 1).padStart(10),
+        `${m((r) => r.sutCoreShare * 100, 0)}% / ${m((r) => r.foreignCoreShare * 100, 0)}%`.padEnd(
+          17,
+        ),
         `${m((r) => r.latency.rps, 0).padStart(11)}  ${m((r) => r.latency.p50Ms)} / ${m((r) => r.latency.p99Ms)}`.padEnd(
           32,
         ),
@@ -51,7 +54,10 @@ function evaluate(goal: Goal, results: Map<string, RoundFigures[]>, off: Map<str
   const [subjectKey, baselineKey] = goal.variants;
   const missing = goal.variants.find((k) => !results.has(k));
   if (missing !== undefined) {
-    return { value: 'n/a', verdict: `n/a (${missing} ${off.get(missing) ?? 'not measured'})` };
+    return {
+      value: 'n/a',
+      verdict: `n/a (${missing} ${off.has(missing) ? 'off, see above' : 'not measured'})`,
+    };
   }
   const subject = results.get(subjectKey) ?? [];
   const baseline = results.get(baselineKey) ?? [];
@@ -75,6 +81,7 @@ export function goalLines(
 ): string[] {
   return GOALS.map((goal) => {
     const { value, verdict } = evaluate(goal, results, off);
-    return `${goal.limit === undefined ? '  (context) ' : '  '}${goal.label.padEnd(48)} ${value.padEnd(44)} ${verdict}`;
+    const label = `${goal.limit === undefined ? '(context) ' : ''}${goal.label}`;
+    return `  ${label.padEnd(58)} ${value.padEnd(40)} ${verdict}`;
   });
 }

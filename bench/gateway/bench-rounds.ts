@@ -1,9 +1,8 @@
-import { writeFileSync } from 'node:fs';
-import path from 'node:path';
 import type { BenchOptions } from './bench-options';
 import type { BenchVariant, RoundFigures } from './bench-variant';
-import { runHeyAtRate, runHeySequential, runWrk } from './load-generators';
-import { cpuSeconds } from './pinned-process';
+import { runAtFixedRate, runSequential } from './fixed-rate-load';
+import { runWrk } from './load-generators';
+import { coreBusySeconds, cpuSeconds } from './pinned-process';
 import { INITIALIZE_BODY, TOOLS_CALL_BODY } from './workload';
 
 /**
@@ -18,10 +17,6 @@ export async function runRounds(
   clockTicks: number,
   log: (line: string) => void,
 ): Promise<Map<string, RoundFigures[]>> {
-  const callFile = path.join(scratchDir, 'tools-call.json');
-  const initFile = path.join(scratchDir, 'initialize.json');
-  writeFileSync(callFile, TOOLS_CALL_BODY);
-  writeFileSync(initFile, INITIALIZE_BODY);
   const results = new Map<string, RoundFigures[]>(variants.map((v) => [v.key, []]));
   const load = { core: options.loadCore, connections: options.connections, scratchDir };
   for (let round = 0; round < options.rounds; round++) {
@@ -36,24 +31,32 @@ export async function runRounds(
         );
       }
       const before = cpuSeconds(variant.pid, clockTicks);
+      const coreBefore = coreBusySeconds(options.sutCore, clockTicks);
       const throughput = await runWrk(
         { ...load, seconds: options.seconds, name: variant.key },
         TOOLS_CALL_BODY,
         variant.target,
       );
       const cpu = cpuSeconds(variant.pid, clockTicks) - before;
-      const latency = await runHeyAtRate(
-        { ...load, seconds: options.latencySeconds, rate: options.rate, bodyFile: callFile },
+      const coreBusy = coreBusySeconds(options.sutCore, clockTicks) - coreBefore;
+      // Direct: the measured process (the upstream) runs on the load core, the SUT core idles.
+      const onSutCore = variant.core === options.sutCore;
+      const latency = await runAtFixedRate(
+        { connections: options.connections, seconds: options.latencySeconds, rate: options.rate },
         variant.target,
+        TOOLS_CALL_BODY,
       );
-      const initialize = await runHeySequential(
-        { core: options.loadCore, count: options.initializeCount, bodyFile: initFile },
+      const initialize = await runSequential(
+        options.initializeCount,
         { url: variant.target.url, headers: variant.credentialHeaders },
+        INITIALIZE_BODY,
       );
       results.get(variant.key)?.push({
         round: round + 1,
         throughput,
         cpuUsPerRequest: throughput.requests > 0 ? (cpu * 1e6) / throughput.requests : NaN,
+        sutCoreShare: cpu / throughput.seconds,
+        foreignCoreShare: Math.max(0, (onSutCore ? coreBusy - cpu : coreBusy) / throughput.seconds),
         latency,
         initialize,
       });

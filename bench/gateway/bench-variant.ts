@@ -11,6 +11,8 @@ export interface BenchVariant {
   credentialHeaders: Record<string, string>;
   /** The process whose /proc/<pid>/stat CPU time is charged to the requests. */
   pid: number;
+  /** The core that process is pinned to. */
+  core: number;
 }
 
 export interface RoundFigures {
@@ -18,6 +20,10 @@ export interface RoundFigures {
   throughput: ThroughputRun;
   /** CPU time (user + system) of the measured process per completed request, µs. */
   cpuUsPerRequest: number;
+  /** Share of the SUT core the measured process used during the wrk run (1 = the whole core). */
+  sutCoreShare: number;
+  /** Share of the SUT core other processes used meanwhile: above a few % the run was disturbed. */
+  foreignCoreShare: number;
   latency: LatencyRun;
   initialize: LatencyRun;
 }

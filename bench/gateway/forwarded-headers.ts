@@ -5,7 +5,8 @@ import type { IncomingHttpHeaders, OutgoingHttpHeaders } from 'node:http';
  * everything minus hop-by-hop headers) so the client's Authorization never travels upstream.
  */
 const REQUEST_HEADERS = ['content-type', 'accept', 'mcp-protocol-version', 'mcp-session-id'];
-const RESPONSE_HEADERS = ['content-type', 'mcp-session-id'];
+// Content-Length passes through when the upstream sent one, so the answer is not re-chunked.
+const RESPONSE_HEADERS = ['content-type', 'content-length', 'mcp-session-id'];
 
 function pick(
   from: IncomingHttpHeaders | Record<string, string | string[] | undefined>,

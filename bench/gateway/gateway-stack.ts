@@ -28,6 +28,7 @@ export interface StackOptions {
   trustedIssuer: { issuer: string; jwksUri: string };
 }
 
+const AUDIT_BATCH = 5000;
 const secret = () => randomBytes(32).toString('base64url');
 
 /**
@@ -99,7 +100,15 @@ export class GatewayStack {
       ),
     );
     await waitForHttp(broker, `${common.BROKER_PUBLIC_URL}/healthz`);
-    await this.configure(new AdminClient(`http://127.0.0.1:${adminPort}`, adminToken));
+    try {
+      await this.configure(new AdminClient(`http://127.0.0.1:${adminPort}`, adminToken));
+    } catch (error) {
+      // The broker logs the cause just after it answers.
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      throw new Error(`${(error as Error).message}\nbroker output:\n${broker.output()}`, {
+        cause: error,
+      });
+    }
     this.gateway = this.track(
       spawnPinned(
         `${o.label} gateway`,
@@ -139,7 +148,20 @@ export class GatewayStack {
       permissions: ['read'],
     });
     this.apiKey = String(created.key);
-    await admin.call('PUT', '/admin/v1/policies', benchPolicies(this.options.policyCount));
+    // In steps of at most AUDIT_BATCH new policies: the broker writes one audit event per added
+    // policy in a single INSERT, and above 8,191 rows that INSERT passes Postgres's 65,535
+    // bind-parameter limit (a 500 today). Each step is a whole, valid set.
+    const { auth_policies: all } = benchPolicies(this.options.policyCount);
+    for (
+      let size = Math.min(all.length, AUDIT_BATCH);
+      ;
+      size = Math.min(all.length, size + AUDIT_BATCH)
+    ) {
+      await admin.call('PUT', '/admin/v1/policies', { auth_policies: all.slice(0, size) });
+      if (size === all.length) {
+        break;
+      }
+    }
   }
 
   private track(proc: PinnedProcess): PinnedProcess {

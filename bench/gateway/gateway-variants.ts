@@ -80,6 +80,7 @@ export async function startGatewayVariants(
           target: { url: route(UPSTREAM), headers: apiKey },
           credentialHeaders: apiKey,
           pid,
+          core: options.sutCore,
         },
         {
           key: 'gw-jwt',
@@ -87,6 +88,7 @@ export async function startGatewayVariants(
           target: { url: route(UPSTREAM), headers: jwt },
           credentialHeaders: jwt,
           pid,
+          core: options.sutCore,
         },
         {
           key: 'gw-cred',
@@ -94,6 +96,7 @@ export async function startGatewayVariants(
           target: { url: route(CREDENTIAL_UPSTREAM), headers: apiKey },
           credentialHeaders: apiKey,
           pid,
+          core: options.sutCore,
         },
       );
     } else {
@@ -103,6 +106,7 @@ export async function startGatewayVariants(
         target: { url: route(UPSTREAM), headers: apiKey },
         credentialHeaders: apiKey,
         pid,
+        core: options.sutCore,
       });
     }
   }

@@ -1,13 +1,12 @@
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { percentile } from '../bench-timing';
 import { runToEnd } from './pinned-process';
 import { MCP_HEADERS } from './workload';
 
 /**
- * The two load generators, pinned to the load core: wrk for closed-loop throughput (c=32, as
- * fast as the system answers) and hey for latency at a fixed rate (wrk2 is not packaged; hey's
- * `-q` limits each worker, so rate / connections per worker). hey's CSV has 0.1 ms resolution.
+ * Closed-loop throughput with wrk, pinned to the load core: c connections, each sending its next
+ * request as soon as the previous answer arrives (wrk2, the fixed-rate fork, is not packaged:
+ * fixed-rate latency is fixed-rate-load.ts).
  */
 
 export interface Target {
@@ -93,95 +92,4 @@ export async function runWrk(
       (non2xx ? Number(non2xx[1]) : 0) +
       (socket ? socket.slice(1).reduce((sum, n) => sum + Number(n), 0) : 0),
   };
-}
-
-function heyArgs(bodyFile: string, target: Target): string[] {
-  const args = [
-    '-m',
-    'POST',
-    '-D',
-    bodyFile,
-    '-T',
-    MCP_HEADERS['Content-Type'],
-    '-A',
-    MCP_HEADERS.Accept,
-  ];
-  for (const [name, value] of Object.entries({
-    'MCP-Protocol-Version': MCP_HEADERS['MCP-Protocol-Version'],
-    ...target.headers,
-  })) {
-    args.push('-H', `${name}: ${value}`);
-  }
-  return [...args, '-cpus', '1', '-o', 'csv', target.url];
-}
-
-function parseHeyCsv(csv: string, seconds: number): LatencyRun {
-  const times: number[] = [];
-  let errors = 0;
-  for (const line of csv.split('\n').slice(1)) {
-    const cells = line.split(',');
-    if (cells.length < 7) {
-      continue;
-    }
-    times.push(Number(cells[0]) * 1000);
-    if (cells[6] !== '200') {
-      errors++;
-    }
-  }
-  return {
-    requests: times.length,
-    rps: times.length / seconds,
-    p50Ms: percentile(times, 50),
-    p99Ms: percentile(times, 99),
-    errors,
-  };
-}
-
-/** Open-ish loop at `rate` req/s over `connections` workers for `seconds`. */
-export async function runHeyAtRate(
-  options: { core: number; connections: number; seconds: number; rate: number; bodyFile: string },
-  target: Target,
-): Promise<LatencyRun> {
-  const out = await runToEnd(
-    'taskset',
-    [
-      '-c',
-      String(options.core),
-      'hey',
-      '-c',
-      String(options.connections),
-      '-q',
-      String(options.rate / options.connections),
-      '-z',
-      `${options.seconds}s`,
-      ...heyArgs(options.bodyFile, target),
-    ],
-    undefined,
-    'hey',
-  );
-  return parseHeyCsv(out, options.seconds);
-}
-
-/** `count` requests one after another (one connection, kept alive). */
-export async function runHeySequential(
-  options: { core: number; count: number; bodyFile: string },
-  target: Target,
-): Promise<LatencyRun> {
-  const start = process.hrtime.bigint();
-  const out = await runToEnd(
-    'taskset',
-    [
-      '-c',
-      String(options.core),
-      'hey',
-      '-c',
-      '1',
-      '-n',
-      String(options.count),
-      ...heyArgs(options.bodyFile, target),
-    ],
-    undefined,
-    'hey',
-  );
-  return parseHeyCsv(out, Number(process.hrtime.bigint() - start) / 1e9);
 }

@@ -147,6 +147,22 @@ export function cpuSeconds(pid: number, clockTicksPerSecond: number): number {
   return (Number(fields[11]) + Number(fields[12])) / clockTicksPerSecond;
 }
 
+/** Busy time (everything but idle and iowait) of one core so far, in seconds (/proc/stat). */
+export function coreBusySeconds(core: number, clockTicksPerSecond: number): number {
+  const line = readFileSync('/proc/stat', 'utf8')
+    .split('\n')
+    .find((l) => l.startsWith(`cpu${core} `));
+  if (line === undefined) {
+    return NaN;
+  }
+  const [user, nice, system, , , irq, softirq, steal] = line
+    .trim()
+    .split(/\s+/)
+    .slice(1)
+    .map(Number);
+  return (user + nice + system + irq + softirq + (steal ?? 0)) / clockTicksPerSecond;
+}
+
 export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();

@@ -31,13 +31,13 @@ const log = (line: string) => process.stderr.write(`[bench] ${line}\n`);
 
 async function requireTools(): Promise<void> {
   const missing: string[] = [];
-  for (const tool of ['taskset', 'wrk', 'hey']) {
+  for (const tool of ['taskset', 'wrk']) {
     await runToEnd('sh', ['-c', `command -v ${tool}`]).catch(() => missing.push(tool));
   }
   if (missing.length > 0) {
     throw new Error(
-      `missing ${missing.join(', ')}: install with \`sudo apt-get install -y wrk hey util-linux\` ` +
-        '(Debian/Ubuntu) or `brew install wrk hey` (macOS has no taskset: run on Linux)',
+      `missing ${missing.join(', ')}: install with \`sudo apt-get install -y wrk util-linux\` ` +
+        '(Debian/Ubuntu; taskset is in util-linux). macOS has no taskset: run on Linux.',
     );
   }
 }
@@ -93,6 +93,7 @@ async function main(options: BenchOptions): Promise<void> {
         target: { url: upstreamUrl, headers: {} },
         credentialHeaders: {},
         pid: upstream.proc.pid,
+        core: options.loadCore,
       },
       {
         key: 'bare',
@@ -100,6 +101,7 @@ async function main(options: BenchOptions): Promise<void> {
         target: { url: `http://127.0.0.1:${bare.port}/mcp/bench`, headers: {} },
         credentialHeaders: {},
         pid: bare.proc.pid,
+        core: options.sutCore,
       },
       {
         key: 'sdk-peer',
@@ -107,6 +109,7 @@ async function main(options: BenchOptions): Promise<void> {
         target: { url: `http://127.0.0.1:${peer.port}/mcp/bench`, headers: peerToken },
         credentialHeaders: peerToken,
         pid: peer.proc.pid,
+        core: options.sutCore,
       },
     ];
     for (const variant of variants) {
@@ -129,8 +132,8 @@ async function main(options: BenchOptions): Promise<void> {
     const lines = [
       `gateway bench — node ${process.version}, ${options.rounds} interleaved rounds; load core ${options.loadCore} (wrk/hey, upstream, broker, this process), SUT core ${options.sutCore}`,
       `workload: ${Buffer.byteLength(TOOLS_CALL_BODY)} B tools/call POST, MCP-Protocol-Version ${PROTOCOL_VERSION}, c=${options.connections}; ` +
-        `throughput: wrk ${options.seconds}s after ${options.warmupSeconds}s warm-up; latency: hey at ${options.rate} req/s for ${options.latencySeconds}s (0.1 ms resolution); ` +
-        `initialize: ${options.initializeCount} sequential. Medians over rounds; CPU = utime+stime of the SUT process during the wrk run / requests.`,
+        `throughput: wrk ${options.seconds}s after ${options.warmupSeconds}s warm-up; latency: undici at an even ${options.rate} req/s for ${options.latencySeconds}s; ` +
+        `initialize: ${options.initializeCount} sequential (undici, one connection). Medians over rounds; CPU = utime+stime of the SUT process during the wrk run / requests.`,
       '',
       ...variantTable(measured, results, options),
       '',

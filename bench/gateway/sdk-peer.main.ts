@@ -9,13 +9,13 @@
  */
 import express from 'express';
 import type { AddressInfo } from 'node:net';
-import { pipeline } from 'node:stream/promises';
 import { requireBearerAuth } from '@modelcontextprotocol/sdk/server/auth/middleware/bearerAuth.js';
 import { InvalidTokenError } from '@modelcontextprotocol/sdk/server/auth/errors.js';
 import type { OAuthTokenVerifier } from '@modelcontextprotocol/sdk/server/auth/provider.js';
 import { createRemoteJWKSet, jwtVerify } from 'jose';
 import { Pool } from 'undici';
-import { clientResponseHeaders, upstreamRequestHeaders } from './forwarded-headers';
+import { upstreamRequestHeaders } from './forwarded-headers';
+import { relayAnswer } from './relay-answer';
 
 const [upstreamArg, issuer, jwksUri] = process.argv.slice(2);
 const upstream = new URL(upstreamArg ?? '');
@@ -69,10 +69,7 @@ const server = app.listen(0, '127.0.0.1', () => {
           headers: upstreamRequestHeaders(req.headers),
           body: JSON.stringify(req.body),
         })
-        .then(async (answer) => {
-          res.writeHead(answer.statusCode, clientResponseHeaders(answer.headers));
-          await pipeline(answer.body, res);
-        })
+        .then((answer) => relayAnswer(answer, res))
         .catch(() => {
           if (!res.headersSent) {
             res.status(502).end();
