@@ -85,3 +85,24 @@ export function goalLines(
     return `  ${label.padEnd(58)} ${value.padEnd(40)} ${verdict}`;
   });
 }
+
+const DISTURBED_SHARE = 0.1;
+
+/** Says which runs shared the SUT core with other processes: their throughput and latency are not clean. */
+export function disturbanceLines(
+  variants: readonly BenchVariant[],
+  results: Map<string, RoundFigures[]>,
+): string[] {
+  const disturbed = variants.flatMap((v) =>
+    (results.get(v.key) ?? [])
+      .filter((r) => r.foreignCoreShare > DISTURBED_SHARE)
+      .map((r) => `${v.key} round ${r.round} (${f(r.foreignCoreShare * 100, 0)}%)`),
+  );
+  return disturbed.length === 0
+    ? []
+    : [
+        `warning: other processes used more than ${DISTURBED_SHARE * 100}% of the SUT core during: ${disturbed.join(', ')}.`,
+        '  Throughput and latency of those runs are lower than the code allows; CPU per request is not affected much.',
+        '  Run again on an idle machine for figures to compare with the goals.',
+      ];
+}

@@ -39,8 +39,6 @@ export async function runRounds(
       );
       const cpu = cpuSeconds(variant.pid, clockTicks) - before;
       const coreBusy = coreBusySeconds(options.sutCore, clockTicks) - coreBefore;
-      // Direct: the measured process (the upstream) runs on the load core, the SUT core idles.
-      const onSutCore = variant.core === options.sutCore;
       const latency = await runAtFixedRate(
         { connections: options.connections, seconds: options.latencySeconds, rate: options.rate },
         variant.target,
@@ -56,7 +54,12 @@ export async function runRounds(
         throughput,
         cpuUsPerRequest: throughput.requests > 0 ? (cpu * 1e6) / throughput.requests : NaN,
         sutCoreShare: cpu / throughput.seconds,
-        foreignCoreShare: Math.max(0, (onSutCore ? coreBusy - cpu : coreBusy) / throughput.seconds),
+        // Direct: the measured process (the upstream) shares the load core with wrk, whose share
+        // is not known, so nothing is said about others there.
+        foreignCoreShare:
+          variant.core === options.sutCore
+            ? Math.max(0, (coreBusy - cpu) / throughput.seconds)
+            : NaN,
         latency,
         initialize,
       });

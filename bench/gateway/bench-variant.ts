@@ -20,9 +20,9 @@ export interface RoundFigures {
   throughput: ThroughputRun;
   /** CPU time (user + system) of the measured process per completed request, µs. */
   cpuUsPerRequest: number;
-  /** Share of the SUT core the measured process used during the wrk run (1 = the whole core). */
+  /** Share of its core the measured process used during the wrk run (1 = the whole core). */
   sutCoreShare: number;
-  /** Share of the SUT core other processes used meanwhile: above a few % the run was disturbed. */
+  /** Share of the SUT core other processes used meanwhile (above a few % the run was disturbed); NaN off the SUT core. */
   foreignCoreShare: number;
   latency: LatencyRun;
   initialize: LatencyRun;

@@ -11,7 +11,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseBenchOptions, USAGE, type BenchOptions } from './bench-options';
-import { goalLines, variantTable } from './bench-report';
+import { disturbanceLines, goalLines, variantTable } from './bench-report';
 import { runRounds } from './bench-rounds';
 import { BenchTokenIssuer } from './bench-token-issuer';
 import type { BenchVariant } from './bench-variant';
@@ -130,12 +130,13 @@ async function main(options: BenchOptions): Promise<void> {
     }
     const results = await runRounds(measured, options, scratchDir, clockTicks, log);
     const lines = [
-      `gateway bench — node ${process.version}, ${options.rounds} interleaved rounds; load core ${options.loadCore} (wrk/hey, upstream, broker, this process), SUT core ${options.sutCore}`,
+      `gateway bench — node ${process.version}, ${options.rounds} interleaved rounds; load core ${options.loadCore} (wrk, the fixed-rate client, upstream, brokers, this process), SUT core ${options.sutCore}`,
       `workload: ${Buffer.byteLength(TOOLS_CALL_BODY)} B tools/call POST, MCP-Protocol-Version ${PROTOCOL_VERSION}, c=${options.connections}; ` +
         `throughput: wrk ${options.seconds}s after ${options.warmupSeconds}s warm-up; latency: undici at an even ${options.rate} req/s for ${options.latencySeconds}s; ` +
         `initialize: ${options.initializeCount} sequential (undici, one connection). Medians over rounds; CPU = utime+stime of the SUT process during the wrk run / requests.`,
       '',
       ...variantTable(measured, results, options),
+      ...disturbanceLines(measured, results),
       '',
       ...[...off].map(([key, reason]) => `${key}: ${reason}`),
       'goals (median over rounds of the per-round figure):',
