@@ -85,6 +85,19 @@ describe('JSON-RPC 2.0 §4: one request, notification or response per POST', () 
     );
   });
 
+  it.each([[2 ** 53], [-(2 ** 53)], [1e300]])(
+    'refuses the id %j: beyond 2^53 JSON.parse has already rounded it, so the answer could not echo it (the SDK refuses it too)',
+    (id) => {
+      expect(classifyMessage({ jsonrpc: '2.0', id, method: 'ping' })).toEqual(
+        refused('id must be a string or an integer'),
+      );
+      expect(classifyMessage({ jsonrpc: '2.0', id, result: {} })).toMatchObject({
+        ok: true,
+        message: { kind: 'response', id: null },
+      });
+    },
+  );
+
   it.each([
     ['empty', ''],
     ['longer than 256 characters', 'x'.repeat(257)],

@@ -15,8 +15,10 @@ export type MessageParse =
 const isObject = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
 
+// Safe integers only, as the SDK's RequestIdSchema (zod 4 `int()`): past 2^53 JSON.parse has already
+// rounded the number, so an answer would carry an id the client never sent.
 const isId = (value: unknown): value is JsonRpcId =>
-  typeof value === 'string' || (typeof value === 'number' && Number.isInteger(value));
+  typeof value === 'string' || (typeof value === 'number' && Number.isSafeInteger(value));
 
 /**
  * Classifies a parsed JSON body as one JSON-RPC 2.0 message. Batches are refused: 2025-06-18
@@ -53,7 +55,7 @@ export function classifyMessage(body: unknown): MessageParse {
       return {
         ok: false,
         code: JSONRPC_ERRORS.invalidRequest,
-        message: 'id must be a string or an integer',
+        message: 'id must be a string or an integer within ±(2^53 − 1)',
       };
     }
     return {
