@@ -1,0 +1,177 @@
+import { JSONRPC_ERRORS } from './error-codes';
+import { classifyMessage, type InboundMessage } from './json-rpc';
+import {
+  CLIENT_CAPABILITIES_META_KEY,
+  classifyGeneration,
+  isModernProtocolVersion,
+  PROTOCOL_VERSION_META_KEY,
+} from './protocol-generation';
+
+const MODERN = '2026-07-28';
+const LEGACY = '2025-11-25';
+
+/** The `_meta` a 2026-07-28 client puts on every request (the SDK v2 client's outboundEnvelope). */
+const envelope = (version: unknown = MODERN, extra: Record<string, unknown> = {}) => ({
+  [PROTOCOL_VERSION_META_KEY]: version,
+  [CLIENT_CAPABILITIES_META_KEY]: {},
+  'io.modelcontextprotocol/clientInfo': { name: 'spec', version: '1.0.0' },
+  ...extra,
+});
+
+function message(body: Record<string, unknown>): InboundMessage {
+  const parse = classifyMessage({ jsonrpc: '2.0', ...body });
+  if (!parse.ok) {
+    throw new Error(`fixture is not a JSON-RPC message: ${parse.message}`);
+  }
+  return parse.message;
+}
+
+const request = (method: string, params?: Record<string, unknown>) =>
+  message({ id: 1, method, ...(params === undefined ? {} : { params }) });
+const notification = (method: string, params?: Record<string, unknown>) =>
+  message({ method, ...(params === undefined ? {} : { params }) });
+
+const modern = (version: string) => ({ ok: true, generation: 'modern', version });
+const legacy = (version: string | undefined) => ({ ok: true, generation: 'legacy', version });
+const rejected = (code: number, text: string | RegExp) => ({
+  ok: false,
+  code,
+  message: expect.stringMatching(text),
+});
+
+describe('2026-07-28 versioning: the body decides, the header cross-checks', () => {
+  it('classifies a request whose _meta names 2026-07-28 as modern when the header agrees', () => {
+    expect(classifyGeneration(request('tools/list', { _meta: envelope() }), MODERN)).toEqual(
+      modern(MODERN),
+    );
+  });
+
+  it('classifies a later dated revision as modern too', () => {
+    const later = '2027-03-01';
+    expect(classifyGeneration(request('tools/list', { _meta: envelope(later) }), later)).toEqual(
+      modern(later),
+    );
+  });
+
+  it.each([
+    ['the header names an older revision', LEGACY],
+    ['the header names a later revision', '2027-03-01'],
+    ['the header is empty', ''],
+  ])('refuses a modern body when %s: 400 HeaderMismatch (-32020)', (_case, header) => {
+    expect(classifyGeneration(request('tools/list', { _meta: envelope() }), header)).toEqual(
+      rejected(JSONRPC_ERRORS.headerMismatch, /names protocol version 2026-07-28/),
+    );
+  });
+
+  it('refuses a body naming an older revision under a modern header: -32020', () => {
+    expect(classifyGeneration(request('tools/list', { _meta: envelope(LEGACY) }), MODERN)).toEqual(
+      rejected(JSONRPC_ERRORS.headerMismatch, /names protocol version 2025-11-25/),
+    );
+  });
+
+  it('refuses a modern request without the MCP-Protocol-Version header (SEP-2243 requires it on every request): -32020', () => {
+    expect(classifyGeneration(request('tools/list', { _meta: envelope() }), undefined)).toEqual(
+      rejected(JSONRPC_ERRORS.headerMismatch, /MCP-Protocol-Version header is absent/),
+    );
+  });
+
+  it('lets a modern notification go without the header (the header rules bind requests)', () => {
+    expect(
+      classifyGeneration(notification('notifications/cancelled', { _meta: envelope() }), undefined),
+    ).toEqual(modern(MODERN));
+  });
+
+  it('refuses a request the header calls modern but whose body carries no claim: -32602', () => {
+    for (const params of [undefined, {}, { _meta: {} }, { _meta: { progressToken: 1 } }]) {
+      expect(classifyGeneration(request('tools/list', params), MODERN)).toEqual(
+        rejected(JSONRPC_ERRORS.invalidParams, PROTOCOL_VERSION_META_KEY),
+      );
+    }
+  });
+
+  it('lets the header decide for a notification without a claim (notifications carry no envelope)', () => {
+    expect(classifyGeneration(notification('notifications/cancelled'), MODERN)).toEqual(
+      modern(MODERN),
+    );
+  });
+
+  it.each([
+    ['no header', undefined],
+    ['a 2025-11-25 header', LEGACY],
+    ['a 2025-03-26 header', '2025-03-26'],
+  ])('classifies a request without a claim and with %s as legacy', (_case, header) => {
+    expect(classifyGeneration(request('tools/list'), header)).toEqual(legacy(header));
+    expect(classifyGeneration(notification('notifications/initialized'), header)).toEqual(
+      legacy(header),
+    );
+  });
+
+  it('classifies a body naming an older revision as legacy, the header agreeing or absent', () => {
+    const body = request('tools/list', { _meta: envelope(LEGACY) });
+    expect(classifyGeneration(body, undefined)).toEqual(legacy(LEGACY));
+    expect(classifyGeneration(body, LEGACY)).toEqual(legacy(LEGACY));
+  });
+
+  it.each([
+    ['a number', 20260728],
+    ['null', null],
+    ['an object', { version: MODERN }],
+  ])(
+    'refuses a claim whose version is %s: a present claim is never a silent fall back to legacy (-32602)',
+    (_case, version) => {
+      const meta = { [PROTOCOL_VERSION_META_KEY]: version, [CLIENT_CAPABILITIES_META_KEY]: {} };
+      for (const header of [undefined, MODERN, LEGACY]) {
+        expect(classifyGeneration(request('tools/list', { _meta: meta }), header)).toEqual(
+          rejected(JSONRPC_ERRORS.invalidParams, /^Invalid _meta envelope/),
+        );
+        expect(
+          classifyGeneration(notification('notifications/x', { _meta: meta }), header),
+        ).toEqual(rejected(JSONRPC_ERRORS.invalidParams, /^Invalid _meta envelope/));
+      }
+    },
+  );
+
+  it('does not read the claim from anywhere but params._meta', () => {
+    const elsewhere = request('tools/call', {
+      name: 'x',
+      arguments: { _meta: envelope() },
+      [PROTOCOL_VERSION_META_KEY]: MODERN,
+    });
+    expect(classifyGeneration(elsewhere, undefined)).toEqual(legacy(undefined));
+  });
+});
+
+describe('initialize is the 2025 handshake', () => {
+  it('classifies initialize as legacy', () => {
+    expect(classifyGeneration(request('initialize', { protocolVersion: LEGACY }), LEGACY)).toEqual(
+      legacy(LEGACY),
+    );
+  });
+
+  it('refuses initialize sent with a modern MCP-Protocol-Version header: -32020', () => {
+    expect(classifyGeneration(request('initialize', { protocolVersion: LEGACY }), MODERN)).toEqual(
+      rejected(JSONRPC_ERRORS.headerMismatch, /initialize request \(legacy handshake\)/),
+    );
+  });
+
+  it('lets a valid modern envelope win over the method name (the modern era answers it -32601)', () => {
+    expect(classifyGeneration(request('initialize', { _meta: envelope() }), MODERN)).toEqual(
+      modern(MODERN),
+    );
+  });
+});
+
+describe('isModernProtocolVersion', () => {
+  it.each([
+    ['2026-07-28', true],
+    ['2026-12-01', true],
+    ['2030-01-01', true],
+    ['2026-07-27', false],
+    ['2025-11-25', false],
+    ['2025-06-18', false],
+    ['2024-11-05', false],
+    ['', false],
+  ])('%j is modern: %s', (version, expected) => {
+    expect(isModernProtocolVersion(version)).toBe(expected);
+  });
+});
