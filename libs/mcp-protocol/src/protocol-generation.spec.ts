@@ -141,6 +141,29 @@ describe('2026-07-28 versioning: the body decides, the header cross-checks', () 
   });
 });
 
+describe('RFC 9110 §5.5: optional whitespace around MCP-Protocol-Version is not part of it', () => {
+  it.each([[' 2026-07-28'], ['2026-07-28\t'], [' \t2026-07-28 \t']])(
+    'reads the header %j as 2026-07-28',
+    (header) => {
+      expect(classifyGeneration(request('tools/list', { _meta: envelope() }), header)).toEqual(
+        modern(MODERN),
+      );
+      expect(classifyGeneration(notification('notifications/cancelled'), header)).toEqual(
+        modern(MODERN),
+      );
+      expect(classifyGeneration(request('initialize'), header)).toEqual(
+        rejected(JSONRPC_ERRORS.headerMismatch, /initialize request/),
+      );
+    },
+  );
+
+  it('keeps other whitespace: a no-break space makes it a different version', () => {
+    expect(
+      classifyGeneration(request('tools/list', { _meta: envelope() }), '2026-07-28\u00a0'),
+    ).toEqual(rejected(JSONRPC_ERRORS.headerMismatch, /names protocol version 2026-07-28/));
+  });
+});
+
 describe('initialize is the 2025 handshake', () => {
   it('classifies initialize as legacy', () => {
     expect(classifyGeneration(request('initialize', { protocolVersion: LEGACY }), LEGACY)).toEqual(

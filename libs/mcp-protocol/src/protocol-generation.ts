@@ -1,4 +1,5 @@
 import { JSONRPC_ERRORS } from './error-codes';
+import { stripOptionalWhitespace } from './http-field';
 import type { InboundMessage } from './json-rpc';
 
 /**
@@ -35,8 +36,10 @@ function claimedVersion(params: Record<string, unknown> | undefined): unknown {
  */
 export function classifyGeneration(
   message: InboundMessage,
-  headerVersion: string | undefined,
+  versionHeader: string | undefined,
 ): GenerationVerdict {
+  const headerVersion =
+    versionHeader === undefined ? undefined : stripOptionalWhitespace(versionHeader);
   const headerModern = headerVersion !== undefined && isModernProtocolVersion(headerVersion);
   if (message.kind === 'response') {
     return { ok: true, generation: headerModern ? 'modern' : 'legacy', version: headerVersion };
