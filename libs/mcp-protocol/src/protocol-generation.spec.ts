@@ -141,6 +141,62 @@ describe('2026-07-28 versioning: the body decides, the header cross-checks', () 
   });
 });
 
+describe('2026-07-28 per-request envelope: a request claiming it must carry all of it', () => {
+  const withoutCapabilities = (version: string) => ({ [PROTOCOL_VERSION_META_KEY]: version });
+
+  it.each([
+    ['the matching header', MODERN],
+    ['no header', undefined],
+    ['a disagreeing header (the envelope is checked first)', LEGACY],
+  ])(
+    'refuses a request whose envelope lacks clientCapabilities, with %s: -32602 naming the key',
+    (_case, header) => {
+      expect(
+        classifyGeneration(request('tools/list', { _meta: withoutCapabilities(MODERN) }), header),
+      ).toEqual({
+        ok: false,
+        code: JSONRPC_ERRORS.invalidParams,
+        message: `Invalid _meta envelope for protocol revision 2026-07-28: ${CLIENT_CAPABILITIES_META_KEY}: missing`,
+      });
+    },
+  );
+
+  it('checks the envelope behind a claim of an older revision too (the SDK does)', () => {
+    expect(
+      classifyGeneration(request('tools/list', { _meta: withoutCapabilities(LEGACY) }), LEGACY),
+    ).toEqual(rejected(JSONRPC_ERRORS.invalidParams, CLIENT_CAPABILITIES_META_KEY));
+  });
+
+  it.each([['all'], [null], [[]], [true]])(
+    'refuses clientCapabilities given as %j: -32602',
+    (capabilities) => {
+      const meta = envelope(MODERN, { [CLIENT_CAPABILITIES_META_KEY]: capabilities });
+      expect(classifyGeneration(request('tools/list', { _meta: meta }), MODERN)).toEqual(
+        rejected(
+          JSONRPC_ERRORS.invalidParams,
+          `${CLIENT_CAPABILITIES_META_KEY}: expected an object`,
+        ),
+      );
+    },
+  );
+
+  it('accepts an envelope without the optional clientInfo', () => {
+    const meta = { [PROTOCOL_VERSION_META_KEY]: MODERN, [CLIENT_CAPABILITIES_META_KEY]: {} };
+    expect(classifyGeneration(request('tools/list', { _meta: meta }), MODERN)).toEqual(
+      modern(MODERN),
+    );
+  });
+
+  it('asks a notification only for the version (notifications carry no client capabilities)', () => {
+    expect(
+      classifyGeneration(
+        notification('notifications/cancelled', { _meta: withoutCapabilities(MODERN) }),
+        MODERN,
+      ),
+    ).toEqual(modern(MODERN));
+  });
+});
+
 describe('RFC 9110 §5.5: optional whitespace around MCP-Protocol-Version is not part of it', () => {
   it.each([[' 2026-07-28'], ['2026-07-28\t'], [' \t2026-07-28 \t']])(
     'reads the header %j as 2026-07-28',

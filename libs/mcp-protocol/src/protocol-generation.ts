@@ -23,16 +23,37 @@ export type GenerationVerdict =
   | { ok: true; generation: ProtocolGeneration; version: string | undefined }
   | { ok: false; code: number; message: string };
 
-function claimedVersion(params: Record<string, unknown> | undefined): unknown {
+const isPlainObject = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+
+function metaOf(params: Record<string, unknown> | undefined): Record<string, unknown> | undefined {
   const meta = params?._meta;
-  return typeof meta === 'object' && meta !== null && !Array.isArray(meta)
-    ? (meta as Record<string, unknown>)[PROTOCOL_VERSION_META_KEY]
-    : undefined;
+  return isPlainObject(meta) ? meta : undefined;
+}
+
+const ENVELOPE_INVALID = 'Invalid _meta envelope for protocol revision 2026-07-28';
+
+/**
+ * What is wrong with a request's per-request envelope, first problem only, in the SDK's order
+ * (missing keys, then the keys' types). Only the top level: what the capabilities contain is the
+ * upstream's to validate, as the body reaches it unchanged.
+ */
+function envelopeProblem(meta: Record<string, unknown>): string | undefined {
+  if (!Object.hasOwn(meta, CLIENT_CAPABILITIES_META_KEY)) {
+    return `${CLIENT_CAPABILITIES_META_KEY}: missing`;
+  }
+  if (typeof meta[PROTOCOL_VERSION_META_KEY] !== 'string') {
+    return `${PROTOCOL_VERSION_META_KEY}: expected a protocol version string`;
+  }
+  if (!isPlainObject(meta[CLIENT_CAPABILITIES_META_KEY])) {
+    return `${CLIENT_CAPABILITIES_META_KEY}: expected an object`;
+  }
+  return undefined;
 }
 
 /**
- * Which generation a POSTed message belongs to. `headerVersion` is the `MCP-Protocol-Version`
- * header. Disagreements are refused with the codes the 2026-07-28 transport assigns (400 either way).
+ * Which generation a POSTed message belongs to. `versionHeader` is the `MCP-Protocol-Version`
+ * header as received. Disagreements are refused with the codes the 2026-07-28 transport assigns (400 either way).
  */
 export function classifyGeneration(
   message: InboundMessage,
@@ -44,13 +65,24 @@ export function classifyGeneration(
   if (message.kind === 'response') {
     return { ok: true, generation: headerModern ? 'modern' : 'legacy', version: headerVersion };
   }
-  const claim = claimedVersion(message.params);
-  if (claim !== undefined) {
+  const meta = metaOf(message.params);
+  const claim = meta?.[PROTOCOL_VERSION_META_KEY];
+  if (meta !== undefined && claim !== undefined) {
+    // A request claiming the envelope must carry all of it (2026-07-28 moved the client's
+    // capabilities from initialize onto every request); a notification only names its version.
+    const problem = message.kind === 'request' ? envelopeProblem(meta) : undefined;
+    if (problem !== undefined) {
+      return {
+        ok: false,
+        code: JSONRPC_ERRORS.invalidParams,
+        message: `${ENVELOPE_INVALID}: ${problem}`,
+      };
+    }
     if (typeof claim !== 'string' || !/^\d{4}-\d{2}-\d{2}$/.test(claim)) {
       return {
         ok: false,
         code: JSONRPC_ERRORS.invalidParams,
-        message: `Invalid _meta envelope: ${PROTOCOL_VERSION_META_KEY} must be a protocol version string`,
+        message: `${ENVELOPE_INVALID}: ${PROTOCOL_VERSION_META_KEY} must be a protocol version string`,
       };
     }
     if (headerVersion !== undefined && headerVersion !== claim) {
