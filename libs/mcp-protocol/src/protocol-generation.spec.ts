@@ -250,7 +250,23 @@ describe('isModernProtocolVersion', () => {
     ['2025-06-18', false],
     ['2024-11-05', false],
     ['', false],
+    ['1.0', false],
+    // Revision names compare as strings (ISO dates sort in time); a name that is not a date, like a
+    // draft's, sorts after them all and is modern, as in the SDK: the upstream, not the gateway,
+    // then says whether it serves it (-32022).
+    ['DRAFT-2026-v1', true],
+    ['draft', true],
   ])('%j is modern: %s', (version, expected) => {
     expect(isModernProtocolVersion(version)).toBe(expected);
+  });
+
+  it('classifies a claim naming a draft revision as modern, leaving support to the upstream', () => {
+    const draft = 'DRAFT-2026-v1';
+    expect(classifyGeneration(request('tools/list', { _meta: envelope(draft) }), draft)).toEqual(
+      modern(draft),
+    );
+    expect(classifyGeneration(request('tools/list'), draft)).toEqual(
+      rejected(JSONRPC_ERRORS.invalidParams, PROTOCOL_VERSION_META_KEY),
+    );
   });
 });

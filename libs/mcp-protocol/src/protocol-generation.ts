@@ -15,8 +15,14 @@ export const FIRST_MODERN_PROTOCOL_VERSION = '2026-07-28';
 export const PROTOCOL_VERSION_META_KEY = 'io.modelcontextprotocol/protocolVersion';
 export const CLIENT_CAPABILITIES_META_KEY = 'io.modelcontextprotocol/clientCapabilities';
 
+/**
+ * Revision names are ISO dates, so they compare as strings, as the SDK compares them. A name that is
+ * not a date (a draft's `DRAFT-2026-v1`) sorts after every date and counts as modern: the stricter
+ * generation's checks apply, and the upstream says whether it serves it (-32022) rather than the
+ * gateway refusing or demoting a name it does not know.
+ */
 export function isModernProtocolVersion(version: string): boolean {
-  return /^\d{4}-\d{2}-\d{2}$/.test(version) && version >= FIRST_MODERN_PROTOCOL_VERSION;
+  return version >= FIRST_MODERN_PROTOCOL_VERSION;
 }
 
 export type GenerationVerdict =
@@ -78,7 +84,7 @@ export function classifyGeneration(
         message: `${ENVELOPE_INVALID}: ${problem}`,
       };
     }
-    if (typeof claim !== 'string' || !/^\d{4}-\d{2}-\d{2}$/.test(claim)) {
+    if (typeof claim !== 'string') {
       return {
         ok: false,
         code: JSONRPC_ERRORS.invalidParams,
