@@ -233,6 +233,33 @@ describe('initialize is the 2025 handshake', () => {
     );
   });
 
+  it('reports the version initialize asks for, which is params.protocolVersion', () => {
+    expect(
+      classifyGeneration(request('initialize', { protocolVersion: '2025-06-18' }), undefined),
+    ).toEqual(legacy('2025-06-18'));
+    expect(classifyGeneration(request('initialize', {}), LEGACY)).toEqual(legacy(LEGACY));
+  });
+
+  it.each([
+    ['a malformed claim', { [PROTOCOL_VERSION_META_KEY]: 7 }],
+    ['a modern claim without clientCapabilities', { [PROTOCOL_VERSION_META_KEY]: MODERN }],
+    ['a claim of an older revision', envelope(LEGACY)],
+  ])(
+    'keeps initialize the legacy handshake behind %s (only a valid modern envelope overrides it)',
+    (_c, meta) => {
+      const init = request('initialize', { protocolVersion: LEGACY, _meta: meta });
+      expect(classifyGeneration(init, undefined)).toEqual(legacy(LEGACY));
+      expect(classifyGeneration(init, '2025-06-18')).toEqual(legacy(LEGACY));
+      expect(classifyGeneration(init, MODERN)).toEqual(
+        rejected(JSONRPC_ERRORS.headerMismatch, /initialize request \(legacy handshake\)/),
+      );
+    },
+  );
+
+  it('treats a notification named initialize as any other notification', () => {
+    expect(classifyGeneration(notification('initialize'), MODERN)).toEqual(modern(MODERN));
+  });
+
   it('lets a valid modern envelope win over the method name (the modern era answers it -32601)', () => {
     expect(classifyGeneration(request('initialize', { _meta: envelope() }), MODERN)).toEqual(
       modern(MODERN),

@@ -57,9 +57,12 @@ function envelopeProblem(meta: Record<string, unknown>): string | undefined {
   return undefined;
 }
 
+const refuse = (code: number, message: string): GenerationVerdict => ({ ok: false, code, message });
+
 /**
  * Which generation a POSTed message belongs to. `versionHeader` is the `MCP-Protocol-Version`
- * header as received. Disagreements are refused with the codes the 2026-07-28 transport assigns (400 either way).
+ * header as received. Disagreements are refused with the codes the 2026-07-28 transport assigns
+ * (HTTP 400 either way).
  */
 export function classifyGeneration(
   message: InboundMessage,
@@ -73,63 +76,67 @@ export function classifyGeneration(
   }
   const meta = metaOf(message.params);
   const claim = meta?.[PROTOCOL_VERSION_META_KEY];
+  // initialize is the 2025 handshake by definition (the modern generation has none) unless a valid
+  // modern envelope says otherwise. It negotiates in params.protocolVersion, so a malformed or older
+  // claim beside it is neither an error nor cross-checked against the header.
+  const modernEnvelope =
+    meta !== undefined &&
+    typeof claim === 'string' &&
+    isModernProtocolVersion(claim) &&
+    envelopeProblem(meta) === undefined;
+  if (message.kind === 'request' && message.method === 'initialize' && !modernEnvelope) {
+    if (headerModern) {
+      return refuse(
+        JSONRPC_ERRORS.headerMismatch,
+        'an initialize request (legacy handshake) was sent with a modern MCP-Protocol-Version header',
+      );
+    }
+    const asked = message.params?.protocolVersion;
+    return {
+      ok: true,
+      generation: 'legacy',
+      version: typeof asked === 'string' ? asked : headerVersion,
+    };
+  }
   if (meta !== undefined && claim !== undefined) {
     // A request claiming the envelope must carry all of it (2026-07-28 moved the client's
     // capabilities from initialize onto every request); a notification only names its version.
     const problem = message.kind === 'request' ? envelopeProblem(meta) : undefined;
     if (problem !== undefined) {
-      return {
-        ok: false,
-        code: JSONRPC_ERRORS.invalidParams,
-        message: `${ENVELOPE_INVALID}: ${problem}`,
-      };
+      return refuse(JSONRPC_ERRORS.invalidParams, `${ENVELOPE_INVALID}: ${problem}`);
     }
     if (typeof claim !== 'string') {
-      return {
-        ok: false,
-        code: JSONRPC_ERRORS.invalidParams,
-        message: `${ENVELOPE_INVALID}: ${PROTOCOL_VERSION_META_KEY} must be a protocol version string`,
-      };
+      return refuse(
+        JSONRPC_ERRORS.invalidParams,
+        `${ENVELOPE_INVALID}: ${PROTOCOL_VERSION_META_KEY} must be a protocol version string`,
+      );
     }
     if (headerVersion !== undefined && headerVersion !== claim) {
-      return {
-        ok: false,
-        code: JSONRPC_ERRORS.headerMismatch,
-        message: `the body names protocol version ${claim} but the MCP-Protocol-Version header names ${headerVersion}`,
-      };
+      return refuse(
+        JSONRPC_ERRORS.headerMismatch,
+        `the body names protocol version ${claim} but the MCP-Protocol-Version header names ${headerVersion}`,
+      );
     }
-    if (isModernProtocolVersion(claim)) {
-      if (message.kind === 'request' && headerVersion === undefined) {
-        return {
-          ok: false,
-          code: JSONRPC_ERRORS.headerMismatch,
-          message: 'the required MCP-Protocol-Version header is absent',
-        };
-      }
-      return { ok: true, generation: 'modern', version: claim };
+    if (!isModernProtocolVersion(claim)) {
+      return { ok: true, generation: 'legacy', version: claim };
     }
-    return { ok: true, generation: 'legacy', version: claim };
-  }
-  if (message.method === 'initialize') {
-    if (headerModern) {
-      return {
-        ok: false,
-        code: JSONRPC_ERRORS.headerMismatch,
-        message:
-          'an initialize request (legacy handshake) was sent with a modern MCP-Protocol-Version header',
-      };
+    if (message.kind === 'request' && headerVersion === undefined) {
+      return refuse(
+        JSONRPC_ERRORS.headerMismatch,
+        'the required MCP-Protocol-Version header is absent',
+      );
     }
-    return { ok: true, generation: 'legacy', version: headerVersion };
+    return { ok: true, generation: 'modern', version: claim };
   }
   if (headerModern) {
+    // Notifications carry no envelope of their own, so for them the header decides.
     if (message.kind === 'notification') {
       return { ok: true, generation: 'modern', version: headerVersion };
     }
-    return {
-      ok: false,
-      code: JSONRPC_ERRORS.invalidParams,
-      message: `Invalid params: the MCP-Protocol-Version header names ${headerVersion}, but the request has no ${PROTOCOL_VERSION_META_KEY} in params._meta`,
-    };
+    return refuse(
+      JSONRPC_ERRORS.invalidParams,
+      `Invalid params: the MCP-Protocol-Version header names ${headerVersion}, but the request has no ${PROTOCOL_VERSION_META_KEY} in params._meta`,
+    );
   }
   return { ok: true, generation: 'legacy', version: headerVersion };
 }
