@@ -267,6 +267,18 @@ describe('initialize is the 2025 handshake', () => {
   });
 });
 
+describe('posted responses belong to the 2025 generation', () => {
+  // 2026-07-28 has no server-to-client requests (input_required results replace them), so a client
+  // never POSTs a response there; the SDK routes every posted response to legacy serving.
+  it.each([[undefined], [LEGACY], [MODERN]])(
+    'classifies a response under the header %j as legacy',
+    (header) => {
+      const response = message({ id: 1, result: {} });
+      expect(classifyGeneration(response, header)).toEqual(legacy(header));
+    },
+  );
+});
+
 describe('isModernProtocolVersion', () => {
   it.each([
     ['2026-07-28', true],

@@ -72,7 +72,9 @@ export function classifyGeneration(
     versionHeader === undefined ? undefined : stripOptionalWhitespace(versionHeader);
   const headerModern = headerVersion !== undefined && isModernProtocolVersion(headerVersion);
   if (message.kind === 'response') {
-    return { ok: true, generation: headerModern ? 'modern' : 'legacy', version: headerVersion };
+    // Only a 2025 client POSTs responses (to server-to-client requests); a 2026-07-28 client answers
+    // through input_required retries instead. The SDK routes every posted response to legacy.
+    return { ok: true, generation: 'legacy', version: headerVersion };
   }
   const meta = metaOf(message.params);
   const claim = meta?.[PROTOCOL_VERSION_META_KEY];
