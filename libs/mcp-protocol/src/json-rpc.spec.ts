@@ -79,6 +79,24 @@ describe('JSON-RPC 2.0 §4: one request, notification or response per POST', () 
     );
   });
 
+  it.each([
+    ['a string', 'x'],
+    ['null', null],
+    ['an array', []],
+    ['a number', 0],
+  ])(
+    'refuses params._meta given as %s: MCP reserves it for an object (the SDK refuses it as -32600)',
+    (_case, meta) => {
+      const params = { name: 'x', _meta: meta };
+      expect(classifyMessage({ jsonrpc: '2.0', id: 1, method: 'tools/call', params })).toEqual(
+        refused('params._meta must be an object'),
+      );
+      expect(classifyMessage({ jsonrpc: '2.0', method: 'notifications/x', params })).toEqual(
+        refused('params._meta must be an object'),
+      );
+    },
+  );
+
   it.each([[null], [1.5], [true], [{}], [['a']]])('refuses the request id %j', (id) => {
     expect(classifyMessage({ jsonrpc: '2.0', id, method: 'ping' })).toEqual(
       refused('id must be a string or an integer'),

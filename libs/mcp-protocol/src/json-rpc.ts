@@ -44,6 +44,15 @@ export function classifyMessage(body: unknown): MessageParse {
   if (params !== undefined && !isObject(params)) {
     return { ok: false, code: JSONRPC_ERRORS.invalidRequest, message: 'params must be an object' };
   }
+  // The SDK's message schemas type _meta as an object and refuse the whole message otherwise; a
+  // claim or token is never read from anything else.
+  if (params !== undefined && params._meta !== undefined && !isObject(params._meta)) {
+    return {
+      ok: false,
+      code: JSONRPC_ERRORS.invalidRequest,
+      message: 'params._meta must be an object',
+    };
+  }
   if (typeof body.method === 'string') {
     if (body.method === '' || body.method.length > 256) {
       return { ok: false, code: JSONRPC_ERRORS.invalidRequest, message: 'method is invalid' };
