@@ -64,6 +64,23 @@ describe('SEP-2243 Mcp-Method mirrors the body method (400 HeaderMismatch, -3202
   );
 });
 
+describe('RFC 9110 §5.5: only SP and HTAB are optional whitespace around a mirrored header', () => {
+  it.each([['tools/list\u00a0'], ['\u3000tools/list'], ['tools/list\v'], ['\ufefftools/list']])(
+    'refuses Mcp-Method %j for tools/list: other blanks are part of the value, as upstream',
+    (header) => {
+      expect(checkMirroredHeaders(request('tools/list'), header, undefined)).toEqual(
+        mismatch(/^the body names method tools\/list but the Mcp-Method header names/),
+      );
+    },
+  );
+
+  it('refuses Mcp-Name with a no-break space after the name', () => {
+    expect(
+      checkMirroredHeaders(request('tools/call', { name: 'a' }), 'tools/call', 'a\u00a0'),
+    ).toEqual(mismatch('different from the Mcp-Name header'));
+  });
+});
+
 describe('SEP-2243 Mcp-Name mirrors the name the body targets', () => {
   it.each([
     ['tools/call', 'name', 'github.create_issue'],

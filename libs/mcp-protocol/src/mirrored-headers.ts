@@ -1,4 +1,5 @@
 import { JSONRPC_ERRORS } from './error-codes';
+import { stripOptionalWhitespace } from './http-field';
 import type { InboundMessage } from './json-rpc';
 
 /** Which `params` field `Mcp-Name` mirrors, per method (2026-07-28 Streamable HTTP, SEP-2243). */
@@ -15,7 +16,7 @@ const SENTINEL = /^=\?base64\?([A-Za-z0-9+/]*={0,2})\?=$/;
 
 /** A mirrored header value as the body would carry it: plain ASCII, or the `=?base64?…?=` sentinel. */
 export function decodeMirroredValue(value: string): string | undefined {
-  const trimmed = value.replace(/^[ \t]+|[ \t]+$/g, '');
+  const trimmed = stripOptionalWhitespace(value);
   const sentinel = SENTINEL.exec(trimmed);
   if (sentinel === null) {
     return trimmed;
@@ -55,9 +56,12 @@ export function checkMirroredHeaders(
         )
       : { ok: true };
   }
-  if (mcpMethod.trim() !== message.method) {
+  // Only SP/HTAB (RFC 9110 OWS), as the upstream strips: String#trim would also drop a no-break
+  // space or a BOM, and pass a header the upstream then refuses.
+  const method = stripOptionalWhitespace(mcpMethod);
+  if (method !== message.method) {
     return mismatch(
-      `the body names method ${message.method} but the Mcp-Method header names ${mcpMethod.trim()}`,
+      `the body names method ${message.method} but the Mcp-Method header names ${method}`,
     );
   }
   const field = Object.hasOwn(NAME_SOURCE, message.method)
