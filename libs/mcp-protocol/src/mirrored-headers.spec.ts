@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { JSONRPC_ERRORS } from './error-codes';
 import { classifyMessage, type InboundMessage } from './json-rpc';
 import { checkMirroredHeaders, decodeMirroredValue } from './mirrored-headers';
@@ -176,9 +177,81 @@ describe('SEP-2243 =?base64?…?= sentinel for values a header cannot carry', ()
     ).toEqual(mismatch('the Mcp-Name header carries an invalid Base64 sentinel value'));
   });
 
+  it.each([
+    ['a padding in the middle', '=?base64?QQ==QQ==?='],
+    ['whitespace in the payload', '=?base64?QU JD?='],
+    ['Base64url characters', '=?base64?-_-_?='],
+    ['a stray character', '=?base64?QQ!=?='],
+  ])(
+    'refuses a value framed as a sentinel whose payload is %s, never reading it as a plain name',
+    (_case, header) => {
+      expect(decodeMirroredValue(header)).toBeUndefined();
+      // Read as plain text it would have matched a body carrying the same characters, and the
+      // upstream (which sees the frame) would have refused what the gateway had let through.
+      expect(
+        checkMirroredHeaders(request('tools/call', { name: header }), 'tools/call', header),
+      ).toEqual(mismatch('the Mcp-Name header carries an invalid Base64 sentinel value'));
+    },
+  );
+
+  it('accepts non-zero padding bits as the SDK does (QR== is A, like QQ==)', () => {
+    expect(decodeMirroredValue('=?base64?QR==?=')).toBe('A');
+    expect(decodeMirroredValue('=?base64?QUJ=?=')).toBe('AB');
+  });
+
+  it('keeps a leading U+FEFF: the bytes are the value (the SDK server, decoding with a default TextDecoder, drops it)', () => {
+    const withBom = `=?base64?${Buffer.from([0xef, 0xbb, 0xbf, 0x41]).toString('base64')}?=`;
+    expect(decodeMirroredValue(withBom)).toBe('\ufeffA');
+  });
+
   it('refuses an invalid sentinel even when the body carries no name to compare', () => {
     expect(checkMirroredHeaders(request('tools/call', {}), 'tools/call', '=?base64?QQ?=')).toEqual(
       mismatch('invalid Base64 sentinel'),
+    );
+  });
+});
+
+describe('the sentinel decoder agrees with the SDK server on any header value', () => {
+  // decodeMcpParamValue of @modelcontextprotocol/server 2.4.0 (dist/src-*.cjs), which is not exported;
+  // the server strips SP/HTAB before calling it.
+  function sdkDecode(value: string): string | undefined {
+    if (!(value.startsWith('=?base64?') && value.endsWith('?='))) {
+      return value;
+    }
+    const b64 = value.slice(9, value.length - 2);
+    if (!/^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/.test(b64)) {
+      return undefined;
+    }
+    try {
+      const bytes = Uint8Array.from(atob(b64), (c) => c.codePointAt(0)!);
+      return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+    } catch {
+      return undefined;
+    }
+  }
+  const stripOws = (v: string) => v.replace(/^[ \t]+/, '').replace(/[ \t]+$/, '');
+
+  const ows = fc.stringMatching(/^[ \t]{0,2}$/);
+  const base64ish = fc.stringMatching(/^[A-Za-z0-9+/=\- _!]{0,12}$/);
+  const headerValue = fc.oneof(
+    fc.tuple(ows, base64ish, ows).map(([a, p, b]) => `${a}=?base64?${p}?=${b}`),
+    fc.string({ unit: 'grapheme' }).map(sentinel),
+    fc.uint8Array({ maxLength: 8 }).map((b) => `=?base64?${Buffer.from(b).toString('base64')}?=`),
+    fc.tuple(ows, fc.string(), ows).map(([a, v, b]) => `${a}${v}${b}`),
+    fc.constantFrom('=?base64?=', '=?base64??=', '=?base64?', '?='),
+  );
+
+  it('decodes every value to what the SDK decodes it to (a leading U+FEFF aside)', () => {
+    fc.assert(
+      fc.property(headerValue, (value) => {
+        const ours = decodeMirroredValue(value);
+        const theirs = sdkDecode(stripOws(value));
+        if (ours !== undefined && ours.startsWith('\ufeff') && theirs === ours.slice(1)) {
+          return;
+        }
+        expect(ours).toBe(theirs);
+      }),
+      { numRuns: 3000 },
     );
   });
 });
