@@ -1,5 +1,8 @@
+import { classifyInboundRequest } from '@modelcontextprotocol/server';
+import fc from 'fast-check';
 import { JSONRPC_ERRORS } from './error-codes';
 import { classifyMessage, type InboundMessage } from './json-rpc';
+import { checkMirroredHeaders } from './mirrored-headers';
 import {
   CLIENT_CAPABILITIES_META_KEY,
   classifyGeneration,
@@ -307,5 +310,159 @@ describe('isModernProtocolVersion', () => {
     expect(classifyGeneration(request('tools/list'), draft)).toEqual(
       rejected(JSONRPC_ERRORS.invalidParams, PROTOCOL_VERSION_META_KEY),
     );
+  });
+});
+
+describe('the SDK v2 server classifier (classifyInboundRequest) is the reference', () => {
+  interface Post {
+    body: Record<string, unknown>;
+    protocolVersionHeader?: string;
+    mcpMethodHeader?: string;
+  }
+  type Outcome = { route: 'legacy' } | { route: 'modern'; version: string } | { reject: number };
+
+  /** The gateway's steps in pipeline order: message shape, generation, then (modern) the mirrors. */
+  function gateway(post: Post): Outcome {
+    const parse = classifyMessage(post.body);
+    if (!parse.ok) {
+      return { reject: parse.code };
+    }
+    const generation = classifyGeneration(parse.message, post.protocolVersionHeader);
+    if (!generation.ok) {
+      return { reject: generation.code };
+    }
+    if (generation.generation === 'legacy') {
+      return { route: 'legacy' };
+    }
+    const mirrors = checkMirroredHeaders(parse.message, post.mcpMethodHeader, undefined);
+    return mirrors.ok
+      ? { route: 'modern', version: generation.version! }
+      : { reject: mirrors.code };
+  }
+
+  const claimsOlderRevision = (body: Record<string, unknown>): boolean => {
+    const meta = (body.params as { _meta?: Record<string, unknown> } | undefined)?._meta;
+    const claim = meta?.[PROTOCOL_VERSION_META_KEY];
+    return typeof claim === 'string' && !isModernProtocolVersion(claim);
+  };
+
+  /**
+   * What the SDK answers, up to where the gateway stops: the classifier, then the presence half of
+   * validateStandardRequestHeaders (not exported), which the SDK runs next on a modern request.
+   * Two deliberate differences, both leaving the answer to the upstream: a claim naming an older
+   * revision is legacy here (the SDK's era for it too, but its modern path answers -32022), and so
+   * a Mcp-Method mismatch on such a claim is not the gateway's to refuse.
+   */
+  function sdk(post: Post): Outcome {
+    const outcome = classifyInboundRequest({ httpMethod: 'POST', ...post });
+    switch (outcome.kind) {
+      case 'reject':
+        return outcome.cell === 'method-header-mismatch' && claimsOlderRevision(post.body)
+          ? { route: 'legacy' }
+          : { reject: outcome.code };
+      case 'legacy':
+        return { route: 'legacy' };
+      case 'modern':
+        if (outcome.classification.era === 'legacy') {
+          return { route: 'legacy' };
+        }
+        if (
+          outcome.messageKind === 'request' &&
+          (post.protocolVersionHeader === undefined || post.mcpMethodHeader === undefined)
+        ) {
+          return { reject: JSONRPC_ERRORS.headerMismatch };
+        }
+        return { route: 'modern', version: outcome.classification.revision! };
+    }
+  }
+
+  const versions = fc.constantFrom(MODERN, '2027-01-01', LEGACY, '2025-06-18', 'DRAFT-2026-v1', '');
+  const header = fc.option(
+    fc.oneof(
+      versions,
+      versions.map((v) => ` ${v}\t`),
+    ),
+    { nil: undefined },
+  );
+  const claim = fc.oneof(versions, fc.constantFrom<unknown>(7, null, { v: MODERN }));
+  const capabilities = fc.constantFrom<unknown>(
+    {},
+    { roots: { listChanged: true } },
+    'all',
+    null,
+    [],
+  );
+  const meta = fc.record(
+    {
+      [PROTOCOL_VERSION_META_KEY]: claim,
+      [CLIENT_CAPABILITIES_META_KEY]: capabilities,
+      'io.modelcontextprotocol/clientInfo': fc.constant({ name: 'c', version: '1' }),
+      progressToken: fc.constant('p'),
+    },
+    { requiredKeys: [] },
+  );
+  const params = fc.option(
+    fc.record(
+      {
+        _meta: fc.oneof({ weight: 5, arbitrary: meta }, fc.constantFrom<unknown>('x', null, [])),
+        protocolVersion: versions,
+        cursor: fc.constant('c'),
+      },
+      { requiredKeys: [] },
+    ),
+    { nil: undefined },
+  );
+  const method = fc.constantFrom(
+    'tools/list',
+    'initialize',
+    'ping',
+    'server/discover',
+    'notifications/initialized',
+    'x/custom',
+  );
+  const withParams = (body: Record<string, unknown>, p: Record<string, unknown> | undefined) =>
+    p === undefined ? body : { ...body, params: p };
+  const body = fc.oneof(
+    fc
+      .tuple(fc.oneof(fc.integer(), fc.string(), fc.constant(2 ** 53)), method, params)
+      .map(([id, m, p]) => withParams({ jsonrpc: '2.0', id, method: m }, p)),
+    fc.tuple(method, params).map(([m, p]) => withParams({ jsonrpc: '2.0', method: m }, p)),
+    fc.constant({ jsonrpc: '2.0', id: 1, result: {} }),
+    fc.constant({ jsonrpc: '2.0', id: 1, error: { code: -32601, message: 'no' } }),
+  );
+  const post = fc
+    .tuple(
+      body,
+      header,
+      fc.option(
+        fc.oneof(
+          method,
+          method.map((m) => `${m} `),
+        ),
+        { nil: undefined },
+      ),
+    )
+    .map(([b, protocolVersionHeader, mcpMethodHeader]): Post => ({
+      body: b,
+      ...(protocolVersionHeader === undefined ? {} : { protocolVersionHeader }),
+      ...(mcpMethodHeader === undefined ? {} : { mcpMethodHeader }),
+    }));
+
+  it('routes or refuses every POST as the SDK does, with the same JSON-RPC code', () => {
+    fc.assert(
+      fc.property(post, (p) => {
+        expect(gateway(p)).toEqual(sdk(p));
+      }),
+      { numRuns: 5000 },
+    );
+  });
+
+  it('exercises every kind of outcome (the generators reach them all)', () => {
+    const seen = new Set<string>();
+    for (const p of fc.sample(post, { numRuns: 5000, seed: 1 })) {
+      const o = sdk(p);
+      seen.add('reject' in o ? String(o.reject) : o.route);
+    }
+    expect([...seen].sort()).toEqual(['-32020', '-32600', '-32602', 'legacy', 'modern'].sort());
   });
 });
