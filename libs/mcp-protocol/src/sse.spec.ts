@@ -262,8 +262,47 @@ describe('formatSseEvent', () => {
     expect(formatSseEvent({ id: undefined, event: undefined }, 'x')).toBe('data: x\n\n');
   });
 
+  it('writes a data line for every line of data, whatever ends it (a CR would otherwise end the line early)', () => {
+    expect(formatSseEvent({ id: undefined, event: undefined }, 'a\rb\r\nc')).toBe(
+      'data: a\ndata: b\ndata: c\n\n',
+    );
+  });
+
+  it.each([
+    ['an id with a LF', { id: '1\n\ndata: forged', event: undefined }],
+    ['an id with a CR', { id: '1\r', event: undefined }],
+    ['an id with U+0000 (a client would drop it)', { id: '1\u0000', event: undefined }],
+    ['an event type with a line break', { id: undefined, event: 'message\ndata: x' }],
+  ])('refuses %s: it would forge fields or events (TypeError)', (_case, event) => {
+    expect(() => formatSseEvent(event, 'x')).toThrow(TypeError);
+  });
+
   it('reads back as the event it wrote', () => {
     const text = formatSseEvent({ id: '', event: 'e' }, ' lead\n\ntrail ');
     expect(fields(parseSseEvents(text))).toEqual([{ id: '', event: 'e', data: ' lead\n\ntrail ' }]);
+  });
+});
+
+describe('formatSseEvent output reads back (property)', () => {
+  it('parses back to its id, its event type and its data with line ends as LF', () => {
+    const value = fc
+      .string({ unit: 'binary' })
+      .filter((v) => !/[\r\n]/.test(v) && !v.includes('\u0000'));
+    const multiline = fc
+      .array(fc.oneof(fc.string({ unit: 'binary' }), fc.constantFrom('\r', '\n', '\r\n')))
+      .map((parts) => parts.join(''));
+    fc.assert(
+      fc.property(
+        fc.option(value, { nil: undefined }),
+        fc.option(value, { nil: undefined }),
+        multiline,
+        (id, event, data) => {
+          const text = formatSseEvent({ id, event }, data);
+          expect(fields(parseSseEvents(text))).toEqual([
+            { id, event, data: data.replace(/\r\n|\r/g, '\n') },
+          ]);
+        },
+      ),
+    );
   });
 });

@@ -123,12 +123,22 @@ export function parseSseEvents(text: string): SseEvent[] {
   return new SseParser().push(text);
 }
 
-/** An event block carrying `data` (one `data:` line per line of it), with its id and type kept. */
+/**
+ * An event block carrying `data` (one `data:` line per line of it, whatever ended the line), with
+ * its id and type kept. An id or type that a line could not hold is misuse: written out, a line
+ * break would forge fields or whole events, and an id with U+0000 would be dropped by the client.
+ */
 export function formatSseEvent(event: Pick<SseEvent, 'id' | 'event'>, data: string): string {
+  if (event.id !== undefined && (/[\r\n]/.test(event.id) || event.id.includes('\u0000'))) {
+    throw new TypeError('an SSE id cannot hold CR, LF or U+0000');
+  }
+  if (event.event !== undefined && /[\r\n]/.test(event.event)) {
+    throw new TypeError('an SSE event type cannot hold CR or LF');
+  }
   const lines = [
     ...(event.id !== undefined ? [`id: ${event.id}`] : []),
     ...(event.event !== undefined ? [`event: ${event.event}`] : []),
-    ...data.split('\n').map((line) => `data: ${line}`),
+    ...data.split(/\r\n|\r|\n/).map((line) => `data: ${line}`),
   ];
   return `${lines.join('\n')}\n\n`;
 }
