@@ -26,7 +26,12 @@ export function isModernProtocolVersion(version: string): boolean {
 }
 
 export type GenerationVerdict =
-  | { ok: true; generation: ProtocolGeneration; version: string | undefined }
+  | {
+      ok: true;
+      generation: ProtocolGeneration;
+      /** The version the message names: its claim, initialize's params.protocolVersion, else the header. */
+      version: string | undefined;
+    }
   | { ok: false; code: number; message: string };
 
 const isPlainObject = (value: unknown): value is Record<string, unknown> =>
