@@ -5,37 +5,60 @@ import { MetricsService, ObservabilityModule } from '@app/observability';
 import { PersistenceModule } from '@app/persistence';
 import { PolicyCacheModule } from '@app/policy-cache';
 import { RedisModule } from '@app/redis';
+import { UpstreamCacheModule } from '@app/upstream-cache';
+import { McpModule } from './mcp/mcp.module';
 
 /**
- * The data plane. This issue brings the process up with its policy cache following the policy
- * set; the MCP routes, inbound auth and credential injection arrive with the gateway issue.
+ * The data plane: the policy set and the registered upstreams followed in memory, and the MCP
+ * routes with inbound auth, enforcement and credential injection (mcp/).
  */
 @Module({})
 export class GatewayModule {
   static forRoot(config: GatewayConfig, logger: Logger, metrics: MetricsService): DynamicModule {
+    const configModule: DynamicModule = {
+      module: GatewayConfigModule,
+      global: true,
+      providers: [{ provide: APP_CONFIG, useValue: config }],
+      exports: [APP_CONFIG],
+    };
     return {
       module: GatewayModule,
       imports: [
+        configModule,
         ObservabilityModule.forRoot({ app: 'gateway', logger, metrics }),
-        RedisModule.forRoot({
-          url: config.REDIS_URL,
-          keyPrefix: config.REDIS_KEY_PREFIX,
-          app: 'gateway',
-        }),
-        // Read-only use: the policy cache loads committed sets from here. A Postgres outage keeps
-        // the gateway ready: it serves the last good set (readiness waits for a first load only).
+        // Global within the gateway: McpModule's providers use the client, the caches and the config.
+        {
+          ...RedisModule.forRoot({
+            url: config.REDIS_URL,
+            keyPrefix: config.REDIS_KEY_PREFIX,
+            app: 'gateway',
+          }),
+          global: true,
+        },
+        // Read-only use: the caches load committed sets from here. A Postgres outage keeps the
+        // gateway ready: it serves the last good sets (readiness waits for a first load only).
         PersistenceModule.forRoot({
           databaseUrl: config.DATABASE_URL,
           app: 'gateway',
           poolSize: 2,
           readiness: 'not-required',
         }),
-        PolicyCacheModule.forRoot({
-          pollIntervalMs: config.POLICY_POLL_INTERVAL_MS,
-          defaultDecision: config.POLICY_DEFAULT,
-        }),
+        {
+          ...PolicyCacheModule.forRoot({
+            pollIntervalMs: config.POLICY_POLL_INTERVAL_MS,
+            defaultDecision: config.POLICY_DEFAULT,
+          }),
+          global: true,
+        },
+        {
+          ...UpstreamCacheModule.forRoot({ pollIntervalMs: config.UPSTREAM_POLL_INTERVAL_MS }),
+          global: true,
+        },
+        McpModule,
       ],
-      providers: [{ provide: APP_CONFIG, useValue: config }],
     };
   }
 }
+
+@Module({})
+class GatewayConfigModule {}

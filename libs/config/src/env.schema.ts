@@ -113,6 +113,8 @@ export const commonSchema = z.object({
   POLICY_DEFAULT: z.enum(['deny', 'allow']).default('deny'),
   /** How often a policy cache compares its version with the database, in case a message was missed. */
   POLICY_POLL_INTERVAL_MS: z.coerce.number().int().min(100).max(600_000).default(5000),
+  /** How often an upstream cache compares its version with the database (the same safety net). */
+  UPSTREAM_POLL_INTERVAL_MS: z.coerce.number().int().min(100).max(600_000).default(5000),
   SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).max(120_000).default(10_000),
 });
 

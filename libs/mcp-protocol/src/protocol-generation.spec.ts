@@ -119,6 +119,7 @@ describe('2026-07-28 versioning: the body decides, the header cross-checks', () 
     ['a number', 20260728],
     ['null', null],
     ['an object', { version: MODERN }],
+    ['empty (it names no revision)', ''],
   ])(
     'refuses a claim whose version is %s: a present claim is never a silent fall back to legacy (-32602)',
     (_case, version) => {
@@ -340,21 +341,33 @@ describe('the SDK v2 server classifier (classifyInboundRequest) is the reference
       : { reject: mirrors.code };
   }
 
+  const claimOf = (body: Record<string, unknown>): unknown => {
+    const meta = (body.params as { _meta?: unknown } | undefined)?._meta;
+    return typeof meta === 'object' && meta !== null && !Array.isArray(meta)
+      ? (meta as Record<string, unknown>)[PROTOCOL_VERSION_META_KEY]
+      : undefined;
+  };
   const claimsOlderRevision = (body: Record<string, unknown>): boolean => {
-    const meta = (body.params as { _meta?: Record<string, unknown> } | undefined)?._meta;
-    const claim = meta?.[PROTOCOL_VERSION_META_KEY];
-    return typeof claim === 'string' && !isModernProtocolVersion(claim);
+    const claim = claimOf(body);
+    return typeof claim === 'string' && claim !== '' && !isModernProtocolVersion(claim);
   };
 
   /**
    * What the SDK answers, up to where the gateway stops: the classifier, then the presence half of
    * validateStandardRequestHeaders (not exported), which the SDK runs next on a modern request.
-   * Two deliberate differences, both leaving the answer to the upstream: a claim naming an older
-   * revision is legacy here (the SDK's era for it too, but its modern path answers -32022), and so
-   * a Mcp-Method mismatch on such a claim is not the gateway's to refuse.
+   * Deliberate differences: a claim naming an older revision is legacy here (the SDK's era for it
+   * too, but its modern path answers -32022), so a Mcp-Method mismatch on such a claim is left to
+   * the upstream as well; an empty claim names no revision and is refused -32602 (the SDK's modern
+   * path refuses it -32022), the initialize handshake aside.
    */
   function sdk(post: Post): Outcome {
     const outcome = classifyInboundRequest({ httpMethod: 'POST', ...post });
+    const shapeRefused =
+      outcome.kind === 'reject' && outcome.code === JSONRPC_ERRORS.invalidRequest;
+    const handshake = post.body.method === 'initialize' && 'id' in post.body;
+    if (claimOf(post.body) === '' && !handshake && !shapeRefused) {
+      return { reject: JSONRPC_ERRORS.invalidParams };
+    }
     switch (outcome.kind) {
       case 'reject':
         return outcome.cell === 'method-header-mismatch' && claimsOlderRevision(post.body)

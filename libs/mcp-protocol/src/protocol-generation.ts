@@ -42,6 +42,13 @@ function metaOf(params: Record<string, unknown> | undefined): Record<string, unk
   return isPlainObject(meta) ? meta : undefined;
 }
 
+/**
+ * Any non-empty string names a revision, as the SDK compares them; an empty one names none and is
+ * refused here (the SDK's modern path refuses it too, as an unsupported version, -32022).
+ */
+const isVersionName = (value: unknown): value is string =>
+  typeof value === 'string' && value !== '';
+
 const ENVELOPE_INVALID = 'Invalid _meta envelope for protocol revision 2026-07-28';
 
 /**
@@ -53,7 +60,7 @@ function envelopeProblem(meta: Record<string, unknown>): string | undefined {
   if (!Object.hasOwn(meta, CLIENT_CAPABILITIES_META_KEY)) {
     return `${CLIENT_CAPABILITIES_META_KEY}: missing`;
   }
-  if (typeof meta[PROTOCOL_VERSION_META_KEY] !== 'string') {
+  if (!isVersionName(meta[PROTOCOL_VERSION_META_KEY])) {
     return `${PROTOCOL_VERSION_META_KEY}: expected a protocol version string`;
   }
   if (!isPlainObject(meta[CLIENT_CAPABILITIES_META_KEY])) {
@@ -88,7 +95,7 @@ export function classifyGeneration(
   // claim beside it is neither an error nor cross-checked against the header.
   const modernEnvelope =
     meta !== undefined &&
-    typeof claim === 'string' &&
+    isVersionName(claim) &&
     isModernProtocolVersion(claim) &&
     envelopeProblem(meta) === undefined;
   if (message.kind === 'request' && message.method === 'initialize' && !modernEnvelope) {
@@ -112,7 +119,7 @@ export function classifyGeneration(
     if (problem !== undefined) {
       return refuse(JSONRPC_ERRORS.invalidParams, `${ENVELOPE_INVALID}: ${problem}`);
     }
-    if (typeof claim !== 'string') {
+    if (!isVersionName(claim)) {
       return refuse(
         JSONRPC_ERRORS.invalidParams,
         `${ENVELOPE_INVALID}: ${PROTOCOL_VERSION_META_KEY} must be a protocol version string`,

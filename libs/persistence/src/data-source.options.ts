@@ -17,6 +17,7 @@ import { BindConsentsToResource1764830000000 } from './migrations/1764830000000-
 import { ExpireUnusedClients1764900000000 } from './migrations/1764900000000-ExpireUnusedClients';
 import { RefreshTokenReuseWindow1764910000000 } from './migrations/1764910000000-RefreshTokenReuseWindow';
 import { CreateUpstreams1764930000000 } from './migrations/1764930000000-CreateUpstreams';
+import { CountUpstreamChanges1764940000000 } from './migrations/1764940000000-CountUpstreamChanges';
 
 export const ENTITIES = [
   PolicyEntity,
@@ -39,6 +40,7 @@ export const MIGRATIONS = [
   ExpireUnusedClients1764900000000,
   RefreshTokenReuseWindow1764910000000,
   CreateUpstreams1764930000000,
+  CountUpstreamChanges1764940000000,
 ];
 
 /** The one data-source definition shared by the apps, the migrate CLI and the tests. */

@@ -1,18 +1,4 @@
-import type Redis from 'ioredis';
+import { VersionAnnouncer } from '@app/redis';
 
-/** Announces a committed policy-set version to every cache. Best effort: caches also poll. */
-export class PolicyChangePublisher {
-  constructor(
-    private readonly redis: Redis,
-    private readonly channel: string,
-  ) {}
-
-  async publish(version: number): Promise<boolean> {
-    try {
-      await this.redis.publish(this.channel, String(version));
-      return true;
-    } catch {
-      return false;
-    }
-  }
-}
+/** Announces a committed policy-set version to every policy cache. Best effort: caches also poll. */
+export class PolicyChangePublisher extends VersionAnnouncer {}

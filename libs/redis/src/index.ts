@@ -1,5 +1,6 @@
 export {
   createRedisClient,
+  createSubscriber,
   REDIS,
   REDIS_OPTIONS,
   RedisModule,
@@ -12,3 +13,11 @@ export {
 } from './single-use.store';
 export { logRedisErrors } from './redis-error-log';
 export { RedisUnavailableError } from './redis-unavailable.error';
+export { VersionAnnouncer } from './version-announcer';
+export {
+  VersionFollower,
+  type VersionedSource,
+  type VersionFollowerLogger,
+  type VersionFollowerOptions,
+} from './version-follower';
+export { CredentialChangePublisher } from './credential-change.publisher';

@@ -1,2 +1,8 @@
 export { aPolicy } from './policy.factory';
+export {
+  startUpstreamFixture,
+  type ReceivedRequest,
+  type UpstreamFixture,
+  type UpstreamFixtureOptions,
+} from './upstream-fixture';
 export { within } from './within';

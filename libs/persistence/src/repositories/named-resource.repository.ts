@@ -48,6 +48,7 @@ export class NamedResourceRepository<E extends NamedRow> {
           after: this.auditView(row),
         },
       ]);
+      await this.changed(m);
       return row;
     });
   }
@@ -86,6 +87,7 @@ export class NamedResourceRepository<E extends NamedRow> {
           after: this.auditView(row),
         },
       ]);
+      await this.changed(m);
       return row;
     });
   }
@@ -107,8 +109,15 @@ export class NamedResourceRepository<E extends NamedRow> {
           after: null,
         },
       ]);
+      await this.changed(m);
     });
   }
+
+  /**
+   * Runs inside every write that changed a row, before it commits: a subclass whose set is
+   * cached elsewhere bumps its version here, so the version and the change commit together.
+   */
+  protected async changed(_m: EntityManager): Promise<void> {}
 
   /** Subclasses with sealed secrets say whether one changed (it never shows in the audit view). */
   protected secretChanged(_before: E, _after: E): boolean {

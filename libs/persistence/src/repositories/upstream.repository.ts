@@ -1,8 +1,14 @@
-import type { DataSource } from 'typeorm';
+import type { DataSource, EntityManager } from 'typeorm';
 import { type CredentialInjection, UpstreamEntity } from '../entities/upstream.entity';
 import { NamedResourceRepository } from './named-resource.repository';
 
-/** Upstream MCP servers; the audit trail keeps every field (none is secret). */
+/** The `resource_versions` row counting upstream changes (migration CountUpstreamChanges). */
+const VERSION_ROW = 'upstream';
+
+/**
+ * Upstream MCP servers; the audit trail keeps every field (none is secret). The set has a version,
+ * bumped in the transaction of every change, that the gateways' upstream caches follow.
+ */
 export class UpstreamRepository extends NamedResourceRepository<UpstreamEntity> {
   constructor(dataSource: DataSource) {
     super(dataSource, UpstreamEntity, 'upstream', (u) => ({
@@ -16,6 +22,34 @@ export class UpstreamRepository extends NamedResourceRepository<UpstreamEntity> 
       description: u.description,
     }));
   }
+
+  /** The version of the last committed upstream change (0 before any). */
+  async currentVersion(): Promise<number> {
+    return versionIn(this.dataSource.manager);
+  }
+
+  /** Every upstream and the version they belong to, from one snapshot. */
+  async loadSet(): Promise<{ version: number; upstreams: UpstreamEntity[] }> {
+    return this.dataSource.transaction('REPEATABLE READ', async (m) => ({
+      version: await versionIn(m),
+      upstreams: await m.getRepository(UpstreamEntity).find({ order: { name: 'ASC' } }),
+    }));
+  }
+
+  protected override async changed(m: EntityManager): Promise<void> {
+    // The row lock also orders concurrent writers: versions follow commit order.
+    await m.query('UPDATE resource_versions SET version = version + 1 WHERE resource = $1', [
+      VERSION_ROW,
+    ]);
+  }
+}
+
+async function versionIn(m: EntityManager): Promise<number> {
+  const rows: { version: string }[] = await m.query(
+    'SELECT version FROM resource_versions WHERE resource = $1',
+    [VERSION_ROW],
+  );
+  return Number(rows[0]?.version ?? 0);
 }
 
 /**

@@ -1,0 +1,28 @@
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { Logger } from 'pino';
+import type { GatewayConfig } from '@app/config';
+import { createHttpApp, type MetricsService } from '@app/observability';
+import { GatewayModule } from './gateway.module';
+
+/**
+ * The gateway app, unstarted (main.ts listens; tests listen on port 0). MCP bodies are read as
+ * bytes, whatever their type: the pipeline checks the type and the JSON itself and forwards the
+ * bytes it read (never a re-serialisation).
+ */
+export async function createGateway(
+  config: GatewayConfig,
+  logger: Logger,
+  metrics: MetricsService,
+): Promise<NestFastifyApplication> {
+  const app = await createHttpApp(GatewayModule.forRoot(config, logger, metrics), {
+    logger,
+    metrics,
+    bodyLimit: config.GATEWAY_BODY_LIMIT_BYTES,
+  });
+  const fastify = app.getHttpAdapter().getInstance();
+  fastify.removeAllContentTypeParsers();
+  fastify.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, body, done) =>
+    done(null, body),
+  );
+  return app;
+}

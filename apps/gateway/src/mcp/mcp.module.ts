@@ -1,0 +1,55 @@
+import { Module } from '@nestjs/common';
+import { ApiKeyVerifier } from '../auth/api-key.verifier';
+import { BearerTokenVerifier } from '../auth/bearer-token.verifier';
+import { InboundAuthenticator } from '../auth/inbound-authenticator';
+import { BrokerClient } from '../credentials/broker.client';
+import { CredentialCache } from '../credentials/credential.cache';
+import { SessionStore } from '../sessions/session.store';
+import { UpstreamClient } from '../upstreams/upstream.client';
+import { ProtectedResourceController } from '../well-known/protected-resource.controller';
+import { McpController } from './mcp.controller';
+import { McpPipeline } from './mcp-pipeline';
+import { ResponseRelay } from './response-relay';
+import { AuthenticateStep } from './steps/authenticate.step';
+import { BindSessionStep } from './steps/bind-session.step';
+import { CheckAudienceStep } from './steps/check-audience.step';
+import { CheckOriginStep } from './steps/check-origin.step';
+import { CheckScopesStep } from './steps/check-scopes.step';
+import { DetectGenerationStep } from './steps/detect-generation.step';
+import { ExtractCredentialStep } from './steps/extract-credential.step';
+import { FindUpstreamStep } from './steps/find-upstream.step';
+import { ForwardStep } from './steps/forward.step';
+import { ObtainCredentialStep } from './steps/obtain-credential.step';
+import { ParseMessageStep } from './steps/parse-message.step';
+import { ResolvePolicyStep } from './steps/resolve-policy.step';
+import { ToolsListFilter } from './tools-list.filter';
+
+/** The MCP data plane: RFC 9728 metadata, `/mcp/{upstream}` and everything its pipeline runs. */
+@Module({
+  controllers: [McpController, ProtectedResourceController],
+  providers: [
+    BearerTokenVerifier,
+    ApiKeyVerifier,
+    InboundAuthenticator,
+    BrokerClient,
+    CredentialCache,
+    SessionStore,
+    UpstreamClient,
+    ToolsListFilter,
+    ResponseRelay,
+    CheckOriginStep,
+    FindUpstreamStep,
+    ExtractCredentialStep,
+    AuthenticateStep,
+    CheckAudienceStep,
+    ParseMessageStep,
+    DetectGenerationStep,
+    BindSessionStep,
+    CheckScopesStep,
+    ResolvePolicyStep,
+    ObtainCredentialStep,
+    ForwardStep,
+    McpPipeline,
+  ],
+})
+export class McpModule {}

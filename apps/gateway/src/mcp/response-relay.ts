@@ -1,0 +1,135 @@
+import { Transform } from 'node:stream';
+import { StringDecoder } from 'node:string_decoder';
+import { Injectable } from '@nestjs/common';
+import type { Dispatcher } from 'undici';
+import { formatSseEvent, SseParser } from '@app/mcp-protocol';
+import { SessionStore } from '../sessions/session.store';
+import { downstreamResponseHeaders } from '../upstreams/forward-headers';
+import type { McpExchange } from './mcp-exchange';
+import { ToolsListFilter } from './tools-list.filter';
+
+/**
+ * Writes the upstream's answer back. SPEC-MUST 12, 14, 15: status, JSON-RPC errors, headers
+ * (`MCP-Session-Id` included) pass through unchanged; SSE is streamed as it arrives
+ * (`X-Accel-Buffering: no`), never buffered. The only answers the gateway changes are `tools/list`
+ * results (filtered by policy). An `initialize` answer's session id is bound to the caller first.
+ * Nothing is cached, so a `cacheScope: "private"` result never reaches another caller (SPEC-MUST 18).
+ */
+@Injectable()
+export class ResponseRelay {
+  constructor(
+    private readonly sessions: SessionStore,
+    private readonly tools: ToolsListFilter,
+  ) {}
+
+  async relay(exchange: McpExchange, response: Dispatcher.ResponseData): Promise<void> {
+    const headers = downstreamResponseHeaders(response.headers);
+    const type = String(response.headers['content-type'] ?? '').toLowerCase();
+    const sse = type.startsWith('text/event-stream');
+    if (sse) {
+      headers['x-accel-buffering'] = 'no';
+      headers['cache-control'] ??= 'no-cache';
+    }
+    await this.trackSession(exchange, response);
+    const message = exchange.message;
+    const filtering =
+      message?.kind === 'request' && message.method === 'tools/list' && response.statusCode === 200;
+    exchange.reply.code(response.statusCode).headers(headers);
+    if (filtering && sse) {
+      return this.send(exchange, response.body.pipe(this.sseFilter(exchange)));
+    }
+    if (filtering && type.startsWith('application/json')) {
+      const text = await response.body.text();
+      let parsed: unknown;
+      try {
+        parsed = JSON.parse(text);
+      } catch {
+        return this.send(exchange, text);
+      }
+      return this.send(
+        exchange,
+        JSON.stringify(this.tools.filterResponse(parsed, exchange.routeName, exchange.principal!)),
+      );
+    }
+    const length = response.headers['content-length'];
+    if (typeof length === 'string') {
+      exchange.reply.header('content-length', length);
+    }
+    return this.send(exchange, response.body);
+  }
+
+  private async send(exchange: McpExchange, payload: unknown): Promise<void> {
+    await exchange.reply.send(payload);
+  }
+
+  private async trackSession(
+    exchange: McpExchange,
+    response: Dispatcher.ResponseData,
+  ): Promise<void> {
+    const message = exchange.message;
+    const sessionId = response.headers['mcp-session-id'];
+    if (
+      message?.kind === 'request' &&
+      message.method === 'initialize' &&
+      response.statusCode >= 200 &&
+      response.statusCode < 300 &&
+      typeof sessionId === 'string'
+    ) {
+      const capabilities = message.params?.capabilities as
+        { elicitation?: { url?: unknown } } | undefined;
+      await this.sessions.bind(sessionId, {
+        principal: exchange.principal!.key,
+        upstream: exchange.routeName,
+        urlElicitation: capabilities?.elicitation?.url !== undefined,
+      });
+    }
+    if (
+      exchange.method === 'DELETE' &&
+      exchange.sessionId !== undefined &&
+      (response.statusCode < 300 || response.statusCode === 404)
+    ) {
+      await this.sessions.forget(exchange.routeName, exchange.sessionId);
+    }
+  }
+
+  /** Rewrites the event carrying this request's `tools/list` result; every other byte passes as it came. */
+  private sseFilter(exchange: McpExchange): Transform {
+    const parser = new SseParser();
+    const decoder = new StringDecoder('utf8');
+    const id = exchange.requestId;
+    const filter = this.tools;
+    return new Transform({
+      transform(chunk: Buffer, _encoding, done) {
+        let out = '';
+        for (const event of parser.push(decoder.write(chunk))) {
+          let rewritten: string | undefined;
+          if (event.data !== undefined && event.data.includes('"tools"')) {
+            try {
+              const parsed = JSON.parse(event.data) as { id?: unknown };
+              if (parsed.id === id) {
+                rewritten = formatSseEvent(
+                  event,
+                  JSON.stringify(
+                    filter.filterResponse(parsed, exchange.routeName, exchange.principal!),
+                  ),
+                );
+              }
+            } catch {
+              rewritten = undefined;
+            }
+          }
+          out += rewritten ?? event.raw;
+        }
+        done(null, out === '' ? undefined : out);
+      },
+      flush(done) {
+        const rest =
+          parser
+            .push(decoder.end())
+            .map((event) => event.raw)
+            .join('') + parser.rest();
+        done(null, rest === '' ? undefined : rest);
+      },
+    });
+  }
+}

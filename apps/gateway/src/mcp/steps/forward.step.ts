@@ -1,0 +1,83 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type { Logger } from 'pino';
+import { LOGGER } from '@app/observability';
+import { GatewayError } from '../../http/gateway-error';
+import { GATEWAY_REQUEST_STATE_PREFIX } from '../../remedies/auth-required.encoder';
+import { upstreamRequestHeaders } from '../../upstreams/forward-headers';
+import { UpstreamClient } from '../../upstreams/upstream.client';
+import type { McpExchange } from '../mcp-exchange';
+import type { McpStep } from '../mcp-step';
+import { ResponseRelay } from '../response-relay';
+
+/**
+ * SPEC-MUST 10, 12–15: the request goes to the upstream with the caller's credentials removed and
+ * the obtained one added, the body bytes as read (re-encoded only to take out a `requestState` the
+ * gateway issued). A client that goes away aborts the upstream request (SPEC-MUST 14). An upstream
+ * that cannot be reached or does not answer in time is a JSON-RPC error with a generic message;
+ * the detail goes to the log.
+ */
+@Injectable()
+export class ForwardStep implements McpStep {
+  constructor(
+    private readonly upstreams: UpstreamClient,
+    private readonly relay: ResponseRelay,
+    @Inject(LOGGER) private readonly logger: Logger,
+  ) {}
+
+  async run(exchange: McpExchange): Promise<void> {
+    const upstream = exchange.upstream;
+    const raw = exchange.reply.raw;
+    raw.once('close', () => {
+      if (!raw.writableFinished) {
+        exchange.abort.abort();
+      }
+    });
+    let response;
+    try {
+      response = await this.upstreams.request(upstream, {
+        method: exchange.method,
+        headers: upstreamRequestHeaders(
+          exchange.request.headers,
+          this.upstreams.hostOf(upstream),
+          exchange.injected,
+        ),
+        body: withoutGatewayState(exchange),
+        signal: exchange.abort.signal,
+      });
+    } catch (error) {
+      if (exchange.abort.signal.aborted) {
+        this.logger.debug(
+          { upstream: upstream.name },
+          'client went away before the upstream answered',
+        );
+        return;
+      }
+      this.logger.warn(
+        { err: error, upstream: upstream.name, correlation_id: exchange.request.id },
+        'upstream request failed',
+      );
+      throw new GatewayError('upstream_unavailable', 'the upstream MCP server is unavailable', {
+        cause: error,
+      });
+    }
+    await this.relay.relay(exchange, response);
+  }
+}
+
+/**
+ * A 2026-07-28 retry after an auth-required answer carries our `requestState` (and the client's
+ * `inputResponses` to our elicitation): they are the gateway's, not the upstream's, so they are
+ * taken out before forwarding.
+ */
+function withoutGatewayState(exchange: McpExchange): Buffer | undefined {
+  const message = exchange.message;
+  const params = message?.kind === 'request' ? message.params : undefined;
+  const state = params?.requestState;
+  if (typeof state !== 'string' || !state.startsWith(GATEWAY_REQUEST_STATE_PREFIX)) {
+    return exchange.body;
+  }
+  const body = JSON.parse(exchange.body!.toString('utf8')) as { params: Record<string, unknown> };
+  delete body.params.requestState;
+  delete body.params.inputResponses;
+  return Buffer.from(JSON.stringify(body), 'utf8');
+}

@@ -1,0 +1,103 @@
+import { Injectable } from '@nestjs/common';
+import type { CredentialAnswer } from '@app/gateway-contract';
+import type { AuthMethod } from '@app/policy-engine';
+import { BrokerClient } from '../../credentials/broker.client';
+import { CredentialCache } from '../../credentials/credential.cache';
+import { GatewayError } from '../../http/gateway-error';
+import type { UpstreamView } from '@app/upstream-cache';
+import type { McpExchange } from '../mcp-exchange';
+import type { McpStep } from '../mcp-step';
+import { isGoverned } from './resolve-policy.step';
+
+const NONE: AuthMethod = { type: 'none' };
+
+/**
+ * SPEC-MUST 10 and DESIGN "Meaning of each method": the upstream gets a credential obtained for
+ * this user by the broker (or none) — never the caller's. Answers are cached per principal and
+ * auth method (credential.cache.ts). For a governed method a missing credential is the
+ * auth-required answer, a refusal is an error; other methods go on without a credential.
+ */
+@Injectable()
+export class ObtainCredentialStep implements McpStep {
+  constructor(
+    private readonly broker: BrokerClient,
+    private readonly cache: CredentialCache,
+  ) {}
+
+  async run(exchange: McpExchange): Promise<void> {
+    const method = exchange.resolution?.auth_method ?? NONE;
+    if (method.type === 'none' || method.type === 'deny') {
+      return;
+    }
+    const answer = await this.answer(exchange, method);
+    const message = exchange.message;
+    const governed = isGoverned(message?.kind === 'response' ? undefined : message?.method);
+    switch (answer.outcome) {
+      case 'inject':
+        exchange.injected = injection(exchange.upstream, answer.headers);
+        return;
+      case 'none':
+        return;
+      case 'denied':
+        if (governed) {
+          throw new GatewayError('policy_denied', `${exchange.resolution!.tool}: ${answer.reason}`);
+        }
+        return;
+      case 'auth_required':
+        if (governed) {
+          throw new GatewayError('auth_required', 'authorization required', {
+            remedy: answer.remedy,
+          });
+        }
+        return;
+      case 'unavailable':
+        if (governed) {
+          throw new GatewayError(
+            'credential_unavailable',
+            `the credential for ${exchange.resolution!.tool} is unavailable: ${answer.reason}`,
+          );
+        }
+        return;
+    }
+  }
+
+  private async answer(exchange: McpExchange, method: AuthMethod): Promise<CredentialAnswer> {
+    const principal = exchange.principal!;
+    const key = this.cache.key(principal.subject, method);
+    const cached = this.cache.get(key);
+    if (cached !== undefined) {
+      return cached;
+    }
+    const answer = await this.broker.resolveCredential(
+      {
+        subject: principal.subject,
+        ...(principal.apiKey !== undefined ? { api_key: principal.apiKey } : {}),
+      },
+      method,
+    );
+    this.cache.remember(key, answer);
+    return answer;
+  }
+}
+
+/**
+ * How the upstream wants the credential: the broker's headers as they are (`authorization`), the
+ * bare token in a named header (`header`), or nothing (`none`: the policy still decided).
+ */
+function injection(
+  upstream: UpstreamView,
+  headers: Readonly<Record<string, string>>,
+): Record<string, string> {
+  const rule = upstream.credentialInjection;
+  switch (rule.type) {
+    case 'authorization':
+      return { ...headers };
+    case 'none':
+      return {};
+    case 'header': {
+      const { authorization, ...rest } = headers;
+      const token = authorization?.replace(/^Bearer +/i, '');
+      return token === undefined ? rest : { ...rest, [rule.name.toLowerCase()]: token };
+    }
+  }
+}

@@ -1,0 +1,57 @@
+import { Controller, Get, Header, Inject, NotFoundException, Param } from '@nestjs/common';
+import { APP_CONFIG, type GatewayConfig } from '@app/config';
+import { GATEWAY_SCOPES } from '../auth/scope-map';
+import { UpstreamCache } from '@app/upstream-cache';
+
+interface ProtectedResourceMetadata {
+  resource: string;
+  authorization_servers: string[];
+  scopes_supported: string[];
+  bearer_methods_supported: ['header'];
+  resource_name: string;
+}
+
+/**
+ * SPEC-MUST 1, 2, 6 (RFC 9728 §3): protected-resource metadata at the root and path-inserted for
+ * each route (`/mcp/github` → `/.well-known/oauth-protected-resource/mcp/github`), `resource` the
+ * route's public URL exactly as tokens carry it in `aud`. No authentication, JSON, any origin, no
+ * redirect; `offline_access` is not a scope of this resource.
+ */
+@Controller('.well-known/oauth-protected-resource')
+export class ProtectedResourceController {
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: GatewayConfig,
+    private readonly upstreams: UpstreamCache,
+  ) {}
+
+  @Get()
+  @Header('access-control-allow-origin', '*')
+  @Header('cache-control', 'public, max-age=300')
+  root(): ProtectedResourceMetadata {
+    return this.metadata(this.config.GATEWAY_PUBLIC_URL, 'MCP auth gateway');
+  }
+
+  @Get('mcp/:upstream')
+  @Header('access-control-allow-origin', '*')
+  @Header('cache-control', 'public, max-age=300')
+  route(@Param('upstream') name: string): ProtectedResourceMetadata {
+    const upstream = this.upstreams.get(name);
+    if (upstream === undefined || !upstream.enabled) {
+      throw new NotFoundException(`no MCP server is registered at /mcp/${name}`);
+    }
+    return this.metadata(
+      `${this.config.GATEWAY_PUBLIC_URL}/mcp/${upstream.name}`,
+      `MCP server ${upstream.name}`,
+    );
+  }
+
+  private metadata(resource: string, name: string): ProtectedResourceMetadata {
+    return {
+      resource,
+      authorization_servers: [this.config.BROKER_PUBLIC_URL],
+      scopes_supported: GATEWAY_SCOPES,
+      bearer_methods_supported: ['header'],
+      resource_name: name,
+    };
+  }
+}

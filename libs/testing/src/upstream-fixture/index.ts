@@ -1,0 +1,6 @@
+export {
+  startUpstreamFixture,
+  type ReceivedRequest,
+  type UpstreamFixture,
+  type UpstreamFixtureOptions,
+} from './upstream-fixture';
