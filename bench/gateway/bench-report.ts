@@ -7,6 +7,10 @@ import { GOALS, type Goal } from './bench-goals';
 
 const median = (values: number[]) => percentile(values, 50);
 const f = (n: number, digits = 2) => (Number.isFinite(n) ? n.toFixed(digits) : 'n/a');
+const pct = (shares: number[]) => {
+  const share = median(shares);
+  return Number.isFinite(share) ? `${(share * 100).toFixed(0)}%` : 'n/a';
+};
 const hasErrors = (r: RoundFigures) =>
   r.throughput.errors + r.latency.errors + r.initialize.errors > 0;
 
@@ -35,7 +39,7 @@ export function variantTable(
         ),
         `${m((r) => r.throughput.p50Ms)} / ${m((r) => r.throughput.p99Ms)}`.padEnd(12),
         m((r) => r.cpuUsPerRequest, 1).padStart(10),
-        `${m((r) => r.sutCoreShare * 100, 0)}% / ${m((r) => r.foreignCoreShare * 100, 0)}%`.padEnd(
+        `${pct(rounds.map((r) => r.sutCoreShare))} / ${pct(rounds.map((r) => r.foreignCoreShare))}`.padEnd(
           17,
         ),
         `${m((r) => r.latency.rps, 0).padStart(11)}  ${m((r) => r.latency.p50Ms)} / ${m((r) => r.latency.p99Ms)}`.padEnd(
@@ -94,9 +98,14 @@ export function disturbanceLines(
   results: Map<string, RoundFigures[]>,
 ): string[] {
   const disturbed = variants.flatMap((v) =>
-    (results.get(v.key) ?? [])
-      .filter((r) => r.foreignCoreShare > DISTURBED_SHARE)
-      .map((r) => `${v.key} round ${r.round} (${f(r.foreignCoreShare * 100, 0)}%)`),
+    (results.get(v.key) ?? []).flatMap((r) =>
+      [
+        { run: 'wrk', share: r.foreignCoreShare },
+        { run: 'fixed-rate', share: r.latencyForeignCoreShare },
+      ]
+        .filter((x) => x.share > DISTURBED_SHARE)
+        .map((x) => `${v.key} r${r.round} ${x.run} ${f(x.share * 100, 0)}%`),
+    ),
   );
   return disturbed.length === 0
     ? []

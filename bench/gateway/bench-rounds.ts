@@ -39,11 +39,19 @@ export async function runRounds(
       );
       const cpu = cpuSeconds(variant.pid, clockTicks) - before;
       const coreBusy = coreBusySeconds(options.sutCore, clockTicks) - coreBefore;
+      const latencyStart = performance.now();
+      const latencyCpuBefore = cpuSeconds(variant.pid, clockTicks);
+      const latencyCoreBefore = coreBusySeconds(options.sutCore, clockTicks);
       const latency = await runAtFixedRate(
         { connections: options.connections, seconds: options.latencySeconds, rate: options.rate },
         variant.target,
         TOOLS_CALL_BODY,
       );
+      const latencyForeign =
+        coreBusySeconds(options.sutCore, clockTicks) -
+        latencyCoreBefore -
+        (cpuSeconds(variant.pid, clockTicks) - latencyCpuBefore);
+      const latencySeconds = (performance.now() - latencyStart) / 1000;
       const initialize = await runSequential(
         options.initializeCount,
         { url: variant.target.url, headers: variant.credentialHeaders },
@@ -61,6 +69,8 @@ export async function runRounds(
             ? Math.max(0, (coreBusy - cpu) / throughput.seconds)
             : NaN,
         latency,
+        latencyForeignCoreShare:
+          variant.core === options.sutCore ? Math.max(0, latencyForeign / latencySeconds) : NaN,
         initialize,
       });
     }

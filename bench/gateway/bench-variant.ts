@@ -25,5 +25,7 @@ export interface RoundFigures {
   /** Share of the SUT core other processes used meanwhile (above a few % the run was disturbed); NaN off the SUT core. */
   foreignCoreShare: number;
   latency: LatencyRun;
+  /** The same share during the fixed-rate run. */
+  latencyForeignCoreShare: number;
   initialize: LatencyRun;
 }

@@ -1,8 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
-import { Client } from 'pg';
-import Redis from 'ioredis';
 import { AdminClient } from './admin-client';
+import { deleteRedisKeys, dropDatabase } from './bench-cleanup';
 import { benchPolicies, CREDENTIAL_UPSTREAM, SERVICE_ACCOUNT, UPSTREAM } from './bench-policies';
 import {
   freePort,
@@ -174,38 +173,7 @@ export class GatewayStack {
     for (const proc of this.processes.reverse()) {
       await stopProcess(proc);
     }
-    const admin = new Client({ connectionString: `${this.options.postgresUrl}/postgres` });
-    try {
-      await admin.connect();
-      await admin.query(`DROP DATABASE IF EXISTS "${this.database}" WITH (FORCE)`);
-    } catch (error) {
-      process.stderr.write(`could not drop ${this.database}: ${(error as Error).message}\n`);
-    } finally {
-      await admin.end().catch(() => undefined);
-    }
-    const redis = new Redis(this.options.redisUrl, { lazyConnect: true, maxRetriesPerRequest: 1 });
-    try {
-      await redis.connect();
-      let cursor = '0';
-      do {
-        const [next, keys] = await redis.scan(
-          cursor,
-          'MATCH',
-          `${this.redisPrefix}*`,
-          'COUNT',
-          500,
-        );
-        cursor = next;
-        if (keys.length > 0) {
-          await redis.del(...keys);
-        }
-      } while (cursor !== '0');
-    } catch (error) {
-      process.stderr.write(
-        `could not clean Redis ${this.redisPrefix}*: ${(error as Error).message}\n`,
-      );
-    } finally {
-      redis.disconnect();
-    }
+    await dropDatabase(this.options.postgresUrl, this.database);
+    await deleteRedisKeys(this.options.redisUrl, this.redisPrefix);
   }
 }
