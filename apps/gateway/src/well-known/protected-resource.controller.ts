@@ -1,4 +1,13 @@
-import { Controller, Get, Header, Inject, NotFoundException, Param } from '@nestjs/common';
+import {
+  Controller,
+  Get,
+  Header,
+  HttpCode,
+  Inject,
+  NotFoundException,
+  Options,
+  Param,
+} from '@nestjs/common';
 import { APP_CONFIG, type GatewayConfig } from '@app/config';
 import { GATEWAY_SCOPES } from '../auth/scope-map';
 import { UpstreamCache } from '@app/upstream-cache';
@@ -15,7 +24,9 @@ interface ProtectedResourceMetadata {
  * SPEC-MUST 1, 2, 6 (RFC 9728 §3): protected-resource metadata at the root and path-inserted for
  * each route (`/mcp/github` → `/.well-known/oauth-protected-resource/mcp/github`), `resource` the
  * route's public URL exactly as tokens carry it in `aud`. No authentication, JSON, any origin, no
- * redirect; `offline_access` is not a scope of this resource.
+ * redirect; `offline_access` is not a scope of this resource. A browser client sends
+ * `MCP-Protocol-Version` with its discovery GET (the SDKs do), which makes the browser ask first
+ * (CORS preflight): the OPTIONS answer allows that header, else the GET is never sent.
  */
 @Controller('.well-known/oauth-protected-resource')
 export class ProtectedResourceController {
@@ -44,6 +55,22 @@ export class ProtectedResourceController {
       `MCP server ${upstream.name}`,
     );
   }
+
+  @Options()
+  @HttpCode(204)
+  @Header('access-control-allow-origin', '*')
+  @Header('access-control-allow-methods', 'GET')
+  @Header('access-control-allow-headers', 'MCP-Protocol-Version')
+  @Header('access-control-max-age', '86400')
+  rootPreflight(): void {}
+
+  @Options('mcp/:upstream')
+  @HttpCode(204)
+  @Header('access-control-allow-origin', '*')
+  @Header('access-control-allow-methods', 'GET')
+  @Header('access-control-allow-headers', 'MCP-Protocol-Version')
+  @Header('access-control-max-age', '86400')
+  routePreflight(): void {}
 
   private metadata(resource: string, name: string): ProtectedResourceMetadata {
     return {
