@@ -60,6 +60,9 @@ if (migrate.status !== 0) {
 }
 
 const issuer = env.BROKER_PUBLIC_URL;
+const adminUrl = `http://127.0.0.1:${env.ADMIN_PORT ?? '8082'}`;
+const upstreamPort = Number(process.env.DEMO_UPSTREAM_PORT ?? '8090');
+const route = `${env.GATEWAY_PUBLIC_URL}/mcp/demo`;
 console.log(`
   MCP auth gateway demo
   ---------------------
@@ -68,11 +71,58 @@ console.log(`
   Demo login:   user "demo", password "${env.DEMO_IDP_PASSWORD}"  (at ${issuer}/demo-idp)
   Admin API:    http://127.0.0.1:${env.ADMIN_PORT ?? '8082'}/admin/v1  (Authorization: Bearer <ADMIN_TOKEN from ${secretsFile}>)
   Gateway:      ${env.GATEWAY_PUBLIC_URL}
-  Point an MCP client (e.g. the MCP Inspector) at it; it registers itself (DCR), you consent and log in as demo.
+  Demo upstream: an MCP server on 127.0.0.1:${upstreamPort}, registered as \`demo\`:
+      paste ${route} into the MCP Inspector (Streamable HTTP) or Claude; it registers itself
+      (DCR), you consent and log in as demo. Sample policies (applied when the set is empty):
+        demo.echo, demo.forecast, demo.test_*  → none: open, nothing injected
+        demo.slow                              → deny: hidden from tools/list, refused if called
 `);
+
+/** The demo upstream (the test fixture) and its registration, once the admin API answers. */
+async function seedDemoUpstream() {
+  const { startUpstreamFixture } = require(path.join(root, 'dist/libs/testing/src/upstream-fixture/index.js'));
+  const fixture = await startUpstreamFixture({ port: upstreamPort, host: '127.0.0.1' });
+  const headers = { authorization: `Bearer ${env.ADMIN_TOKEN}`, 'content-type': 'application/json' };
+  for (let attempt = 0; attempt < 120; attempt++) {
+    try {
+      if ((await fetch(`${adminUrl}/healthz`)).ok) break;
+    } catch {
+      // not up yet
+    }
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  }
+  const upstream = await fetch(`${adminUrl}/admin/v1/upstreams`, {
+    method: 'POST',
+    headers,
+    body: JSON.stringify({ name: 'demo', url: fixture.url, description: 'demo upstream (test fixture)' }),
+  });
+  if (upstream.status !== 201 && upstream.status !== 409) {
+    throw new Error(`registering the demo upstream: ${upstream.status}`);
+  }
+  const current = await (await fetch(`${adminUrl}/admin/v1/policies`, { headers })).json();
+  if (Array.isArray(current.policies) && current.policies.length === 0) {
+    const put = await fetch(`${adminUrl}/admin/v1/policies`, {
+      method: 'PUT',
+      headers,
+      body: JSON.stringify({
+        auth_policies: [
+          { name: 'demo: open tools', match_pattern: 'demo.*', priority: 10, auth_method: { type: 'none' } },
+          { name: 'demo: slow is denied', match_pattern: 'demo.slow', priority: 20, auth_method: { type: 'deny' } },
+        ],
+      }),
+    });
+    if (put.status !== 200) {
+      throw new Error(`applying the demo policies: ${put.status}`);
+    }
+  }
+  console.log(`demo: upstream "demo" registered; connect an MCP client to ${route}`);
+}
 
 const child = spawn(process.execPath, [path.join(__dirname, 'start-all.js')], { env, stdio: 'inherit' });
 for (const signal of ['SIGINT', 'SIGTERM']) {
   process.on(signal, () => child.kill(signal));
 }
 child.on('exit', (code) => process.exit(code ?? 0));
+seedDemoUpstream().catch((error) => {
+  console.error(`demo: ${error.message}`);
+});

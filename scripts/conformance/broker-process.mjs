@@ -87,8 +87,9 @@ function prefixLines(stream, prefix, target) {
   eachLine(stream, (line) => target.write(`${prefix}${line}\n`));
 }
 
-export async function startBroker() {
-  const [brokerPort, adminPort] = [await freePort(), await freePort()];
+/** `gatewayPublicUrl`: the gateway the tokens are for (its `aud`), when a gateway runs too. */
+export async function startBroker({ gatewayPublicUrl = 'http://127.0.0.1:8080' } = {}) {
+  const [brokerPort, adminPort, internalPort] = [await freePort(), await freePort(), await freePort()];
   const suffix = randomBytes(6).toString('hex');
   const database = `mcpgw_conformance_${suffix}`;
   const redisPrefix = `mcpgw-conformance-${suffix}:`;
@@ -110,7 +111,9 @@ export async function startBroker() {
     BROKER_PORT: String(brokerPort),
     ADMIN_HOST: '127.0.0.1',
     ADMIN_PORT: String(adminPort),
-    GATEWAY_PUBLIC_URL: 'http://127.0.0.1:8080',
+    INTERNAL_HOST: '127.0.0.1',
+    INTERNAL_PORT: String(internalPort),
+    GATEWAY_PUBLIC_URL: gatewayPublicUrl,
     DEMO_IDP_ENABLED: 'true',
     DEMO_IDP_PASSWORD: demoPassword,
   };
@@ -147,7 +150,14 @@ export async function startBroker() {
     log('broker stopped');
   });
   await waitForHealth(issuer, broker);
-  return { issuer, demoPassword, broker };
+  return {
+    issuer,
+    demoPassword,
+    broker,
+    env,
+    adminUrl: `http://127.0.0.1:${adminPort}`,
+    internalUrl: `http://127.0.0.1:${internalPort}`,
+  };
 }
 
 export async function registerClient(issuer, redirectUri) {

@@ -56,7 +56,7 @@ describe('admin API logs (SPEC-MUST 34, 37)', () => {
     expect(ready.status).toBe(200);
     expect(ready.json).toEqual({
       status: 'ready',
-      checks: { redis: 'ok', postgres: 'ok', policy_set: 'ok' },
+      checks: { redis: 'ok', postgres: 'ok', policy_set: 'ok', upstreams: 'ok' },
     });
     const metrics = await call(h.baseUrl, 'GET', '/metrics', { token: null });
     expect(metrics.text).toContain('http_request_duration_seconds');

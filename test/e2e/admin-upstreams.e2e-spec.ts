@@ -1,6 +1,9 @@
 import 'reflect-metadata';
+import Redis from 'ioredis';
 import { DataSource } from 'typeorm';
-import { buildDataSourceOptions } from '@app/persistence';
+import { buildDataSourceOptions, UpstreamRepository } from '@app/persistence';
+import { within } from '@app/testing';
+import { UpstreamCache, upstreamChannel } from '@app/upstream-cache';
 import { startAdminApi, type AdminApiHarness } from '../support/admin-api.harness';
 import { call, type HttpResult } from '../support/http';
 
@@ -159,6 +162,52 @@ describe('admin API: /admin/v1/upstreams', () => {
         [id],
       );
       expect(count).toBe(0);
+    });
+  });
+
+  describe('propagation to every upstream cache', () => {
+    let subscriber: Redis;
+    let cache: UpstreamCache;
+
+    beforeAll(async () => {
+      // Another process's cache (a gateway): polling far beyond the deadline, so only the
+      // admin API's announcement can make it in time.
+      subscriber = new Redis(h.config.REDIS_URL, { enableReadyCheck: false });
+      cache = new UpstreamCache(new UpstreamRepository(ds), subscriber, {
+        channel: upstreamChannel(h.config.REDIS_KEY_PREFIX),
+        pollIntervalMs: 60_000,
+      });
+      await cache.start();
+    });
+
+    afterAll(async () => {
+      await cache.stop();
+      await subscriber.quit();
+    });
+
+    it('create, patch and delete reach another cache within one second', async () => {
+      const created = await create({ name: 'propagated', url: 'http://127.0.0.1:4000/mcp' });
+      expect(created.status).toBe(201);
+      await within(1000, () => cache.get('propagated') !== undefined);
+      expect(cache.get('propagated')).toMatchObject({ url: 'http://127.0.0.1:4000/mcp' });
+
+      const patched = await call(h.baseUrl, 'PATCH', `${PATH}/${created.json.id}`, {
+        body: { enabled: false },
+      });
+      expect(patched.status).toBe(200);
+      await within(1000, () => cache.get('propagated')?.enabled === false);
+
+      const deleted = await call(h.baseUrl, 'DELETE', `${PATH}/${created.json.id}`);
+      expect(deleted.status).toBe(204);
+      await within(1000, () => cache.get('propagated') === undefined);
+    });
+
+    it("the broker's own cache holds the change when the admin answer arrives", async () => {
+      const created = await create({ name: 'read-your-writes', url: 'http://127.0.0.1:4001/mcp' });
+      expect(created.status).toBe(201);
+      expect(h.infrastructure.upstreams.get('read-your-writes')?.name).toBe('read-your-writes');
+      await call(h.baseUrl, 'DELETE', `${PATH}/${created.json.id}`);
+      expect(h.infrastructure.upstreams.get('read-your-writes')).toBeUndefined();
     });
   });
 

@@ -12,6 +12,7 @@ import { BrowserAgent, readForm } from '../support/browser-agent';
 import {
   DEMO_PASSWORD,
   GATEWAY_URL,
+  registerUpstream,
   startAuthorizationServer,
 } from '../support/authorization-server.harness';
 import {
@@ -88,6 +89,8 @@ beforeAll(async () => {
       },
     },
   );
+  await registerUpstream(broker, 'github');
+  await registerUpstream(broker, 'slack');
 });
 
 afterAll(async () => {

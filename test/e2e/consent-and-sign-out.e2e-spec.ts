@@ -1,5 +1,9 @@
 import type { AdminApiHarness } from '../support/admin-api.harness';
-import { GATEWAY_URL, startAuthorizationServer } from '../support/authorization-server.harness';
+import {
+  GATEWAY_URL,
+  registerUpstream,
+  startAuthorizationServer,
+} from '../support/authorization-server.harness';
 import { BrowserAgent, readForm } from '../support/browser-agent';
 import { authorizeInBrowser, pkcePair, registerClient } from '../support/oauth-flow';
 import { signInThroughMcpClient } from '../support/tool-provider';
@@ -16,6 +20,8 @@ let broker: AdminApiHarness & { issuer: string };
 
 beforeAll(async () => {
   broker = await startAuthorizationServer();
+  await registerUpstream(broker, 'github');
+  await registerUpstream(broker, 'slack');
 });
 
 afterAll(async () => {

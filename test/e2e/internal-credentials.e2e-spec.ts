@@ -13,9 +13,11 @@ import 'reflect-metadata';
 import { DataSource } from 'typeorm';
 import { Queue } from 'bullmq';
 import { KeyRing, Vault } from '@app/crypto';
-import { remedyInstructions, remedySchema } from '@app/gateway-contract';
+import Redis from 'ioredis';
+import { credentialChannel, remedyInstructions, remedySchema } from '@app/gateway-contract';
 import { QUEUES } from '@app/jobs';
 import { buildDataSourceOptions, ConnectionRepository, ProviderRepository } from '@app/persistence';
+import { within } from '@app/testing';
 import { connectionTokenBinding } from '@app/vault';
 
 const PAT = 'ghp_internalapitest0123456789';
@@ -401,7 +403,11 @@ describe('internal credential API (gateway → broker)', () => {
       expect(wider.json.outcome).toBe('auth_required');
     });
 
-    it("lists and revokes only the user's own connections; a revoked one is never injected again", async () => {
+    it("lists and revokes only the user's own connections; a revoked one is never injected again, and the gateways are told", async () => {
+      const subscriber = new Redis(h.config.REDIS_URL);
+      const announced: string[] = [];
+      subscriber.on('message', (_channel: string, message: string) => announced.push(message));
+      await subscriber.subscribe(credentialChannel(h.config.REDIS_KEY_PREFIX));
       const internal = (method: string, path: string, token: string = INTERNAL_API_TOKEN) =>
         call(h.internalUrl, method, path, { token });
       expect(
@@ -425,9 +431,15 @@ describe('internal credential API (gateway → broker)', () => {
       expect(
         (await internal('GET', '/internal/v1/connections?subject=bob')).json.connections[0].status,
       ).toBe('active');
+      // Nothing revoked for mallory, so nothing announced.
+      expect(announced).toEqual([]);
       expect((await internal('DELETE', `/internal/v1/connections/${id}?subject=bob`)).status).toBe(
         204,
       );
+      // The subject only: no token, no connection id.
+      await within(1000, () => announced.length > 0);
+      expect(announced).toEqual(['{"subject":"bob"}']);
+      await subscriber.quit();
       expect(
         (await internal('GET', '/internal/v1/connections?subject=bob')).json.connections[0].status,
       ).toBe('revoked');

@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import pino from 'pino';
 import type { PublicAppOptions } from '../../apps/token-broker/src/public/public.module';
 import { startAdminApi, type AdminApiHarness } from './admin-api.harness';
+import { call } from './http';
 
 /** A free loopback port (the issuer URL must be known before the broker starts). */
 export function freePort(): Promise<number> {
@@ -46,4 +47,22 @@ export async function startAuthorizationServer(
     publicOptions,
   );
   return { ...harness, issuer };
+}
+
+/**
+ * Registers an upstream through the admin API (tokens for `<GATEWAY_URL>/mcp/<name>` are issued
+ * only for registered upstreams); returns its id. The admin answer comes after the broker's own
+ * upstream cache holds the change, so the next authorization sees it.
+ */
+export async function registerUpstream(
+  harness: Pick<AdminApiHarness, 'baseUrl'>,
+  name: string,
+): Promise<string> {
+  const created = await call(harness.baseUrl, 'POST', '/admin/v1/upstreams', {
+    body: { name, url: `http://127.0.0.1:9/${name}` },
+  });
+  if (created.status !== 201) {
+    throw new Error(`registering upstream ${name}: ${created.status} ${created.text}`);
+  }
+  return created.json.id as string;
 }

@@ -79,6 +79,8 @@ export async function startGateway(
     fixture,
     admin,
     close: async () => {
+      // Relayed SSE streams (a legacy client's GET) stay open until someone ends them.
+      gateway.getHttpAdapter().getInstance().server.closeAllConnections();
       await gateway.close();
       await fixture.close();
       await broker.close();

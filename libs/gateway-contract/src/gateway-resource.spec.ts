@@ -1,4 +1,8 @@
-import { canonicalGatewayResource, isGatewayResource } from './gateway-resource';
+import {
+  canonicalGatewayResource,
+  gatewayResourceUpstream,
+  isGatewayResource,
+} from './gateway-resource';
 
 const GATEWAY = 'http://127.0.0.1:8080';
 
@@ -59,5 +63,31 @@ describe('the token audience is the canonical gateway resource (exact, predictab
   ])('refuses %s', (_why, resource) => {
     expect(canonicalGatewayResource(resource, GATEWAY)).toBeUndefined();
     expect(isGatewayResource(resource, GATEWAY)).toBe(false);
+  });
+});
+
+describe('the upstream a gateway resource routes to (tokens only for registered upstreams)', () => {
+  it.each([
+    ['http://127.0.0.1:8080/mcp/github', 'github'],
+    ['HTTP://127.0.0.1:8080/mcp/github', 'github'],
+    ['http://127.0.0.1:8080/mcp/GitHub', 'GitHub'],
+  ])('%s routes to %s', (resource, upstream) => {
+    expect(gatewayResourceUpstream(resource, GATEWAY)).toBe(upstream);
+  });
+
+  it.each([
+    'http://127.0.0.1:8080',
+    'http://127.0.0.1:8080/',
+    'http://127.0.0.1:8080/mcp',
+    'http://127.0.0.1:8080/mcp/github/../slack',
+    'https://elsewhere.example/mcp/github',
+  ])('%s routes to no single upstream', (resource) => {
+    expect(gatewayResourceUpstream(resource, GATEWAY)).toBeUndefined();
+  });
+
+  it('under a gateway base path', () => {
+    expect(
+      gatewayResourceUpstream('https://example.com/gw/mcp/slack', 'https://example.com/gw'),
+    ).toBe('slack');
   });
 });

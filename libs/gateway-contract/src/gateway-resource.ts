@@ -46,6 +46,22 @@ export function canonicalGatewayResource(
     : undefined;
 }
 
+/**
+ * The upstream a gateway resource routes to: `<name>` of a `/mcp/<name>` resource (in any
+ * spelling that canonicalises), undefined for the base URL, `/mcp`, and anything not the
+ * gateway. The broker issues `/mcp/<name>` tokens only while `<name>` is a registered upstream.
+ */
+export function gatewayResourceUpstream(
+  resource: string,
+  gatewayPublicUrl: string,
+): string | undefined {
+  const canonical = canonicalGatewayResource(resource, gatewayPublicUrl);
+  const aggregated = defaultGatewayResource(gatewayPublicUrl);
+  return canonical?.startsWith(`${aggregated}/`)
+    ? canonical.slice(aggregated.length + 1)
+    : undefined;
+}
+
 /** Whether `resource` names the gateway (in any spelling that canonicalises; see above). */
 export function isGatewayResource(resource: string, gatewayPublicUrl: string): boolean {
   return canonicalGatewayResource(resource, gatewayPublicUrl) !== undefined;

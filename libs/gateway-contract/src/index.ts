@@ -9,6 +9,7 @@ export {
 export {
   canonicalGatewayResource,
   defaultGatewayResource,
+  gatewayResourceUpstream,
   isGatewayResource,
 } from './gateway-resource';
 export { ADMIN_SCOPES, DEFAULT_SCOPE, isMcpScope, MCP_SCOPES, type McpScope } from './mcp-scopes';
@@ -36,3 +37,17 @@ export {
   resolveCredentialRequestSchema,
 } from './internal-api/credential-resolution.schema';
 export { remedyInstructions, type RemedyOccasion } from './remedy-instructions';
+export {
+  type CredentialChange,
+  credentialChangeSchema,
+  credentialChannel,
+  parseCredentialChange,
+} from './credential-change';
+export {
+  apiKeySubject,
+  type ApiKeyVerification,
+  apiKeyVerificationSchema,
+  MAX_PRESENTED_API_KEY_LENGTH,
+  type VerifyApiKeyRequest,
+  verifyApiKeyRequestSchema,
+} from './internal-api/api-key-verification.schema';

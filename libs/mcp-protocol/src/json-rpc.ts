@@ -15,8 +15,10 @@ export type MessageParse =
 const isObject = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
 
+// Safe integers only, as the SDK's RequestIdSchema (zod 4 `int()`): past 2^53 JSON.parse has already
+// rounded the number, so an answer would carry an id the client never sent.
 const isId = (value: unknown): value is JsonRpcId =>
-  typeof value === 'string' || (typeof value === 'number' && Number.isInteger(value));
+  typeof value === 'string' || (typeof value === 'number' && Number.isSafeInteger(value));
 
 /**
  * Classifies a parsed JSON body as one JSON-RPC 2.0 message. Batches are refused: 2025-06-18
@@ -42,6 +44,15 @@ export function classifyMessage(body: unknown): MessageParse {
   if (params !== undefined && !isObject(params)) {
     return { ok: false, code: JSONRPC_ERRORS.invalidRequest, message: 'params must be an object' };
   }
+  // The SDK's message schemas type _meta as an object and refuse the whole message otherwise; a
+  // claim or token is never read from anything else.
+  if (params !== undefined && params._meta !== undefined && !isObject(params._meta)) {
+    return {
+      ok: false,
+      code: JSONRPC_ERRORS.invalidRequest,
+      message: 'params._meta must be an object',
+    };
+  }
   if (typeof body.method === 'string') {
     if (body.method === '' || body.method.length > 256) {
       return { ok: false, code: JSONRPC_ERRORS.invalidRequest, message: 'method is invalid' };
@@ -53,7 +64,7 @@ export function classifyMessage(body: unknown): MessageParse {
       return {
         ok: false,
         code: JSONRPC_ERRORS.invalidRequest,
-        message: 'id must be a string or an integer',
+        message: 'id must be a string or an integer within ±(2^53 − 1)',
       };
     }
     return {

@@ -1,4 +1,5 @@
 import { JSONRPC_ERRORS } from './error-codes';
+import { stripOptionalWhitespace } from './http-field';
 import type { InboundMessage } from './json-rpc';
 
 /** Which `params` field `Mcp-Name` mirrors, per method (2026-07-28 Streamable HTTP, SEP-2243). */
@@ -11,21 +12,33 @@ const NAME_SOURCE: Readonly<Record<string, string>> = {
   'tasks/cancel': 'taskId',
 };
 
-const SENTINEL = /^=\?base64\?([A-Za-z0-9+/]*={0,2})\?=$/;
+const SENTINEL_PREFIX = '=?base64?';
+const SENTINEL_SUFFIX = '?=';
+/** RFC 4648 §4 with padding; the padding bits themselves are not checked, as in the SDK. */
+const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
+// ignoreBOM keeps a leading U+FEFF: it is part of the value the client encoded.
+const UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
-/** A mirrored header value as the body would carry it: plain ASCII, or the `=?base64?…?=` sentinel. */
+/**
+ * A mirrored header value as the body would carry it: plain text, or the UTF-8 inside the
+ * `=?base64?…?=` sentinel. Anything framed as a sentinel is decoded as one (as the SDK server does),
+ * so a payload that is not Base64 or not UTF-8 is `undefined`, never read as a plain name that the
+ * upstream would then refuse.
+ */
 export function decodeMirroredValue(value: string): string | undefined {
-  const trimmed = value.replace(/^[ \t]+|[ \t]+$/g, '');
-  const sentinel = SENTINEL.exec(trimmed);
-  if (sentinel === null) {
+  const trimmed = stripOptionalWhitespace(value);
+  if (!trimmed.startsWith(SENTINEL_PREFIX) || !trimmed.endsWith(SENTINEL_SUFFIX)) {
     return trimmed;
   }
-  const bytes = Buffer.from(sentinel[1]!, 'base64');
-  if (bytes.toString('base64') !== sentinel[1]) {
+  const payload = trimmed.slice(SENTINEL_PREFIX.length, trimmed.length - SENTINEL_SUFFIX.length);
+  if (!BASE64.test(payload)) {
     return undefined;
   }
-  const text = bytes.toString('utf8');
-  return Buffer.from(text, 'utf8').equals(bytes) ? text : undefined;
+  try {
+    return UTF8.decode(Buffer.from(payload, 'base64'));
+  } catch {
+    return undefined;
+  }
 }
 
 export type MirrorCheck = { ok: true } | { ok: false; code: number; message: string };
@@ -55,9 +68,12 @@ export function checkMirroredHeaders(
         )
       : { ok: true };
   }
-  if (mcpMethod.trim() !== message.method) {
+  // Only SP/HTAB (RFC 9110 OWS), as the upstream strips: String#trim would also drop a no-break
+  // space or a BOM, and pass a header the upstream then refuses.
+  const method = stripOptionalWhitespace(mcpMethod);
+  if (method !== message.method) {
     return mismatch(
-      `the body names method ${message.method} but the Mcp-Method header names ${mcpMethod.trim()}`,
+      `the body names method ${message.method} but the Mcp-Method header names ${method}`,
     );
   }
   const field = Object.hasOwn(NAME_SOURCE, message.method)

@@ -10,7 +10,7 @@ import type { Logger } from 'pino';
 import type { Decision } from '@app/policy-engine';
 import { LOGGER, ReadinessService } from '@app/observability';
 import { PolicyRepository } from '@app/persistence';
-import { logRedisErrors, REDIS, REDIS_OPTIONS, type RedisModuleOptions } from '@app/redis';
+import { createSubscriber, REDIS, REDIS_OPTIONS, type RedisModuleOptions } from '@app/redis';
 import { PolicyChangePublisher } from './policy-change.publisher';
 import { PolicyCache, policyChannel } from './policy-cache';
 
@@ -31,15 +31,8 @@ export class PolicyCacheModule implements OnModuleInit, OnApplicationShutdown {
       providers: [
         {
           provide: SUBSCRIBER,
-          useFactory: (redis: Redis, logger: Logger) => {
-            // A duplicate does not inherit the original's listeners.
-            const subscriber = redis.duplicate({
-              connectionName: 'policy-cache-subscriber',
-              enableReadyCheck: false,
-            });
-            logRedisErrors(subscriber, logger, 'policy-cache-subscriber');
-            return subscriber;
-          },
+          useFactory: (redis: Redis, logger: Logger) =>
+            createSubscriber(redis, logger, 'policy-cache-subscriber'),
           inject: [REDIS, LOGGER],
         },
         {

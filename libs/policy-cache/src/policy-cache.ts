@@ -29,14 +29,12 @@ export function policyChannel(keyPrefix: string): string {
 
 /**
  * In-memory compiled policy set that follows the database (announcements, polling, last good set
- * while the source is unreachable, coalesced reloads: see VersionFollower). Until a first set is
- * loaded, every tool resolves to deny (fail closed).
+ * while the source is unreachable, coalesced reloads, `ensureVersion` for read-your-writes: see
+ * VersionFollower). Until a first set is loaded, every tool resolves to deny (fail closed).
  */
-export class PolicyCache {
-  private readonly follower: VersionFollower<Policy[], CompiledPolicySet>;
-
+export class PolicyCache extends VersionFollower<Policy[], CompiledPolicySet> {
   constructor(source: PolicySetSource, subscriber: Redis, options: PolicyCacheOptions) {
-    this.follower = new VersionFollower(
+    super(
       {
         currentVersion: () => source.currentVersion(),
         load: async () => {
@@ -60,38 +58,7 @@ export class PolicyCache {
     );
   }
 
-  /** Loads the current set (a failure is logged and retried by the poll) and starts listening. */
-  start(): Promise<void> {
-    return this.follower.start();
-  }
-
-  stop(): Promise<void> {
-    return this.follower.stop();
-  }
-
-  get version(): number {
-    return this.follower.version;
-  }
-
-  get loaded(): boolean {
-    return this.follower.value !== undefined;
-  }
-
-  get error(): string | null {
-    return this.follower.error;
-  }
-
   resolve(tool: string): Resolution {
-    return (this.follower.value ?? NOTHING_LOADED).resolve(tool);
-  }
-
-  /** Reloads if the source's version differs from ours; concurrent calls share one reload. */
-  refresh(): Promise<void> {
-    return this.follower.refresh();
-  }
-
-  /** Waits until the cache holds at least `version` (read-your-writes for the admin API). */
-  ensureVersion(version: number): Promise<void> {
-    return this.follower.ensureVersion(version);
+    return (this.value ?? NOTHING_LOADED).resolve(tool);
   }
 }

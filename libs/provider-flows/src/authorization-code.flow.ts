@@ -1,7 +1,7 @@
 import type Redis from 'ioredis';
 import { createCodeVerifier, randomToken, s256Challenge, sha256Hex, Vault } from '@app/crypto';
 import type { ConnectionEntity, ConnectionRepository, ProviderRepository } from '@app/persistence';
-import { SingleUseStore } from '@app/redis';
+import { type CredentialChangePublisher, SingleUseStore } from '@app/redis';
 import { pkceVerifierBinding } from '@app/vault';
 import { storeConnection } from './connection-writer';
 import { OAuthClientError } from './oauth-client.error';
@@ -56,6 +56,7 @@ export class AuthorizationCodeFlow {
     private readonly connections: ConnectionRepository,
     private readonly vault: Vault,
     private readonly client: TokenEndpointClient,
+    private readonly changes: CredentialChangePublisher,
     private readonly resolver?: ProviderMetadataResolver,
   ) {
     // The state is a bearer secret: stored under its hash, so reading Redis yields no usable state.
@@ -182,6 +183,8 @@ export class AuthorizationCodeFlow {
       token,
       now,
     );
+    // The gateways drop what they cached for this user (a missing or narrower connection).
+    await this.changes.subjectChanged(subject);
     const userInfo =
       provider.endpoints.userinfo_endpoint === undefined
         ? undefined

@@ -4,8 +4,11 @@ import type { AddressInfo } from 'node:net';
 import Redis from 'ioredis';
 import { DataSource } from 'typeorm';
 import { KeyRing, Vault } from '@app/crypto';
+import { credentialChannel } from '@app/gateway-contract';
 import { JobProducer } from '@app/jobs';
 import { buildDataSourceOptions, ConnectionRepository, ProviderRepository } from '@app/persistence';
+import { CredentialChangePublisher } from '@app/redis';
+import { within } from '@app/testing';
 import { connectionTokenBinding, providerSecretBinding } from '@app/vault';
 import {
   createTestDatabase,
@@ -77,6 +80,9 @@ describe('SPEC-MUST 31: RFC 8628 device authorization (real Postgres, Redis, Bul
   let database: TestDatabase;
   let ds: DataSource;
   let redis: Redis;
+  let subscriber: Redis;
+  /** What the gateways were told on the credential channel. */
+  const announced: string[] = [];
   let jobs: JobProducer;
   let fake: Awaited<ReturnType<typeof scriptedProvider>>;
   let start: StartDeviceAuthorizationUseCase;
@@ -94,6 +100,9 @@ describe('SPEC-MUST 31: RFC 8628 device authorization (real Postgres, Redis, Bul
     database = await createTestDatabase();
     ds = await new DataSource(buildDataSourceOptions(database.url, { poolSize: 2 })).initialize();
     redis = new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
+    subscriber = redis.duplicate();
+    subscriber.on('message', (_channel: string, message: string) => announced.push(message));
+    await subscriber.subscribe(credentialChannel(prefix));
     jobs = new JobProducer(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379', prefix);
     fake = await scriptedProvider();
     const providers = new ProviderRepository(ds);
@@ -124,13 +133,14 @@ describe('SPEC-MUST 31: RFC 8628 device authorization (real Postgres, Redis, Bul
       vault,
       client,
       store,
+      new CredentialChangePublisher(redis, prefix),
     );
   });
 
   afterAll(async () => {
     await jobs.credentialsQueue.obliterate({ force: true });
     await jobs.close();
-    await redis.quit();
+    await Promise.all([redis.quit(), subscriber.quit()]);
     await new Promise((resolve) => fake.server.close(resolve));
     await ds.destroy();
     await database.drop();
@@ -156,7 +166,7 @@ describe('SPEC-MUST 31: RFC 8628 device authorization (real Postgres, Redis, Bul
     expect(job.opts.delay).toBe(5000);
   });
 
-  it('honours interval, adds 5 s on slow_down (kept for later polls), and stores the connection sealed', async () => {
+  it('honours interval, adds 5 s on slow_down (kept for later polls), stores the connection sealed and tells the gateways the user changed', async () => {
     const pendingId = ((await redis.keys(`${prefix}device:*`))[0] as string)
       .split(':')
       .pop() as string;
@@ -185,8 +195,11 @@ describe('SPEC-MUST 31: RFC 8628 device authorization (real Postgres, Redis, Bul
     await intervalPassed(pendingId);
     expect(await poll.execute(pendingId)).toEqual({ state: 'pending', retryAfterMs: 10_000 });
     await intervalPassed(pendingId);
+    expect(announced).toEqual([]);
     const done = await poll.execute(pendingId);
     expect(done.state).toBe('connected');
+    await within(1000, () => announced.length > 0);
+    expect(announced).toEqual(['{"subject":"user-1"}']);
     const tokenRequest = fake.requests[fake.requests.length - 1];
     expect(tokenRequest).toMatchObject({
       path: '/token',

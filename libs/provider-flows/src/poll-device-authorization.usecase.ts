@@ -1,5 +1,6 @@
 import { Vault } from '@app/crypto';
 import type { ConnectionRepository, ProviderRepository } from '@app/persistence';
+import type { CredentialChangePublisher } from '@app/redis';
 import { deviceCodeBinding } from '@app/vault';
 import { storeConnection } from './connection-writer';
 import type {
@@ -36,6 +37,7 @@ export class PollDeviceAuthorizationUseCase {
     private readonly vault: Vault,
     private readonly client: TokenEndpointClient,
     private readonly store: DeviceAuthorizationStore,
+    private readonly changes: CredentialChangePublisher,
     private readonly resolver?: ProviderMetadataResolver,
   ) {}
 
@@ -106,6 +108,8 @@ export class PollDeviceAuthorizationUseCase {
       token,
       now,
     );
+    // The gateways drop what they cached for this user (the remedy it was waiting for is done).
+    await this.changes.subjectChanged(pending.subject);
     await this.store.delete(pendingId, pending);
     return { state: 'connected', connectionId: connection.id };
   }

@@ -3,7 +3,12 @@ import type Redis from 'ioredis';
 import { Vault } from '@app/crypto';
 import { JobProducer } from '@app/jobs';
 import { ConnectionRepository, ProviderRepository } from '@app/persistence';
-import { REDIS, REDIS_OPTIONS, type RedisModuleOptions } from '@app/redis';
+import {
+  CredentialChangePublisher,
+  REDIS,
+  REDIS_OPTIONS,
+  type RedisModuleOptions,
+} from '@app/redis';
 import { AuthorizationCodeFlow } from './authorization-code.flow';
 import { DeviceAuthorizationStore } from './device-authorization.store';
 import { PollDeviceAuthorizationUseCase } from './poll-device-authorization.usecase';
@@ -13,7 +18,8 @@ import { TokenEndpointClient } from './token-endpoint.client';
 
 /**
  * The provider flows wired once for any app: expects the global Vault, repositories, Redis
- * client and job producer (VaultModule, PersistenceModule, RedisModule, JobsModule).
+ * client, credential change publisher and job producer (VaultModule, PersistenceModule,
+ * RedisModule, JobsModule).
  */
 @Module({})
 export class ProviderFlowsModule {
@@ -31,6 +37,7 @@ export class ProviderFlowsModule {
           connections: ConnectionRepository,
           vault: Vault,
           client: TokenEndpointClient,
+          changes: CredentialChangePublisher,
           resolver: ProviderMetadataResolver,
         ) =>
           new AuthorizationCodeFlow(
@@ -40,6 +47,7 @@ export class ProviderFlowsModule {
             connections,
             vault,
             client,
+            changes,
             resolver,
           ),
         inject: [
@@ -49,6 +57,7 @@ export class ProviderFlowsModule {
           ConnectionRepository,
           Vault,
           TokenEndpointClient,
+          CredentialChangePublisher,
           ProviderMetadataResolver,
         ],
       },
@@ -87,6 +96,7 @@ export class ProviderFlowsModule {
           vault: Vault,
           client: TokenEndpointClient,
           store: DeviceAuthorizationStore,
+          changes: CredentialChangePublisher,
           resolver: ProviderMetadataResolver,
         ) =>
           new PollDeviceAuthorizationUseCase(
@@ -95,6 +105,7 @@ export class ProviderFlowsModule {
             vault,
             client,
             store,
+            changes,
             resolver,
           ),
         inject: [
@@ -103,6 +114,7 @@ export class ProviderFlowsModule {
           Vault,
           TokenEndpointClient,
           DeviceAuthorizationStore,
+          CredentialChangePublisher,
           ProviderMetadataResolver,
         ],
       },

@@ -1,5 +1,6 @@
 export {
   createRedisClient,
+  createSubscriber,
   REDIS,
   REDIS_OPTIONS,
   RedisModule,
@@ -19,3 +20,4 @@ export {
   type VersionFollowerLogger,
   type VersionFollowerOptions,
 } from './version-follower';
+export { CredentialChangePublisher } from './credential-change.publisher';

@@ -9,6 +9,7 @@ import {
 import Redis from 'ioredis';
 import type { Logger } from 'pino';
 import { LOGGER, ReadinessService } from '@app/observability';
+import { CredentialChangePublisher } from './credential-change.publisher';
 import { logRedisErrors } from './redis-error-log';
 
 export const REDIS = Symbol('REDIS');
@@ -39,7 +40,31 @@ export function createRedisClient(url: string, name: string, logger: Logger): Re
   return client;
 }
 
-/** One shared command connection per app (subscribers take their own via `duplicate()`). */
+/**
+ * A subscriber connection beside `client` (a connection in subscriber mode runs no other
+ * commands), named and logging its errors like every client (a duplicate does not inherit the
+ * original's listeners).
+ */
+export function createSubscriber(client: Redis, logger: Logger, name: string): Redis {
+  const subscriber = client.duplicate({ connectionName: name, enableReadyCheck: false });
+  logRedisErrors(subscriber, logger, name);
+  return subscriber;
+}
+
+/** Announcements every app may make on the shared connection. */
+const PUBLISHERS = (keyPrefix: string) => [
+  {
+    provide: CredentialChangePublisher,
+    useFactory: (redis: Redis, logger: Logger) =>
+      new CredentialChangePublisher(redis, keyPrefix, logger),
+    inject: [REDIS, LOGGER],
+  },
+];
+
+/**
+ * One shared command connection per app (subscribers take their own via `duplicate()`), and the
+ * publishers that use it.
+ */
 @Global()
 @Module({})
 export class RedisModule implements OnModuleInit, OnApplicationShutdown {
@@ -66,8 +91,9 @@ export class RedisModule implements OnModuleInit, OnApplicationShutdown {
           useFactory: (logger: Logger) => createRedisClient(options.url, options.app, logger),
           inject: [LOGGER],
         },
+        ...PUBLISHERS(options.keyPrefix),
       ],
-      exports: [REDIS, REDIS_OPTIONS],
+      exports: [REDIS, REDIS_OPTIONS, CredentialChangePublisher],
     };
   }
 
@@ -83,8 +109,9 @@ export class RedisModule implements OnModuleInit, OnApplicationShutdown {
         { provide: OWNS_CLIENT, useValue: false },
         // A factory, not `useValue`: Nest hashes a dynamic module's metadata, values included.
         { provide: REDIS, useFactory: () => client },
+        ...PUBLISHERS(options.keyPrefix),
       ],
-      exports: [REDIS, REDIS_OPTIONS],
+      exports: [REDIS, REDIS_OPTIONS, CredentialChangePublisher],
     };
   }
 

@@ -32,8 +32,9 @@ export interface VersionFollowerOptions<R, T> {
  * Redis, compares versions periodically in case an announcement was missed, and keeps serving the
  * last good value while the source is unreachable. Concurrent refreshes share one reload, and a
  * refresh asked for during a reload runs once more after it (the reload may have read too early).
- * `value` stays undefined until a first load succeeds: the owner decides what that means (the
- * policy cache denies everything).
+ * The base of the caches (policy set, upstreams): each adds its own reads of `value`, which stays
+ * undefined until a first load succeeds; the cache decides what that means (the policy cache
+ * denies everything).
  */
 export class VersionFollower<R, T> {
   private current: { version: number; value: T } | undefined;
@@ -83,7 +84,12 @@ export class VersionFollower<R, T> {
     return this.current?.version ?? -1;
   }
 
-  get value(): T | undefined {
+  /** Whether a first load succeeded (readiness waits for it). */
+  get loaded(): boolean {
+    return this.current !== undefined;
+  }
+
+  protected get value(): T | undefined {
     return this.current?.value;
   }
 

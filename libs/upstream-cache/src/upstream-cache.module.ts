@@ -9,7 +9,7 @@ import type Redis from 'ioredis';
 import type { Logger } from 'pino';
 import { LOGGER, ReadinessService } from '@app/observability';
 import { UpstreamRepository } from '@app/persistence';
-import { logRedisErrors, REDIS, REDIS_OPTIONS, type RedisModuleOptions } from '@app/redis';
+import { createSubscriber, REDIS, REDIS_OPTIONS, type RedisModuleOptions } from '@app/redis';
 import { UpstreamCache, upstreamChannel } from './upstream-cache';
 import { UpstreamChangePublisher } from './upstream-change.publisher';
 
@@ -42,15 +42,8 @@ export class UpstreamCacheModule implements OnModuleInit, OnApplicationShutdown 
       providers: [
         {
           provide: OWNED_SUBSCRIBER,
-          useFactory: (redis: Redis, logger: Logger) => {
-            // A duplicate does not inherit the original's listeners.
-            const subscriber = redis.duplicate({
-              connectionName: 'upstream-cache-subscriber',
-              enableReadyCheck: false,
-            });
-            logRedisErrors(subscriber, logger, 'upstream-cache-subscriber');
-            return subscriber;
-          },
+          useFactory: (redis: Redis, logger: Logger) =>
+            createSubscriber(redis, logger, 'upstream-cache-subscriber'),
           inject: [REDIS, LOGGER],
         },
         {

@@ -31,15 +31,14 @@ export function upstreamChannel(keyPrefix: string): string {
 
 /**
  * The registered upstreams in memory, following the database like the policy cache (Redis
- * announcements, polling, last good set while Postgres is unreachable, coalesced reloads: see
- * VersionFollower). Reads are synchronous for the gateway's hot path. Before a first load no
- * upstream is known (`loaded` is false and readiness waits for it).
+ * announcements, polling, last good set while Postgres is unreachable, coalesced reloads,
+ * `ensureVersion` for read-your-writes: see VersionFollower). Reads are synchronous for the
+ * gateway's hot path. Before a first load no upstream is known (`loaded` is false; readiness
+ * waits for it).
  */
-export class UpstreamCache {
-  private readonly follower: VersionFollower<UpstreamEntity[], UpstreamSet>;
-
+export class UpstreamCache extends VersionFollower<UpstreamEntity[], UpstreamSet> {
   constructor(source: UpstreamSetSource, subscriber: Redis, options: UpstreamCacheOptions) {
-    this.follower = new VersionFollower<UpstreamEntity[], UpstreamSet>(
+    super(
       {
         currentVersion: () => source.currentVersion(),
         load: async () => {
@@ -62,50 +61,13 @@ export class UpstreamCache {
     );
   }
 
-  /** Loads the current set (a failure is logged and retried by the poll) and starts listening. */
-  start(): Promise<void> {
-    return this.follower.start();
-  }
-
-  stop(): Promise<void> {
-    return this.follower.stop();
-  }
-
   /** The registered upstream of that name, enabled or not. */
   get(name: string): UpstreamView | undefined {
-    return this.set.byName.get(name);
+    return (this.value ?? NOTHING_LOADED).byName.get(name);
   }
 
   /** Every registered upstream, by name. The array is frozen: callers must not sort it in place. */
   list(): readonly UpstreamView[] {
-    return this.set.list;
-  }
-
-  /** The served set's version; -1 before the first load. */
-  get version(): number {
-    return this.follower.version;
-  }
-
-  get loaded(): boolean {
-    return this.follower.value !== undefined;
-  }
-
-  /** Why the last reload failed (null once one succeeds again). */
-  get error(): string | null {
-    return this.follower.error;
-  }
-
-  /** Reloads if the source's version differs from ours; concurrent calls share one reload. */
-  refresh(): Promise<void> {
-    return this.follower.refresh();
-  }
-
-  /** Waits until the cache holds at least `version` (read-your-writes after an admin change). */
-  ensureVersion(version: number): Promise<void> {
-    return this.follower.ensureVersion(version);
-  }
-
-  private get set(): UpstreamSet {
-    return this.follower.value ?? NOTHING_LOADED;
+    return (this.value ?? NOTHING_LOADED).list;
   }
 }

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { sha256Hex } from '@app/crypto';
-import { MCP_SCOPES } from '@app/gateway-contract';
+import { MAX_PRESENTED_API_KEY_LENGTH, MCP_SCOPES } from '@app/gateway-contract';
 import { GatewayError } from '../http/gateway-error';
 import { BrokerClient } from '../credentials/broker.client';
 import { BoundedCache } from './bounded-cache';
@@ -27,6 +27,9 @@ export class ApiKeyVerifier {
   constructor(private readonly broker: BrokerClient) {}
 
   async verify(key: string): Promise<Principal> {
+    if (key.length > MAX_PRESENTED_API_KEY_LENGTH) {
+      throw new GatewayError('invalid_token', 'the API key is not valid');
+    }
     const cacheKey = sha256Hex(key);
     let principal = this.cache.get(cacheKey);
     if (principal === undefined) {
@@ -35,7 +38,7 @@ export class ApiKeyVerifier {
       if (answer.valid) {
         const expiresAt = answer.expires_at === null ? undefined : Date.parse(answer.expires_at);
         principal = {
-          key: `apikey|${answer.subject}`,
+          key: answer.subject,
           subject: answer.subject,
           kind: 'api_key',
           scopes: KEY_SCOPES,

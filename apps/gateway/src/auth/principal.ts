@@ -1,6 +1,6 @@
 /** Who is calling, as inbound authentication established it (never the credential itself). */
 export interface Principal {
-  /** Stable id of the caller across requests: `<issuer>|<subject>` or `apikey|<subject>`. */
+  /** Stable id of the caller across requests: `<issuer>|<subject>`, or `apikey:<id>` for an API key. */
   key: string;
   /** The user (or key) id the broker knows the caller by. */
   subject: string;

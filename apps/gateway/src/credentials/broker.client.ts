@@ -1,28 +1,18 @@
 import { Inject, Injectable, type OnModuleDestroy } from '@nestjs/common';
 import { Pool } from 'undici';
-import { z } from 'zod';
 import { APP_CONFIG, type GatewayConfig } from '@app/config';
 import {
+  type ApiKeyVerification,
+  apiKeyVerificationSchema,
   type CredentialAnswer,
   credentialAnswerSchema,
   type Principal as ContractPrincipal,
+  type VerifyApiKeyRequest,
 } from '@app/gateway-contract';
 import type { AuthMethod } from '@app/policy-engine';
 import { GatewayError } from '../http/gateway-error';
 
 const TIMEOUT_MS = 10_000;
-
-const apiKeyAnswerSchema = z.union([
-  z.object({
-    valid: z.literal(true),
-    subject: z.string().min(1),
-    key_name: z.string(),
-    permissions: z.array(z.string()),
-    expires_at: z.string().nullable(),
-  }),
-  z.object({ valid: z.literal(false) }),
-]);
-export type ApiKeyAnswer = z.infer<typeof apiKeyAnswerSchema>;
 
 /**
  * The broker's internal API (its own listener, INTERNAL_API_TOKEN), over one keep-alive pool.
@@ -53,8 +43,9 @@ export class BrokerClient implements OnModuleDestroy {
     );
   }
 
-  async verifyApiKey(key: string): Promise<ApiKeyAnswer> {
-    return apiKeyAnswerSchema.parse(await this.post('/internal/v1/api-keys/verify', { key }));
+  async verifyApiKey(key: string): Promise<ApiKeyVerification> {
+    const request: VerifyApiKeyRequest = { key };
+    return apiKeyVerificationSchema.parse(await this.post('/internal/v1/api-keys/verify', request));
   }
 
   async onModuleDestroy(): Promise<void> {

@@ -1,7 +1,11 @@
 import { Inject, Injectable, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import type Redis from 'ioredis';
 import type { Logger } from 'pino';
-import type { CredentialAnswer } from '@app/gateway-contract';
+import {
+  type CredentialAnswer,
+  credentialChannel,
+  parseCredentialChange,
+} from '@app/gateway-contract';
 import { LOGGER } from '@app/observability';
 import { logRedisErrors, REDIS, REDIS_OPTIONS, type RedisModuleOptions } from '@app/redis';
 import { BoundedCache } from '../auth/bounded-cache';
@@ -12,11 +16,6 @@ type Cacheable = Extract<CredentialAnswer, { outcome: 'inject' | 'none' | 'denie
 const EXPIRY_MARGIN_MS = 30_000;
 const NO_EXPIRY_TTL_MS = 5 * 60_000;
 const DECISION_TTL_MS = 60_000;
-
-/** Redis channel on which the broker announces that a subject's credentials changed. */
-export function credentialsChannel(keyPrefix: string): string {
-  return `${keyPrefix}credentials:changed`;
-}
 
 /**
  * The broker's credential answers per principal and auth method. A remedy (`auth_required`) or an
@@ -35,7 +34,7 @@ export class CredentialCache implements OnModuleInit, OnModuleDestroy {
     @Inject(REDIS_OPTIONS) options: RedisModuleOptions,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {
-    this.channel = credentialsChannel(options.keyPrefix);
+    this.channel = credentialChannel(options.keyPrefix);
     this.subscriber = redis.duplicate({
       connectionName: 'credential-cache-subscriber',
       enableReadyCheck: false,
@@ -97,16 +96,11 @@ export class CredentialCache implements OnModuleInit, OnModuleDestroy {
   }
 
   private invalidate(message: string): void {
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(message);
-    } catch {
-      parsed = undefined;
-    }
-    const subject = (parsed as { subject?: unknown } | undefined)?.subject;
-    if (typeof subject === 'string') {
-      this.cache.deletePrefix(`${subject}\n`);
+    const change = parseCredentialChange(message);
+    if (change !== undefined && 'subject' in change) {
+      this.cache.deletePrefix(`${change.subject}\n`);
     } else {
+      // `{"all":true}`, or a message we cannot read: dropping everything is the safe side.
       this.cache.clear();
     }
   }

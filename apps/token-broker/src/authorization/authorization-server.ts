@@ -14,6 +14,7 @@ import { sha256Hex, Vault } from '@app/crypto';
 import { accessTokenIssuer, DEFAULT_SCOPE, MCP_SCOPES } from '@app/gateway-contract';
 import { LOGGER } from '@app/observability';
 import { OAuthRecordRepository, UserRepository } from '@app/persistence';
+import { UpstreamCache } from '@app/upstream-cache';
 import { SigningKeyStore } from '@app/vault';
 import { dnsLookup, mayFetchClientDocument, validateClientMetadata } from './client-metadata.rules';
 import { oauthRecordAdapter, recordKey } from './oauth-record.adapter';
@@ -56,7 +57,7 @@ const SESSION_COOKIE = '_session';
  * The OAuth 2.1 authorization server MCP clients log in through, on `oidc-provider` (certified
  * OpenID Provider; PKCE S256 only, RFC 9207 `iss`, RFC 8707 resource indicators, RFC 7591 DCR,
  * RFC 7009 revocation, RFC 7662 introspection, Client ID Metadata Documents with SSRF-protected
- * fetching). This class only configures it: storage in Postgres, keys from the SigningKeyStore,
+ * fetching; `/mcp/<name>` resources only for registered upstreams). This class only configures it: storage in Postgres, keys from the SigningKeyStore,
  * our consent and login interactions, JWT access tokens whose audience is the requested resource.
  */
 @Injectable()
@@ -74,6 +75,7 @@ export class AuthorizationServer implements OnModuleInit, OnModuleDestroy {
     private readonly users: UserRepository,
     private readonly signingKeys: SigningKeyStore,
     private readonly vault: Vault,
+    private readonly upstreams: UpstreamCache,
     @Optional() @Inject(AS_OUTBOUND) private readonly outbound: AuthorizationServerOutbound = {},
   ) {}
 
@@ -202,7 +204,7 @@ export class AuthorizationServer implements OnModuleInit, OnModuleDestroy {
       // Refresh tokens rotate on every use; a rotated one presented again revokes the grant. The
       // requested resource is checked here, before the engine consumes the presented token.
       rotateRefreshToken: async (ctx) => {
-        assertRefreshResource(ctx, config.GATEWAY_PUBLIC_URL);
+        assertRefreshResource(ctx, config.GATEWAY_PUBLIC_URL, this.upstreams);
         return true;
       },
       issueRefreshToken: async (_ctx, client) => client.grantTypeAllowed('refresh_token'),
@@ -280,6 +282,7 @@ export class AuthorizationServer implements OnModuleInit, OnModuleDestroy {
         resourceIndicators: resourceIndicators(
           config.GATEWAY_PUBLIC_URL,
           config.AS_ACCESS_TOKEN_TTL_SECONDS,
+          this.upstreams,
         ),
         // Client ID Metadata Documents: the engine fetches https client ids through a dispatcher
         // that refuses special-use addresses at connect time (also after DNS rebinding), with a

@@ -9,12 +9,14 @@ import {
   resolveProviderClient,
   TokenEndpointClient,
 } from '@app/provider-flows';
+import { CredentialChangePublisher } from '@app/redis';
 import { connectionTokenBinding } from '@app/vault';
 
 /**
  * A user's own connections: list them (never their tokens) and revoke one. Revoking marks it
- * revoked, forgets its tokens locally, and asks the provider to revoke them too (RFC 7009, best
- * effort: a provider that cannot be reached does not keep the user connected here).
+ * revoked, forgets its tokens locally, asks the provider to revoke them too (RFC 7009, best
+ * effort: a provider that cannot be reached does not keep the user connected here), and tells
+ * the gateways to drop what they cached for the user.
  */
 @Injectable()
 export class ManageConnectionsUseCase {
@@ -24,6 +26,7 @@ export class ManageConnectionsUseCase {
     private readonly vault: Vault,
     private readonly client: TokenEndpointClient,
     private readonly resolver: ProviderMetadataResolver,
+    private readonly changes: CredentialChangePublisher,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
 
@@ -40,9 +43,14 @@ export class ManageConnectionsUseCase {
       return false;
     }
     await this.revokeAtProvider(row);
-    return this.connections.revoke(row.id, subject, (id) =>
+    const revoked = await this.connections.revoke(row.id, subject, (id) =>
       this.vault.seal('', connectionTokenBinding(id, row.providerId, 'access_token')),
     );
+    if (revoked) {
+      // The gateways must stop injecting the token they may have cached.
+      await this.changes.subjectChanged(subject);
+    }
+    return revoked;
   }
 
   private async revokeAtProvider(row: ConnectionEntity): Promise<void> {

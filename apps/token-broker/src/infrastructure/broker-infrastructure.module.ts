@@ -3,13 +3,14 @@ import { JobsModule } from '@app/jobs';
 import { PersistenceModule } from '@app/persistence';
 import { ProviderFlowsModule } from '@app/provider-flows';
 import { RedisModule } from '@app/redis';
+import { UpstreamCacheModule } from '@app/upstream-cache';
 import { VaultModule } from '@app/vault';
 import type { BrokerInfrastructure } from './broker-infrastructure';
 
 /**
  * What each of the broker's Nest containers imports to reach the process's one infrastructure:
- * the same data source (repositories on it), Redis client, job producer, vault and provider
- * metadata cache. Each container registers its own readiness checks on them; none closes them
+ * the same data source (repositories on it), Redis client, job producer, vault, provider
+ * metadata cache and upstream cache. Each container registers its own readiness checks on them; none closes them
  * (BrokerInfrastructure.close does, after all listeners stop).
  */
 @Module({})
@@ -21,6 +22,7 @@ export class BrokerInfrastructureModule {
       VaultModule.forVault(infrastructure.vault, infrastructure.apiKeyPepper),
       JobsModule.forProducer(infrastructure.jobs),
       ProviderFlowsModule.forRoot({ metadataResolver: infrastructure.metadataResolver }),
+      UpstreamCacheModule.forCache(infrastructure.upstreams),
     ];
     return { module: BrokerInfrastructureModule, imports: modules, exports: modules };
   }

@@ -4,9 +4,10 @@ import { DataSource } from 'typeorm';
 import type { TokenBrokerConfig } from '@app/config';
 import { KeyRing, parsePepper, Vault } from '@app/crypto';
 import { JobProducer } from '@app/jobs';
-import { buildDataSourceOptions } from '@app/persistence';
+import { buildDataSourceOptions, UpstreamRepository } from '@app/persistence';
 import { ProviderMetadataResolver } from '@app/provider-flows';
-import { createRedisClient, type RedisModuleOptions } from '@app/redis';
+import { createRedisClient, createSubscriber, type RedisModuleOptions } from '@app/redis';
+import { UpstreamCache, upstreamChannel } from '@app/upstream-cache';
 
 /**
  * Postgres connections of the whole broker process: one pool for its three listeners (before,
@@ -22,6 +23,10 @@ export const BROKER_POOL_SIZE = 10;
  * The broker process's resources outside the process, opened once and handed to its three Nest
  * containers (public, admin, internal) through BrokerInfrastructureModule. The containers do not
  * close them: `close()` does, once, after every listener has stopped.
+ *
+ * The upstream cache is one per process too: the admin listener writes upstreams and the
+ * authorization server (public listener) issues tokens only for registered ones, so an admin
+ * change brought into this one cache before the admin answer holds for the next authorization.
  */
 export class BrokerInfrastructure {
   private closing?: Promise<void>;
@@ -34,6 +39,8 @@ export class BrokerInfrastructure {
     readonly vault: Vault,
     readonly apiKeyPepper: Buffer,
     readonly metadataResolver: ProviderMetadataResolver,
+    readonly upstreams: UpstreamCache,
+    private readonly upstreamSubscriber: Redis,
   ) {}
 
   static async open(config: TokenBrokerConfig, logger: Logger): Promise<BrokerInfrastructure> {
@@ -52,8 +59,17 @@ export class BrokerInfrastructure {
       app: 'token-broker',
     };
     let redis: Redis | undefined;
+    let subscriber: Redis | undefined;
     try {
       redis = createRedisClient(config.REDIS_URL, redisOptions.app, logger);
+      subscriber = createSubscriber(redis, logger, 'upstream-cache-subscriber');
+      const upstreams = new UpstreamCache(new UpstreamRepository(dataSource), subscriber, {
+        channel: upstreamChannel(config.REDIS_KEY_PREFIX),
+        pollIntervalMs: config.UPSTREAM_POLL_INTERVAL_MS,
+        logger,
+      });
+      // Never throws: a failed first load is logged and retried by the poll (readiness waits).
+      await upstreams.start();
       return new BrokerInfrastructure(
         dataSource,
         redis,
@@ -62,9 +78,12 @@ export class BrokerInfrastructure {
         vault,
         pepper,
         new ProviderMetadataResolver(),
+        upstreams,
+        subscriber,
       );
     } catch (error) {
       // Nothing half-opened keeps the process alive.
+      subscriber?.disconnect();
       redis?.disconnect();
       await dataSource.destroy().catch(() => undefined);
       throw error;
@@ -79,8 +98,11 @@ export class BrokerInfrastructure {
 
   /** Each resource is closed whatever happens to the others; the first failure is rethrown. */
   private async closeAll(): Promise<void> {
+    // The cache stops first: a reload in flight must not meet a closed pool.
+    await this.upstreams.stop();
     const results = await Promise.allSettled([
       this.jobs.close(),
+      this.upstreamSubscriber.quit().catch(() => this.upstreamSubscriber.disconnect()),
       this.redis.quit().catch(() => this.redis.disconnect()),
       this.dataSource.isInitialized ? this.dataSource.destroy() : Promise.resolve(),
     ]);

@@ -3,10 +3,12 @@ import { APP_FILTER } from '@nestjs/core';
 import type { Logger } from 'pino';
 import { APP_CONFIG, type TokenBrokerConfig } from '@app/config';
 import { MetricsService, ObservabilityModule } from '@app/observability';
+import { ValidateApiKeyUseCase } from '../api-keys/validate-api-key.usecase';
 import { ConnectRequestStore } from '../connect/connect-requests.store';
 import type { BrokerInfrastructure } from '../infrastructure/broker-infrastructure';
 import { BrokerInfrastructureModule } from '../infrastructure/broker-infrastructure.module';
 import { ManageConnectionsUseCase } from '../connections/manage-connections.usecase';
+import { InternalApiKeysController } from './api-keys/internal-api-keys.controller';
 import { InternalConnectionsController } from './connections/internal-connections.controller';
 import { ConnectionCredentialUseCase } from './credentials/connection-credential.usecase';
 import { InternalCredentialsController } from './credentials/internal-credentials.controller';
@@ -16,8 +18,8 @@ import { InternalErrorFilter } from './http/internal-error.filter';
 import { InternalTokenGuard } from './http/internal-token.guard';
 
 /**
- * The broker's internal listener: the credential and connections API the gateway calls
- * (INTERNAL_API_TOKEN). Neither public nor the operators' admin listener.
+ * The broker's internal listener: the credential, connections and API-key verification API the
+ * gateway calls (INTERNAL_API_TOKEN). Neither public nor the operators' admin listener.
  */
 @Module({})
 export class InternalModule {
@@ -39,7 +41,11 @@ export class InternalModule {
         }),
         BrokerInfrastructureModule.forRoot(infrastructure),
       ],
-      controllers: [InternalCredentialsController, InternalConnectionsController],
+      controllers: [
+        InternalCredentialsController,
+        InternalConnectionsController,
+        InternalApiKeysController,
+      ],
       providers: [
         { provide: APP_CONFIG, useValue: config },
         { provide: APP_FILTER, useClass: InternalErrorFilter },
@@ -49,6 +55,7 @@ export class InternalModule {
         ConnectionCredentialUseCase,
         ManageConnectionsUseCase,
         ConnectRequestStore,
+        ValidateApiKeyUseCase,
       ],
     };
   }

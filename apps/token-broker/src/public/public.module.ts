@@ -30,7 +30,7 @@ import { ConnectRequestStore } from '../connect/connect-requests.store';
 import { ProviderAuthController } from '../connect/provider-auth.controller';
 import { ManageConnectionsUseCase } from '../connections/manage-connections.usecase';
 import { ApiKeyValidationController } from './api-keys/api-key-validation.controller';
-import { ValidateApiKeyUseCase } from './api-keys/validate-api-key.usecase';
+import { ValidateApiKeyUseCase } from '../api-keys/validate-api-key.usecase';
 import { AuthHealthController } from './health/auth-health.controller';
 import { PublicErrorFilter } from './http/public-error.filter';
 import type { BrokerInfrastructure } from '../infrastructure/broker-infrastructure';

@@ -25,16 +25,23 @@ export async function writeAudit(
   if (drafts.length === 0) {
     return;
   }
-  await m.getRepository(AuditEventEntity).insert(
-    drafts.map((d) => ({
-      actor: ctx.actor,
-      action: d.action,
-      resourceType: d.resourceType,
-      resourceId: d.resourceId,
-      before: d.before,
-      after: d.after,
-      policySetVersion,
-      correlationId: ctx.correlationId ?? null,
-    })),
-  );
+  const rows = drafts.map((d) => ({
+    actor: ctx.actor,
+    action: d.action,
+    resourceType: d.resourceType,
+    resourceId: d.resourceId,
+    before: d.before,
+    after: d.after,
+    policySetVersion,
+    correlationId: ctx.correlationId ?? null,
+  }));
+  // One statement per chunk: Postgres takes at most 65,535 bind parameters (8 per row here), and a
+  // whole policy set replaced at once can be 10,000 rows.
+  for (let start = 0; start < rows.length; start += AUDIT_ROWS_PER_INSERT) {
+    await m
+      .getRepository(AuditEventEntity)
+      .insert(rows.slice(start, start + AUDIT_ROWS_PER_INSERT));
+  }
 }
+
+const AUDIT_ROWS_PER_INSERT = 1000;

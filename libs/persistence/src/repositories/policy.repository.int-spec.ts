@@ -104,6 +104,13 @@ describe('PolicyRepository (real Postgres)', () => {
     expect(await repository.list()).toEqual(after);
   });
 
+  it('replaces a set of 10,000 policies in one call (audit rows stay under the 65,535 bind-parameter limit)', async () => {
+    const large = Array.from({ length: 10_000 }, (_, i) => policy(`bulk${i}`, 100_000 + i));
+    const result = await repository.replaceAll(large, {}, ctx);
+    expect(result.value.added.length).toBe(10_000);
+    expect((await repository.list()).length).toBe(10_000);
+  }, 120_000);
+
   it('keeps only the newest revisions (retention)', async () => {
     for (let i = 0; i < 25; i += 1) {
       await repository.create(policy(`retained${i}`, 2000 + i), ctx);

@@ -4,6 +4,13 @@ import { GatewayError } from '../../http/gateway-error';
 import type { McpExchange } from '../mcp-exchange';
 import type { McpStep } from '../mcp-step';
 
+/**
+ * The name that stands for an upstream as a whole in policies: `<upstream>._server`. Glob
+ * characters are not tool names (the engine refuses to match them), and a tool-specific pattern
+ * (`github.create_*`) never matches it, while `github.*` and `*` do.
+ */
+export const SERVER_POLICY_NAME = '_server';
+
 /** Methods a policy governs: a deny refuses them, a missing credential answers the remedy. */
 export function isGoverned(method: string | undefined): boolean {
   return (
@@ -18,8 +25,8 @@ export function isGoverned(method: string | undefined): boolean {
 /**
  * DESIGN "Policies": `tools/call` is decided by the policy winning for `<upstream>.<tool>` (in
  * memory, compiled per policy-set version). Resources, prompts and completions have no tool name:
- * they are decided by the policy winning for `<upstream>.*` written literally — the upstream-wide
- * policy (`github.*`, `*`), so denying an upstream denies them too. Other methods (initialize,
+ * they are decided by the policy winning for `<upstream>._server` — the upstream-wide policy
+ * (`github.*`, `*`), so denying an upstream denies them too. Other methods (initialize,
  * lists, ping, notifications, streams) are never refused here; they carry the upstream-wide
  * credential when there is one, and tools/list answers are filtered per tool (forward step).
  */
@@ -37,7 +44,7 @@ export class ResolvePolicyStep implements McpStep {
       }
       exchange.resolution = this.policies.resolve(`${exchange.routeName}.${tool}`);
     } else {
-      exchange.resolution = this.policies.resolve(`${exchange.routeName}.*`);
+      exchange.resolution = this.policies.resolve(`${exchange.routeName}.${SERVER_POLICY_NAME}`);
     }
     const resolution = exchange.resolution;
     if (resolution.decision === 'deny' && isGoverned(method)) {

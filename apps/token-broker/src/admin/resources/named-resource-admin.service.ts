@@ -57,8 +57,14 @@ export abstract class NamedResourceAdminService<E extends Row> {
     return row;
   }
 
+  /**
+   * After a write committed (changed or not): what the subclass tells the processes that cache
+   * the resource. Never throws for what only delays them (they also poll or expire).
+   */
+  protected async afterWrite(): Promise<void> {}
+
   async create(body: unknown, ctx: ChangeContext): Promise<E> {
-    return this.repository.create(this.toValues(body, null), ctx);
+    return this.written(await this.repository.create(this.toValues(body, null), ctx));
   }
 
   async replace(
@@ -69,7 +75,9 @@ export abstract class NamedResourceAdminService<E extends Row> {
   ): Promise<E> {
     await this.get(id);
     // Built from the row as locked inside the write, so nothing read earlier is written back.
-    return this.repository.update(id, expected, (locked) => this.toValues(body, locked), ctx);
+    return this.written(
+      await this.repository.update(id, expected, (locked) => this.toValues(body, locked), ctx),
+    );
   }
 
   async patch(
@@ -94,11 +102,13 @@ export abstract class NamedResourceAdminService<E extends Row> {
       }
     }
     // The merge was made on `current`; If-Match (or its row version) makes sure it is still current.
-    return this.repository.update(
-      id,
-      expected ?? [current.rowVersion],
-      (locked) => this.toValues(merged, locked),
-      ctx,
+    return this.written(
+      await this.repository.update(
+        id,
+        expected ?? [current.rowVersion],
+        (locked) => this.toValues(merged, locked),
+        ctx,
+      ),
     );
   }
 
@@ -109,5 +119,11 @@ export abstract class NamedResourceAdminService<E extends Row> {
   ): Promise<void> {
     await this.get(id);
     await this.repository.delete(id, expected, ctx);
+    await this.afterWrite();
+  }
+
+  protected async written(row: E): Promise<E> {
+    await this.afterWrite();
+    return row;
   }
 }

@@ -1,6 +1,14 @@
 import { Controller, Headers, HttpCode, Post } from '@nestjs/common';
+import { ValidateApiKeyUseCase } from '../../api-keys/validate-api-key.usecase';
 import { PublicApiError } from '../http/public-api.error';
-import { type ApiKeyValidation, ValidateApiKeyUseCase } from './validate-api-key.usecase';
+
+/** The seed's answer: the key's name, permissions and expiry (never its id). */
+export interface ApiKeyValidation {
+  valid: true;
+  key_name: string;
+  permissions: string[];
+  expires_at: string | null;
+}
 
 /** `POST /mcp/auth/apikey/validate` with `Authorization: ApiKey <key>` (the seed's shape). */
 @Controller('mcp/auth/apikey')
@@ -22,6 +30,11 @@ export class ApiKeyValidationController {
       // One answer for every rejection: which part failed is not the caller's business.
       throw new PublicApiError('invalid_api_key', 'the API key is not valid');
     }
-    return result;
+    return {
+      valid: true,
+      key_name: result.name,
+      permissions: result.permissions,
+      expires_at: result.expiresAt ? result.expiresAt.toISOString() : null,
+    };
   }
 }

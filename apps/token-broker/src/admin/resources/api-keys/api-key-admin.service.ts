@@ -2,6 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { DeepPartial } from 'typeorm';
 import { generateApiKey, hashApiKey } from '@app/crypto';
 import { type ApiKeyEntity, ApiKeyRepository, type ChangeContext } from '@app/persistence';
+import { CredentialChangePublisher } from '@app/redis';
 import { API_KEY_PEPPER } from '@app/vault';
 import { AdminApiError } from '../../http/admin-api.error';
 import { parseBody } from '../../http/parse-body';
@@ -14,8 +15,14 @@ export class ApiKeyAdminService extends NamedResourceAdminService<ApiKeyEntity> 
   constructor(
     repository: ApiKeyRepository,
     @Inject(API_KEY_PEPPER) private readonly pepper: Buffer,
+    private readonly changes: CredentialChangePublisher,
   ) {
     super(repository, 'api key');
+  }
+
+  /** A gateway may have cached a verification of a key now disabled, narrowed or deleted. */
+  protected override async afterWrite(): Promise<void> {
+    await this.changes.allChanged();
   }
 
   view(row: ApiKeyEntity): object {
@@ -47,6 +54,7 @@ export class ApiKeyAdminService extends NamedResourceAdminService<ApiKeyEntity> 
       },
       ctx,
     );
+    await this.afterWrite();
     return { row, key: generated.key };
   }
 

@@ -4,6 +4,7 @@ import type { DeepPartial } from 'typeorm';
 import { Vault } from '@app/crypto';
 import { type ProviderEntity, ProviderRepository } from '@app/persistence';
 import { effectiveEndpoints, type ProviderKind } from '@app/provider-flows';
+import { CredentialChangePublisher } from '@app/redis';
 import { providerSecretBinding } from '@app/vault';
 import { AdminApiError } from '../../http/admin-api.error';
 import { parseBody } from '../../http/parse-body';
@@ -30,8 +31,14 @@ export class ProviderAdminService extends NamedResourceAdminService<ProviderEnti
   constructor(
     repository: ProviderRepository,
     private readonly vault: Vault,
+    private readonly changes: CredentialChangePublisher,
   ) {
     super(repository, 'provider');
+  }
+
+  /** A gateway may have cached answers (credentials, remedies) built on the old settings. */
+  protected override async afterWrite(): Promise<void> {
+    await this.changes.allChanged();
   }
 
   view(row: ProviderEntity): object {

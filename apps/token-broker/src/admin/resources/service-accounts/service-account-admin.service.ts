@@ -3,6 +3,7 @@ import { Injectable } from '@nestjs/common';
 import type { DeepPartial } from 'typeorm';
 import { Vault } from '@app/crypto';
 import { type ServiceAccountEntity, ServiceAccountRepository } from '@app/persistence';
+import { CredentialChangePublisher } from '@app/redis';
 import { serviceAccountSecretBinding } from '@app/vault';
 import { AdminApiError } from '../../http/admin-api.error';
 import { parseBody } from '../../http/parse-body';
@@ -22,8 +23,14 @@ export class ServiceAccountAdminService extends NamedResourceAdminService<Servic
   constructor(
     repository: ServiceAccountRepository,
     private readonly vault: Vault,
+    private readonly changes: CredentialChangePublisher,
   ) {
     super(repository, 'service account');
+  }
+
+  /** A gateway may have cached the credential this account injected. */
+  protected override async afterWrite(): Promise<void> {
+    await this.changes.allChanged();
   }
 
   view(row: ServiceAccountEntity): object {

@@ -1,16 +1,50 @@
 import { randomUUID } from 'node:crypto';
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
+import type { Logger } from 'pino';
 import type { DeepPartial } from 'typeorm';
+import { LOGGER } from '@app/observability';
 import { orderedInjection, type UpstreamEntity, UpstreamRepository } from '@app/persistence';
+import { UpstreamCache, UpstreamChangePublisher } from '@app/upstream-cache';
 import { parseBody } from '../../http/parse-body';
 import { NamedResourceAdminService, versionFields } from '../named-resource-admin.service';
 import { upstreamInputSchema } from './upstream.schema';
 
-/** Upstream MCP servers: nothing secret, so the view, the audit view and the input agree. */
+/**
+ * Upstream MCP servers: nothing secret, so the view, the audit view and the input agree. Every
+ * write is announced to the upstream caches (the gateways' routes, the authorization server's
+ * resource check) and brought into this process's cache before the answer.
+ */
 @Injectable()
 export class UpstreamAdminService extends NamedResourceAdminService<UpstreamEntity> {
-  constructor(repository: UpstreamRepository) {
-    super(repository, 'upstream');
+  constructor(
+    private readonly upstreams: UpstreamRepository,
+    private readonly cache: UpstreamCache,
+    private readonly publisher: UpstreamChangePublisher,
+    @Inject(LOGGER) private readonly logger: Logger,
+  ) {
+    super(upstreams, 'upstream');
+  }
+
+  protected override async afterWrite(): Promise<void> {
+    let version: number;
+    try {
+      // Read after the commit: at least this write's version (a later one is as good to announce).
+      version = await this.upstreams.currentVersion();
+    } catch (error) {
+      this.logger.warn(
+        { err: error },
+        'upstream change committed but its version cannot be read; caches will catch up by polling',
+      );
+      return;
+    }
+    if (!(await this.publisher.publish(version))) {
+      this.logger.warn(
+        { version },
+        'upstream change not published (Redis unreachable); caches will catch up by polling',
+      );
+    }
+    // Read-your-writes: the next authorization on this broker already sees the change.
+    await this.cache.ensureVersion(version);
   }
 
   view(row: UpstreamEntity): object {

@@ -3,11 +3,14 @@ import { hashApiKey, parseApiKey, verifyApiKey } from '@app/crypto';
 import { ApiKeyRepository } from '@app/persistence';
 import { API_KEY_PEPPER } from '@app/vault';
 
-export interface ApiKeyValidation {
+/** A key that passed every check; each surface shapes its own answer from it. */
+export interface ValidApiKey {
   valid: true;
-  key_name: string;
+  /** The key's row id (the admin API's id; the gateway principal is built from it). */
+  id: string;
+  name: string;
   permissions: string[];
-  expires_at: string | null;
+  expiresAt: Date | null;
 }
 
 export type ApiKeyRejection = 'malformed' | 'unknown' | 'inactive' | 'expired';
@@ -15,7 +18,10 @@ export type ApiKeyRejection = 'malformed' | 'unknown' | 'inactive' | 'expired';
 // Compared against when the key id is unknown, so both paths do the same HMAC work.
 const NO_SUCH_KEY_HASH = '0'.repeat(64);
 
-/** Checks a presented API key: format, row by key id, keyed hash (constant time), active, expiry. */
+/**
+ * Checks a presented API key: format, row by key id, keyed hash (constant time), active, expiry.
+ * Shared by the seed's public validation endpoint and the gateway's internal verification.
+ */
 @Injectable()
 export class ValidateApiKeyUseCase {
   constructor(
@@ -23,7 +29,7 @@ export class ValidateApiKeyUseCase {
     @Inject(API_KEY_PEPPER) private readonly pepper: Buffer,
   ) {}
 
-  async execute(presented: string, now = new Date()): Promise<ApiKeyValidation | ApiKeyRejection> {
+  async execute(presented: string, now = new Date()): Promise<ValidApiKey | ApiKeyRejection> {
     const parsed = parseApiKey(presented);
     if (!parsed) {
       hashApiKey(presented.slice(0, 256), this.pepper);
@@ -43,9 +49,10 @@ export class ValidateApiKeyUseCase {
     await this.repository.touch(row.id);
     return {
       valid: true,
-      key_name: row.name,
+      id: row.id,
+      name: row.name,
       permissions: row.permissions,
-      expires_at: row.expiresAt ? row.expiresAt.toISOString() : null,
+      expiresAt: row.expiresAt,
     };
   }
 }
