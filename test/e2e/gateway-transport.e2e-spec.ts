@@ -10,7 +10,6 @@ import { freePort } from '../support/authorization-server.harness';
 import { startGateway, type GatewayHarness } from '../support/gateway.harness';
 import {
   applyPolicies,
-  closeHarness,
   initializeMessage,
   LEGACY_VERSION,
   mcpCall,
@@ -76,7 +75,7 @@ describe('gateway transparent transport (SPEC-MUST 9–18)', () => {
   });
 
   afterAll(async () => {
-    await closeHarness(h);
+    await h?.close();
     await idp?.close();
   });
 
