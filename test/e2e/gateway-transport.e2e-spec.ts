@@ -351,20 +351,23 @@ describe('gateway transparent transport (SPEC-MUST 9–18)', () => {
           requestInit: { headers: { authorization: `Bearer ${alice}` } },
         }),
       );
-      const seen: number[] = [];
+      // Each progress callback records whether the call had already resolved by then.
+      const seen: Array<[number, boolean]> = [];
       let resolved = false;
-      const pending = client
+      await client
         .callTool({ name: 'test_tool_with_progress', arguments: {} }, undefined, {
           onprogress: (progress) => {
-            expect(resolved).toBe(false);
-            seen.push(progress.progress);
+            seen.push([progress.progress, resolved]);
           },
         })
         .finally(() => {
           resolved = true;
         });
-      await pending;
-      expect(seen).toEqual([0, 50, 100]);
+      expect(seen).toEqual([
+        [0, false],
+        [50, false],
+        [100, false],
+      ]);
       await client.close();
     });
 
