@@ -153,7 +153,14 @@ describe('gateway bad input (SPEC-MUST 38)', () => {
         body: { jsonrpc: '2.0', id: 1, method: 'ping', params: { padding } },
       });
       expect(answer.status).toBe(413);
-      expect(answer.json).toBeDefined();
+      expect(answer.json).toEqual({
+        jsonrpc: '2.0',
+        id: null,
+        error: {
+          code: -32600,
+          message: `the request body is larger than ${BODY_LIMIT} bytes`,
+        },
+      });
       expect(h.fixture.received).toHaveLength(0);
     });
 
@@ -161,8 +168,9 @@ describe('gateway bad input (SPEC-MUST 38)', () => {
       ['text/plain', 'text/plain', -32600],
       ['application/x-www-form-urlencoded', 'application/x-www-form-urlencoded', -32600],
       ['application/json-patch+json', 'application/json-patch+json', -32600],
-      // Fastify refuses a header it cannot parse before the route runs: its own JSON 415.
-      ['a header that is not a media type', 'not a type;;;', undefined],
+      // Fastify refuses a header it cannot parse before the route runs; the gateway's error
+      // handler answers it as JSON-RPC like its own refusals.
+      ['a header that is not a media type', 'not a type;;;', -32600],
     ])('answers Content-Type %s with 415', async (_label, type, code) => {
       const answer = await mcpCall(route, {
         token,
@@ -347,14 +355,24 @@ describe('gateway bad input (SPEC-MUST 38)', () => {
 
   describe('methods and paths', () => {
     it.each(['PUT', 'PATCH'])(
-      'answers %s on the MCP route with a 4xx JSON body',
+      'answers %s on the MCP route with 405 and Allow: GET, POST, DELETE',
       async (method) => {
         const answer = await mcpCall(route, { method, token, body: initializeMessage() });
-        expect(answer.status).toBeGreaterThanOrEqual(400);
-        expect(answer.status).toBeLessThan(500);
-        expect(answer.json).toBeDefined();
+        expect(answer.status).toBe(405);
+        expect(answer.headers.get('allow')).toBe('GET, POST, DELETE');
+        expect(answer.json).toMatchObject({ jsonrpc: '2.0', error: { code: -32600 } });
+        expect(h.fixture.received).toHaveLength(0);
       },
     );
+
+    it('answers HEAD with 405 and never opens the upstream GET stream', async () => {
+      const answer = await rawHttp(route, {
+        method: 'HEAD',
+        headers: { authorization: `Bearer ${token}` },
+      });
+      expect(answer.status).toBe(405);
+      expect(h.fixture.received).toHaveLength(0);
+    });
 
     it.each([
       '/mcp/',

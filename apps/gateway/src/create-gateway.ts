@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import type { GatewayConfig } from '@app/config';
 import { createHttpApp, type MetricsService } from '@app/observability';
 import { GatewayModule } from './gateway.module';
+import { McpRefusalFilter } from './http/mcp-refusal.filter';
 
 /**
  * The gateway app, unstarted (main.ts listens; tests listen on port 0). MCP bodies are read as
@@ -24,5 +25,6 @@ export async function createGateway(
   fastify.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, body, done) =>
     done(null, body),
   );
+  app.useGlobalFilters(new McpRefusalFilter(app.getHttpAdapter(), config.GATEWAY_BODY_LIMIT_BYTES));
   return app;
 }

@@ -16,6 +16,7 @@ type Cacheable = Extract<CredentialAnswer, { outcome: 'inject' | 'none' | 'denie
 const EXPIRY_MARGIN_MS = 30_000;
 const NO_EXPIRY_TTL_MS = 5 * 60_000;
 const DECISION_TTL_MS = 60_000;
+const UNGOVERNED_ABSENT_TTL_MS = 30_000;
 
 /**
  * The broker's credential answers per principal and auth method. A remedy (`auth_required`) or an
@@ -69,6 +70,16 @@ export class CredentialCache implements OnModuleInit, OnModuleDestroy {
       case 'unavailable':
         return;
     }
+  }
+
+  /** Where "no credential yet" is remembered for ungoverned methods (same subject prefix: invalidated with it). */
+  withoutCredentialKey(key: string): string {
+    return `${key}\nungoverned`;
+  }
+
+  /** An ungoverned method goes on without a credential for a short while (see ObtainCredentialStep). */
+  rememberWithoutCredential(key: string): void {
+    this.cache.set(key, { outcome: 'none' }, Date.now() + UNGOVERNED_ABSENT_TTL_MS);
   }
 
   forget(key: string): void {

@@ -89,10 +89,6 @@ export function mapGatewayError(error: GatewayError, context: ErrorContext): Wir
       return rpc(404, context, JSONRPC_ERRORS.invalidRequest, error.message);
     case 'unsupported_media_type':
       return rpc(415, context, JSONRPC_ERRORS.invalidRequest, error.message);
-    case 'not_acceptable':
-      return rpc(406, context, JSONRPC_ERRORS.invalidRequest, error.message);
-    case 'payload_too_large':
-      return rpc(413, context, JSONRPC_ERRORS.invalidRequest, error.message);
     case 'parse_error':
       return rpc(400, context, JSONRPC_ERRORS.parseError, `Parse error: ${error.message}`);
     case 'invalid_message':
@@ -101,8 +97,6 @@ export function mapGatewayError(error: GatewayError, context: ErrorContext): Wir
       return rpc(400, context, JSONRPC_ERRORS.headerMismatch, `Header mismatch: ${error.message}`);
     case 'invalid_params':
       return rpc(400, context, JSONRPC_ERRORS.invalidParams, error.message);
-    case 'session_required':
-      return rpc(400, context, JSONRPC_ERRORS.invalidRequest, error.message);
     case 'session_not_found':
       return rpc(404, context, JSONRPC_ERRORS.invalidRequest, error.message);
     case 'method_not_allowed':

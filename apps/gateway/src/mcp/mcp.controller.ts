@@ -1,4 +1,4 @@
-import { Controller, Delete, Get, Inject, Param, Post, Req, Res } from '@nestjs/common';
+import { Controller, Delete, Get, Inject, Param, Patch, Post, Put, Req, Res } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import { APP_CONFIG, type GatewayConfig } from '@app/config';
@@ -39,7 +39,32 @@ export class McpController {
     @Req() req: FastifyRequest,
     @Res() reply: FastifyReply,
   ): Promise<void> {
-    return this.handle('GET', upstream, req, reply);
+    // Fastify answers HEAD with the GET route; a HEAD must not open the session's GET stream upstream.
+    return req.method === 'HEAD'
+      ? this.refuse(
+          new GatewayError('method_not_allowed', 'HEAD is not an MCP method'),
+          upstream,
+          reply,
+        )
+      : this.handle('GET', upstream, req, reply);
+  }
+
+  @Put(':upstream')
+  put(@Param('upstream') upstream: string, @Res() reply: FastifyReply): Promise<void> {
+    return this.refuse(
+      new GatewayError('method_not_allowed', 'use POST, GET or DELETE'),
+      upstream,
+      reply,
+    );
+  }
+
+  @Patch(':upstream')
+  patch(@Param('upstream') upstream: string, @Res() reply: FastifyReply): Promise<void> {
+    return this.refuse(
+      new GatewayError('method_not_allowed', 'use POST, GET or DELETE'),
+      upstream,
+      reply,
+    );
   }
 
   @Delete(':upstream')
@@ -75,16 +100,26 @@ export class McpController {
           'mcp request failed',
         );
       }
-      const answer = mapGatewayError(known, {
-        id: exchange.requestId,
-        generation: exchange.generation,
-        urlElicitation: exchange.session?.urlElicitation ?? false,
-        resourceMetadata: `${this.metadataBase}${encodeURIComponent(route)}`,
-      });
-      await reply
-        .code(answer.status)
-        .headers({ 'content-type': 'application/json', ...answer.headers })
-        .send(JSON.stringify(answer.body));
+      await this.refuse(known, route, reply, exchange);
     }
+  }
+
+  /** Answers an error through the one map, for the request's generation and session. */
+  private async refuse(
+    error: GatewayError,
+    route: string,
+    reply: FastifyReply,
+    exchange?: McpExchange,
+  ): Promise<void> {
+    const answer = mapGatewayError(error, {
+      id: exchange?.requestId ?? null,
+      generation: exchange?.generation ?? 'legacy',
+      urlElicitation: exchange?.session?.urlElicitation ?? false,
+      resourceMetadata: `${this.metadataBase}${encodeURIComponent(route)}`,
+    });
+    await reply
+      .code(answer.status)
+      .headers({ 'content-type': 'application/json', ...answer.headers })
+      .send(JSON.stringify(answer.body));
   }
 }

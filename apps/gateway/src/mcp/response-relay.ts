@@ -1,7 +1,9 @@
 import { type Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { StringDecoder } from 'node:string_decoder';
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
+import type { Logger } from 'pino';
+import { LOGGER } from '@app/observability';
 import type { Dispatcher } from 'undici';
 import { formatSseEvent, SseParser } from '@app/mcp-protocol';
 import { SessionStore } from '../sessions/session.store';
@@ -21,6 +23,7 @@ export class ResponseRelay {
   constructor(
     private readonly sessions: SessionStore,
     private readonly tools: ToolsListFilter,
+    @Inject(LOGGER) private readonly logger: Logger,
   ) {}
 
   async relay(exchange: McpExchange, response: Dispatcher.ResponseData): Promise<void> {
@@ -83,7 +86,15 @@ export class ResponseRelay {
     reply.raw.flushHeaders();
     const done =
       filter === undefined ? pipeline(body, reply.raw) : pipeline(body, filter, reply.raw);
-    await done.catch(() => undefined);
+    await done.catch((error: unknown) => {
+      // A client that went away is normal for a stream; the upstream breaking one is worth a line.
+      if (!exchange.abort.signal.aborted && !reply.raw.destroyed) {
+        this.logger.warn(
+          { err: error, upstream: exchange.routeName, correlation_id: exchange.request.id },
+          'upstream stream ended with an error',
+        );
+      }
+    });
   }
 
   private async trackSession(

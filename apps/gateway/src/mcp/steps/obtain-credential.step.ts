@@ -29,9 +29,9 @@ export class ObtainCredentialStep implements McpStep {
     if (method.type === 'none' || method.type === 'deny') {
       return;
     }
-    const answer = await this.answer(exchange, method);
     const message = exchange.message;
     const governed = isGoverned(message?.kind === 'response' ? undefined : message?.method);
+    const answer = await this.answer(exchange, method, governed);
     switch (answer.outcome) {
       case 'inject':
         exchange.injected = injection(exchange.upstream, answer.headers);
@@ -61,10 +61,22 @@ export class ObtainCredentialStep implements McpStep {
     }
   }
 
-  private async answer(exchange: McpExchange, method: AuthMethod): Promise<CredentialAnswer> {
+  /**
+   * The broker's answer, through the cache. A method that is not governed (initialize, lists,
+   * streams) only wants a credential if there is one: when the broker says the user must connect
+   * first, that is remembered briefly under a key of its own, so listing does not mint a new remedy
+   * per request — and a governed call never reads that entry (it must get the remedy).
+   */
+  private async answer(
+    exchange: McpExchange,
+    method: AuthMethod,
+    governed: boolean,
+  ): Promise<CredentialAnswer> {
     const principal = exchange.principal!;
     const key = this.cache.key(principal.subject, method);
-    const cached = this.cache.get(key);
+    const cached =
+      this.cache.get(key) ??
+      (governed ? undefined : this.cache.get(this.cache.withoutCredentialKey(key)));
     if (cached !== undefined) {
       return cached;
     }
@@ -76,6 +88,9 @@ export class ObtainCredentialStep implements McpStep {
       method,
     );
     this.cache.remember(key, answer);
+    if (!governed && answer.outcome === 'auth_required') {
+      this.cache.rememberWithoutCredential(this.cache.withoutCredentialKey(key));
+    }
     return answer;
   }
 }
