@@ -4,6 +4,7 @@ import type { GatewayConfig } from '@app/config';
 import { createHttpApp, type MetricsService } from '@app/observability';
 import { GatewayModule } from './gateway.module';
 import { McpRefusalFilter } from './http/mcp-refusal.filter';
+import { McpController } from './mcp/mcp.controller';
 
 /**
  * The gateway app, unstarted (main.ts listens; tests listen on port 0). MCP bodies are read as
@@ -25,6 +26,7 @@ export async function createGateway(
   fastify.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, body, done) =>
     done(null, body),
   );
+  app.get(McpController).register(fastify);
   app.useGlobalFilters(new McpRefusalFilter(app.getHttpAdapter(), config.GATEWAY_BODY_LIMIT_BYTES));
   return app;
 }

@@ -26,8 +26,10 @@ import { ToolsListFilter } from './tools-list.filter';
 
 /** The MCP data plane: RFC 9728 metadata, `/mcp/{upstream}` and everything its pipeline runs. */
 @Module({
-  controllers: [McpController, ProtectedResourceController],
+  exports: [McpController],
+  controllers: [ProtectedResourceController],
   providers: [
+    McpController,
     BearerTokenVerifier,
     ApiKeyVerifier,
     InboundAuthenticator,
