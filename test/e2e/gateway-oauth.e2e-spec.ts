@@ -213,4 +213,76 @@ describe('OAuth end to end through the gateway', () => {
       await client.close();
     });
   });
+
+  describe('SDK v2 (2.4.0) pinned to 2026-07-28, the same OAuthClientProvider', () => {
+    it('signs in by the same discovery, DCR and PKCE walk, finishes with the callback parameters, calls tools, and refreshes a stale token', async () => {
+      const provider = new RecordingOAuthClient(h.broker.issuer);
+      const sent: Sent[] = [];
+      const options = {
+        capabilities: {},
+        versionNegotiation: { mode: { pin: '2026-07-28' as const } },
+      };
+      const first = new TransportV2(new URL(route), {
+        authProvider: provider,
+        fetch: recordingFetch(sent),
+      });
+      await expect(
+        new ClientV2({ name: 'oauth-e2e-v2', version: '2.0.0' }, options).connect(first),
+      ).rejects.toBeInstanceOf(UnauthorizedErrorV2);
+      const paths = sent.map((s) => `${s.method} ${s.url.origin}${s.url.pathname} ${s.status}`);
+      expect(paths[0]).toBe(`POST ${route} 401`);
+      expect(paths).toEqual(
+        expect.arrayContaining([
+          `GET ${h.gatewayUrl}/.well-known/oauth-protected-resource/mcp/fixture 200`,
+          `GET ${h.broker.issuer}/.well-known/oauth-authorization-server 200`,
+          `POST ${h.broker.issuer}/register 201`,
+        ]),
+      );
+      expect(provider.walk).toEqual({ consentShown: true, loginShown: true });
+      const [authorization] = provider.authorizationUrls;
+      expect(Object.fromEntries(authorization!.searchParams)).toMatchObject({
+        code_challenge_method: 'S256',
+        resource: route,
+      });
+
+      await first.finishAuth(provider.callback!.searchParams);
+      const tokens = provider.tokens()!;
+      expect(decodeJwt(tokens.access_token).aud).toBe(route);
+
+      h.fixture.clear();
+      const client = new ClientV2({ name: 'oauth-e2e-v2', version: '2.0.0' }, options);
+      await client.connect(
+        new TransportV2(new URL(route), { authProvider: provider, fetch: recordingFetch(sent) }),
+      );
+      expect((await client.listTools()).tools.map((t) => t.name)).toEqual(
+        expect.arrayContaining(['echo', 'whoami_headers']),
+      );
+      expect(toolText(await client.callTool({ name: 'echo', arguments: { text: 'v2' } }))).toBe(
+        'v2',
+      );
+      const forwarded = h.fixture.received.filter((r) => r.headers['mcp-name'] === 'echo');
+      expect(forwarded.at(-1)?.headers['mcp-protocol-version']).toBe('2026-07-28');
+      expect(h.fixture.received.every((r) => r.headers.authorization === undefined)).toBe(true);
+
+      provider.staleAccessToken('stale-access-token');
+      const before = sent.length;
+      expect(toolText(await client.callTool({ name: 'echo', arguments: { text: 'again' } }))).toBe(
+        'again',
+      );
+      const again = sent.slice(before);
+      // Discovery again (this provider keeps no discovery state), then the refresh and the resend.
+      expect(again.map((s) => `${s.method} ${s.url.pathname} ${s.status}`)).toEqual([
+        'POST /mcp/fixture 401',
+        'GET /.well-known/oauth-protected-resource/mcp/fixture 200',
+        'GET /.well-known/oauth-authorization-server 200',
+        'POST /token 200',
+        'POST /mcp/fixture 200',
+      ]);
+      expect(again[3]!.form?.get('grant_type')).toBe('refresh_token');
+      expect(again[3]!.form?.get('refresh_token')).toBe(tokens.refresh_token);
+      expect(provider.tokens()!.access_token).not.toBe(tokens.access_token);
+      expect(decodeJwt(provider.tokens()!.access_token).aud).toBe(route);
+      await client.close();
+    });
+  });
 });
