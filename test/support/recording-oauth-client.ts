@@ -73,9 +73,11 @@ export class RecordingOAuthClient implements OAuthClientProvider {
 
   async redirectToAuthorization(url: URL): Promise<void> {
     this.authorizationUrls.push(url);
-    const { client_id: clientId, redirect_uri: redirectUri, ...rest } = Object.fromEntries(
-      url.searchParams,
-    );
+    const {
+      client_id: clientId,
+      redirect_uri: redirectUri,
+      ...rest
+    } = Object.fromEntries(url.searchParams);
     const flow = await authorizeInBrowser(
       this.agent,
       this.issuer,
