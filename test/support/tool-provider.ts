@@ -178,6 +178,8 @@ export async function signInThroughMcpClient(
   broker: AdminApiHarness & { issuer: string },
   username: 'demo' | 'demo2' = 'demo',
   scope?: string,
+  /** RFC 8707 resource to ask for (the token's `aud`); the broker's default when omitted. */
+  resource?: string,
 ): Promise<{ agent: BrowserAgent; subject: string; accessToken: string }> {
   const client = await registerClient(broker.issuer, {
     redirect_uris: [MCP_CLIENT_CALLBACK],
@@ -189,7 +191,13 @@ export async function signInThroughMcpClient(
   const flow = await authorizeInBrowser(
     agent,
     broker.issuer,
-    { clientId: client.json.client_id, redirectUri: MCP_CLIENT_CALLBACK, challenge, scope },
+    {
+      clientId: client.json.client_id,
+      redirectUri: MCP_CLIENT_CALLBACK,
+      challenge,
+      scope,
+      resource,
+    },
     { username },
   );
   const token = await tokenRequest(broker.issuer, {
@@ -198,6 +206,7 @@ export async function signInThroughMcpClient(
     redirect_uri: MCP_CLIENT_CALLBACK,
     code_verifier: verifier,
     client_id: client.json.client_id,
+    ...(resource === undefined ? {} : { resource }),
   });
   const accessToken = token.json.access_token as string;
   return { agent, subject: decodeJwt(accessToken).sub!, accessToken };
