@@ -99,7 +99,8 @@ console.log(`
   Paste this URL into the MCP Inspector (transport "Streamable HTTP") or Claude (custom connector):
       ${route}
   The client registers itself (DCR), you consent, then log in at the demo IdP as demo / ${env.DEMO_IDP_PASSWORD}.
-  (Scripts: an API key from POST /admin/v1/api-keys, sent as "Authorization: ApiKey <key>".)
+  (Scripts: an API key from POST /admin/v1/api-keys, sent as "Authorization: ApiKey <key>", works
+   for the open and denied tools; the oauth tool's link belongs to a user signed in as above.)
 
   What you will see, per tool (sample policies, applied when the set is empty):
     echo, forecast, test_*  none   open: answers at once, nothing is injected upstream
