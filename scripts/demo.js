@@ -63,26 +63,114 @@ const issuer = env.BROKER_PUBLIC_URL;
 const adminUrl = `http://127.0.0.1:${env.ADMIN_PORT ?? '8082'}`;
 const upstreamPort = Number(process.env.DEMO_UPSTREAM_PORT ?? '8090');
 const route = `${env.GATEWAY_PUBLIC_URL}/mcp/demo`;
+const idp = `${issuer}/demo-idp`;
+// The demo IdP's client for the broker as a tool provider (DEMO_CONNECT_CLIENT_ID in
+// apps/token-broker/src/authorization/demo-idp.ts): public, PKCE, redirect <issuer>/connect/callback.
+const connectClientId = 'mcp-auth-gateway-demo-connect';
+const demoProvider = {
+  name: 'demo-idp',
+  kind: 'oauth2',
+  client_id: connectClientId,
+  authorization_endpoint: `${idp}/auth`,
+  token_endpoint: `${idp}/token`,
+  revocation_endpoint: `${idp}/token/revocation`,
+  scopes: ['openid', 'profile'],
+};
+const demoPolicies = [
+  { name: 'demo: open tools', match_pattern: 'demo.*', priority: 10, auth_method: { type: 'none' } },
+  { name: 'demo: slow is denied', match_pattern: 'demo.slow', priority: 20, auth_method: { type: 'deny' } },
+  {
+    name: 'demo: whoami_headers needs a demo-idp connection',
+    match_pattern: 'demo.whoami_headers',
+    priority: 30,
+    auth_method: { type: 'oauth', provider: demoProvider.name, scopes: ['openid', 'profile'] },
+  },
+];
 console.log(`
   MCP auth gateway demo
   ---------------------
   Authorization server (issuer): ${issuer}
       metadata: ${issuer}/.well-known/oauth-authorization-server
-  Demo login:   user "demo", password "${env.DEMO_IDP_PASSWORD}"  (at ${issuer}/demo-idp)
+  Demo login:   user "demo" (or "demo2"), password "${env.DEMO_IDP_PASSWORD}"  (at ${idp})
   Admin API:    http://127.0.0.1:${env.ADMIN_PORT ?? '8082'}/admin/v1  (Authorization: Bearer <ADMIN_TOKEN from ${secretsFile}>)
   Gateway:      ${env.GATEWAY_PUBLIC_URL}
-  Demo upstream: an MCP server on 127.0.0.1:${upstreamPort}, registered as \`demo\`:
-      paste ${route} into the MCP Inspector (Streamable HTTP) or Claude; it registers itself
-      (DCR), you consent and log in as demo. Sample policies (applied when the set is empty):
-        demo.echo, demo.forecast, demo.test_*  → none: open, nothing injected
-        demo.slow                              → deny: hidden from tools/list, refused if called
+  Demo upstream: an MCP server on 127.0.0.1:${upstreamPort}, registered as \`demo\`.
+
+  Paste this URL into the MCP Inspector (transport "Streamable HTTP") or Claude (custom connector):
+      ${route}
+  The client registers itself (DCR), you consent, then log in at the demo IdP as demo / ${env.DEMO_IDP_PASSWORD}.
+  (Scripts: an API key from POST /admin/v1/api-keys, sent as "Authorization: ApiKey <key>", works
+   for the open and denied tools; the oauth tool's link belongs to a user signed in as above.)
+
+  What you will see, per tool (sample policies, applied when the set is empty):
+    echo, forecast, test_*  none   open: answers at once, nothing is injected upstream
+    whoami_headers          oauth  needs a connection to the provider "demo-idp" (the demo IdP
+                                   acting as a tool provider). The first call answers "connect your
+                                   demo-idp account" with a link (${issuer}/connect/start/…);
+                                   open it, log in as demo / ${env.DEMO_IDP_PASSWORD}, "Connected". Call it
+                                   again: its output lists the headers the upstream got, with
+                                   "authorization": "Bearer <the demo IdP's access token>"
+                                   (the injected token; never your own gateway token)
+    slow                    deny   missing from tools/list; a call is refused ("Forbidden")
+  Your connections: ${issuer}/connections
 `);
 
-/** The demo upstream (the test fixture) and its registration, once the admin API answers. */
+async function adminCall(method, pathname, body) {
+  const response = await fetch(`${adminUrl}/admin/v1${pathname}`, {
+    method,
+    headers: { authorization: `Bearer ${env.ADMIN_TOKEN}`, 'content-type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await response.text();
+  return { status: response.status, body: text === '' ? undefined : JSON.parse(text) };
+}
+
+/**
+ * The demo's provider, created once and kept current: its endpoints follow BROKER_PUBLIC_URL,
+ * which may change between runs (other ports).
+ */
+async function seedDemoProvider() {
+  const { body: list } = await adminCall('GET', '/providers');
+  const existing = list.items.find((provider) => provider.name === demoProvider.name);
+  if (existing === undefined) {
+    const created = await adminCall('POST', '/providers', demoProvider);
+    if (created.status !== 201) {
+      throw new Error(`registering the demo provider: ${created.status}`);
+    }
+    return;
+  }
+  const stale = Object.entries(demoProvider).some(
+    ([field, value]) => JSON.stringify(existing[field]) !== JSON.stringify(value),
+  );
+  if (stale) {
+    const replaced = await adminCall('PUT', `/providers/${existing.id}`, demoProvider);
+    if (replaced.status !== 200) {
+      throw new Error(`updating the demo provider: ${replaced.status}`);
+    }
+  }
+}
+
+/**
+ * The sample policies, when the set is empty or holds only sample policies of an older demo
+ * (names "demo: …") and misses one of today's; a set the operator changed otherwise is left alone.
+ */
+async function seedDemoPolicies() {
+  const { body: current } = await adminCall('GET', '/policies');
+  const names = current.policies.map((policy) => policy.name);
+  const onlyDemo = names.every((name) => name.startsWith('demo: '));
+  const missing = demoPolicies.some((policy) => !names.includes(policy.name));
+  if (onlyDemo && missing) {
+    const put = await adminCall('PUT', '/policies', { auth_policies: demoPolicies });
+    if (put.status !== 200) {
+      throw new Error(`applying the demo policies: ${put.status}`);
+    }
+  }
+}
+
+/** The demo upstream (the test fixture), its registration, provider and policies, once the admin API answers. */
 async function seedDemoUpstream() {
   const { startUpstreamFixture } = require(path.join(root, 'dist/libs/testing/src/upstream-fixture/index.js'));
   const fixture = await startUpstreamFixture({ port: upstreamPort, host: '127.0.0.1' });
-  const headers = { authorization: `Bearer ${env.ADMIN_TOKEN}`, 'content-type': 'application/json' };
   for (let attempt = 0; attempt < 120; attempt++) {
     try {
       if ((await fetch(`${adminUrl}/healthz`)).ok) break;
@@ -91,31 +179,27 @@ async function seedDemoUpstream() {
     }
     await new Promise((resolve) => setTimeout(resolve, 500));
   }
-  const upstream = await fetch(`${adminUrl}/admin/v1/upstreams`, {
-    method: 'POST',
-    headers,
-    body: JSON.stringify({ name: 'demo', url: fixture.url, description: 'demo upstream (test fixture)' }),
+  const upstream = await adminCall('POST', '/upstreams', {
+    name: 'demo',
+    url: fixture.url,
+    description: 'demo upstream (test fixture)',
   });
-  if (upstream.status !== 201 && upstream.status !== 409) {
+  if (upstream.status === 409) {
+    // Registered by an earlier run, perhaps on another DEMO_UPSTREAM_PORT.
+    const { body: list } = await adminCall('GET', '/upstreams');
+    const existing = list.items.find((candidate) => candidate.name === 'demo');
+    if (existing !== undefined && existing.url !== fixture.url) {
+      const patched = await adminCall('PATCH', `/upstreams/${existing.id}`, { url: fixture.url });
+      if (patched.status !== 200) {
+        throw new Error(`updating the demo upstream: ${patched.status}`);
+      }
+    }
+  } else if (upstream.status !== 201) {
     throw new Error(`registering the demo upstream: ${upstream.status}`);
   }
-  const current = await (await fetch(`${adminUrl}/admin/v1/policies`, { headers })).json();
-  if (Array.isArray(current.policies) && current.policies.length === 0) {
-    const put = await fetch(`${adminUrl}/admin/v1/policies`, {
-      method: 'PUT',
-      headers,
-      body: JSON.stringify({
-        auth_policies: [
-          { name: 'demo: open tools', match_pattern: 'demo.*', priority: 10, auth_method: { type: 'none' } },
-          { name: 'demo: slow is denied', match_pattern: 'demo.slow', priority: 20, auth_method: { type: 'deny' } },
-        ],
-      }),
-    });
-    if (put.status !== 200) {
-      throw new Error(`applying the demo policies: ${put.status}`);
-    }
-  }
-  console.log(`demo: upstream "demo" registered; connect an MCP client to ${route}`);
+  await seedDemoProvider();
+  await seedDemoPolicies();
+  console.log(`demo: upstream "demo", provider "demo-idp" and policies ready; connect an MCP client to ${route}`);
 }
 
 const child = spawn(process.execPath, [path.join(__dirname, 'start-all.js')], { env, stdio: 'inherit' });

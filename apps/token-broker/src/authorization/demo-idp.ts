@@ -13,11 +13,19 @@ export const DEMO_USERS = [
   { sub: 'demo-user', username: 'demo', email: 'demo@example.com', name: 'Demo User' },
   { sub: 'demo-user-2', username: 'demo2', email: 'demo2@example.com', name: 'Second Demo User' },
 ] as const;
+/**
+ * The broker as a tool provider's OAuth client (`npm run demo` registers the provider `demo-idp`
+ * with it): the connect flow (/connect/start → /connect/callback) against this IdP, so the demo
+ * can show an `oauth` policy end to end. Public (PKCE, no secret): nothing to keep in sync between
+ * the demo script and the broker.
+ */
+export const DEMO_CONNECT_CLIENT_ID = 'mcp-auth-gateway-demo-connect';
 
 /**
  * A demo OpenID Provider under /demo-idp on the broker's public listener, so a newcomer can log in
- * without any external account (DEMO_IDP_ENABLED, refused in production). One user, `demo`, with
- * the password DEMO_IDP_PASSWORD; in-memory storage; the broker is its only client. Living on the
+ * without any external account (DEMO_IDP_ENABLED, refused in production). Users `demo` and
+ * `demo2`, with the password DEMO_IDP_PASSWORD; in-memory storage; the broker is its only client,
+ * twice: for user login and as the demo tool provider's client. Living on the
  * broker's own origin means the browser and the broker reach it at the same URL, in compose too.
  */
 export function mountDemoIdp(
@@ -31,6 +39,14 @@ export function mountDemoIdp(
         client_id: DEMO_LOGIN_CLIENT_ID,
         token_endpoint_auth_method: 'none',
         redirect_uris: [`${options.brokerPublicUrl}/login/callback`],
+        grant_types: ['authorization_code'],
+        response_types: ['code'],
+        id_token_signed_response_alg: 'ES256',
+      },
+      {
+        client_id: DEMO_CONNECT_CLIENT_ID,
+        token_endpoint_auth_method: 'none',
+        redirect_uris: [`${options.brokerPublicUrl}/connect/callback`],
         grant_types: ['authorization_code'],
         response_types: ['code'],
         id_token_signed_response_alg: 'ES256',
@@ -53,7 +69,9 @@ export function mountDemoIdp(
     },
     enabledJWA: { idTokenSigningAlgValues: ['ES256'] },
     ttl: {
-      AccessToken: 300,
+      // The connect client's access token is the tool credential the gateway injects: an hour, so
+      // a demo session does not have to reconnect every few minutes (there is no refresh token).
+      AccessToken: (_ctx, token) => (token.clientId === DEMO_CONNECT_CLIENT_ID ? 3600 : 300),
       AuthorizationCode: 60,
       IdToken: 300,
       Interaction: 600,
@@ -129,11 +147,12 @@ export function mountDemoIdp(
           if (!ok) {
             return reply.code(401).headers(PAGE_HEADERS).send(loginPage(details.uid, true));
           }
-          // The broker is this IdP's only client: first-party, so no consent screen here.
-          const grant = new provider.Grant({
-            accountId: user.sub,
-            clientId: DEMO_LOGIN_CLIENT_ID,
-          });
+          // Both clients are the broker's own: first-party, so no consent screen here.
+          const clientId =
+            details.params.client_id === DEMO_CONNECT_CLIENT_ID
+              ? DEMO_CONNECT_CLIENT_ID
+              : DEMO_LOGIN_CLIENT_ID;
+          const grant = new provider.Grant({ accountId: user.sub, clientId });
           grant.addOIDCScope('openid email profile');
           const grantId = await grant.save();
           const target = await provider.interactionResult(
