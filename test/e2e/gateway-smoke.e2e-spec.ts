@@ -102,6 +102,48 @@ describe('gateway transparent route: smoke', () => {
     await client.close();
   });
 
+  it("SPEC-MUST 16: once the gateway has relayed a tool's schema, a 2026-07-28 call whose Mcp-Param-* header disagrees with its arguments is refused before the upstream sees it", async () => {
+    const token = await idp.sign({
+      sub: 'carol',
+      aud: `${h.gatewayUrl}/mcp/fixture`,
+      scope: 'mcp:tools:read mcp:tools:execute',
+    });
+    const meta = {
+      'io.modelcontextprotocol/protocolVersion': '2026-07-28',
+      'io.modelcontextprotocol/clientCapabilities': {},
+    };
+    const post = (method: string, params: object, extra: Record<string, string> = {}) =>
+      fetch(`${h.gatewayUrl}/mcp/fixture`, {
+        method: 'POST',
+        headers: {
+          authorization: `Bearer ${token}`,
+          'content-type': 'application/json',
+          accept: 'application/json, text/event-stream',
+          'mcp-protocol-version': '2026-07-28',
+          'mcp-method': method,
+          ...extra,
+        },
+        body: JSON.stringify({ jsonrpc: '2.0', id: 7, method, params: { ...params, _meta: meta } }),
+      });
+    expect((await post('tools/list', {})).status).toBe(200);
+    h.fixture.clear();
+    const refused = await post(
+      'tools/call',
+      { name: 'forecast', arguments: { region: 'eu-west', days: 1 } },
+      { 'mcp-name': 'forecast', 'mcp-param-region': 'us-east' },
+    );
+    expect(refused.status).toBe(400);
+    expect(await refused.json()).toMatchObject({ id: 7, error: { code: -32020 } });
+    expect(h.fixture.received).toHaveLength(0);
+    const agreed = await post(
+      'tools/call',
+      { name: 'forecast', arguments: { region: 'eu-west', days: 1 } },
+      { 'mcp-name': 'forecast', 'mcp-param-region': 'eu-west' },
+    );
+    expect(agreed.status).toBe(200);
+    expect(await agreed.text()).toContain('eu-west: sunny for 1 day(s)');
+  });
+
   describe('API keys (Authorization: ApiKey, X-API-Key), checked by the broker', () => {
     let opsKey: string;
     let otherKey: string;

@@ -18,3 +18,8 @@ export {
   type ProtocolGeneration,
 } from './protocol-generation';
 export { formatSseEvent, parseSseEvents, type SseEvent, SseParser } from './sse';
+export {
+  checkParamHeaders,
+  paramHeaderDeclarations,
+  type ParamHeaderDeclaration,
+} from './param-headers';

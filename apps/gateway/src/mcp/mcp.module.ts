@@ -22,6 +22,7 @@ import { ForwardStep } from './steps/forward.step';
 import { ObtainCredentialStep } from './steps/obtain-credential.step';
 import { ParseMessageStep } from './steps/parse-message.step';
 import { ResolvePolicyStep } from './steps/resolve-policy.step';
+import { ToolParamHeaders } from './tool-param-headers';
 import { ToolsListFilter } from './tools-list.filter';
 
 /** The MCP data plane: RFC 9728 metadata, `/mcp/{upstream}` and everything its pipeline runs. */
@@ -38,6 +39,7 @@ import { ToolsListFilter } from './tools-list.filter';
     SessionStore,
     UpstreamClient,
     ToolsListFilter,
+    ToolParamHeaders,
     ResponseRelay,
     CheckOriginStep,
     FindUpstreamStep,

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { PolicyCache } from '@app/policy-cache';
 import type { Principal } from '../auth/principal';
+import { ToolParamHeaders } from './tool-param-headers';
 
 /**
  * `tools/list` shows the tools this caller may call under the policies — by policy only. A tool
@@ -11,7 +12,10 @@ import type { Principal } from '../auth/principal';
  */
 @Injectable()
 export class ToolsListFilter {
-  constructor(private readonly policies: PolicyCache) {}
+  constructor(
+    private readonly policies: PolicyCache,
+    private readonly paramHeaders: ToolParamHeaders,
+  ) {}
 
   visible(route: string, tool: string, principal: Principal): boolean {
     const resolution = this.policies.resolve(`${route}.${tool}`);
@@ -42,7 +46,11 @@ export class ToolsListFilter {
     const kept = tools.filter((tool: unknown) => {
       const name =
         typeof tool === 'object' && tool !== null ? (tool as { name?: unknown }).name : undefined;
-      return typeof name === 'string' && this.visible(route, name, principal);
+      if (typeof name !== 'string') {
+        return false;
+      }
+      this.paramHeaders.record(route, name, (tool as { inputSchema?: unknown }).inputSchema);
+      return this.visible(route, name, principal);
     });
     return { ...response, result: { ...result, tools: kept } };
   }
