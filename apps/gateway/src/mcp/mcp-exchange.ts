@@ -4,6 +4,7 @@ import type { Resolution } from '@app/policy-engine';
 import type { InboundCredential } from '../auth/inbound-credential';
 import type { Principal } from '../auth/principal';
 import type { SessionBinding } from '../sessions/session.store';
+import { UpstreamAbort } from '../upstreams/upstream-abort';
 import type { UpstreamView } from '@app/upstream-cache';
 
 export type McpHttpMethod = 'POST' | 'GET' | 'DELETE';
@@ -28,7 +29,8 @@ export class McpExchange {
   resolution?: Resolution;
   /** Headers the credential step adds to the upstream call. */
   injected: Record<string, string> = {};
-  readonly abort = new AbortController();
+  /** Fired when the client goes away: the upstream request is cancelled. */
+  readonly abort = new UpstreamAbort();
 
   constructor(
     readonly request: FastifyRequest,

@@ -88,7 +88,7 @@ export class ResponseRelay {
       filter === undefined ? pipeline(body, reply.raw) : pipeline(body, filter, reply.raw);
     await done.catch((error: unknown) => {
       // A client that went away is normal for a stream; the upstream breaking one is worth a line.
-      if (!exchange.abort.signal.aborted && !reply.raw.destroyed) {
+      if (!exchange.abort.aborted && !reply.raw.destroyed) {
         this.logger.warn(
           { err: error, upstream: exchange.routeName, correlation_id: exchange.request.id },
           'upstream stream ended with an error',

@@ -42,10 +42,10 @@ export class ForwardStep implements McpStep {
           exchange.injected,
         ),
         body: withoutGatewayState(exchange),
-        signal: exchange.abort.signal,
+        signal: exchange.abort,
       });
     } catch (error) {
-      if (exchange.abort.signal.aborted) {
+      if (exchange.abort.aborted) {
         this.logger.debug(
           { upstream: upstream.name },
           'client went away before the upstream answered',
