@@ -178,7 +178,8 @@ describe('connect pages in Chromium', () => {
       ]);
       expect(await refused.request().headerValue('origin')).toBe(attacker.origin);
       expect(refused.status()).toBe(403);
-      await forged.close();
+      // Not closed here: closing a page right after its form navigation hung Chromium now and then
+      // (page.close never settled, ~1 run in 3); the context closes it with the test.
       expect((await resolve(demoSubject)).json.outcome).toBe('inject');
 
       // Revoke on the page itself.
