@@ -78,8 +78,14 @@ export class McpController {
           ? error
           : new GatewayError('internal_error', 'internal error', { cause: error });
       if (!(error instanceof GatewayError) || known.details.cause !== undefined) {
-        this.logger.error(
-          { err: known.details.cause ?? error, correlation_id: req.id, code: known.code },
+        // Our own defects at error; an upstream, the broker or a key server failing at warn.
+        this.logger[known.code === 'internal_error' ? 'error' : 'warn'](
+          {
+            err: known.details.cause ?? error,
+            correlation_id: req.id,
+            code: known.code,
+            upstream: route,
+          },
           'mcp request failed',
         );
       }

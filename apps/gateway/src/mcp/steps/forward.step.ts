@@ -52,10 +52,7 @@ export class ForwardStep implements McpStep {
         );
         return;
       }
-      this.logger.warn(
-        { err: error, upstream: upstream.name, correlation_id: exchange.request.id },
-        'upstream request failed',
-      );
+      // Logged once, with the cause and the correlation id, where the error is answered.
       throw new GatewayError('upstream_unavailable', 'the upstream MCP server is unavailable', {
         cause: error,
       });
