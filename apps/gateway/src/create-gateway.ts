@@ -4,6 +4,7 @@ import type { GatewayConfig } from '@app/config';
 import { createHttpApp, type MetricsService } from '@app/observability';
 import { GatewayModule } from './gateway.module';
 import { McpRefusalFilter } from './http/mcp-refusal.filter';
+import { ShutdownDrain } from './http/shutdown-drain';
 import { McpController } from './mcp/mcp.controller';
 
 /**
@@ -27,6 +28,13 @@ export async function createGateway(
     done(null, body),
   );
   app.get(McpController).register(fastify);
+  // A graceful close ends the relayed SSE streams and idle connections itself (shutdown-drain.ts).
+  const drain = app.get(ShutdownDrain);
+  drain.watch(fastify.server);
+  fastify.addHook('preClose', (done) => {
+    drain.drain();
+    done();
+  });
   app.useGlobalFilters(new McpRefusalFilter(app.getHttpAdapter(), config.GATEWAY_BODY_LIMIT_BYTES));
   return app;
 }

@@ -198,6 +198,11 @@ export const gatewaySchema = commonSchema.extend({
     .default(4 * 1024 * 1024),
   /** JSON object merging over the default MCP method → scopes map, e.g. `{"tools/call":["mcp:tools:execute"]}`. */
   GATEWAY_SCOPE_MAP: jsonEnv(scopeMapSchema, '{}'),
+  /**
+   * Seconds a legacy MCP session (its binding to the principal, in Redis) lives without being
+   * used; every use extends it. A session idle longer answers 404 and the client re-initializes.
+   */
+  GATEWAY_SESSION_IDLE_TTL_S: z.coerce.number().int().min(60).max(30 * 86_400).default(86_400),
 });
 
 export const tokenBrokerSchema = commonSchema

@@ -4,6 +4,7 @@ import { BearerTokenVerifier } from '../auth/bearer-token.verifier';
 import { InboundAuthenticator } from '../auth/inbound-authenticator';
 import { BrokerClient } from '../credentials/broker.client';
 import { CredentialCache } from '../credentials/credential.cache';
+import { ShutdownDrain } from '../http/shutdown-drain';
 import { SessionStore } from '../sessions/session.store';
 import { UpstreamClient } from '../upstreams/upstream.client';
 import { ProtectedResourceController } from '../well-known/protected-resource.controller';
@@ -27,7 +28,7 @@ import { ToolsListFilter } from './tools-list.filter';
 
 /** The MCP data plane: RFC 9728 metadata, `/mcp/{upstream}` and everything its pipeline runs. */
 @Module({
-  exports: [McpController],
+  exports: [McpController, ShutdownDrain],
   controllers: [ProtectedResourceController],
   providers: [
     McpController,
@@ -37,6 +38,7 @@ import { ToolsListFilter } from './tools-list.filter';
     BrokerClient,
     CredentialCache,
     SessionStore,
+    ShutdownDrain,
     UpstreamClient,
     ToolsListFilter,
     ToolParamHeaders,

@@ -6,6 +6,7 @@ import type { Logger } from 'pino';
 import { LOGGER } from '@app/observability';
 import type { Dispatcher } from 'undici';
 import { formatSseEvent, SseParser } from '@app/mcp-protocol';
+import { ShutdownDrain } from '../http/shutdown-drain';
 import { SessionStore } from '../sessions/session.store';
 import { downstreamResponseHeaders } from '../upstreams/forward-headers';
 import type { McpExchange } from './mcp-exchange';
@@ -23,6 +24,7 @@ export class ResponseRelay {
   constructor(
     private readonly sessions: SessionStore,
     private readonly tools: ToolsListFilter,
+    private readonly drain: ShutdownDrain,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
 
@@ -84,9 +86,14 @@ export class ResponseRelay {
     }
     reply.raw.writeHead(reply.statusCode);
     reply.raw.flushHeaders();
+    // On shutdown: cancel the upstream request; the pipeline then closes the client's connection.
+    const untrack = this.drain.track(() => {
+      exchange.abort.abort();
+      reply.raw.destroy();
+    });
     const done =
       filter === undefined ? pipeline(body, reply.raw) : pipeline(body, filter, reply.raw);
-    await done.catch((error: unknown) => {
+    await done.finally(untrack).catch((error: unknown) => {
       // A client that went away is normal for a stream; the upstream breaking one is worth a line.
       if (!exchange.abort.aborted && !reply.raw.destroyed) {
         this.logger.warn(
@@ -118,10 +125,11 @@ export class ResponseRelay {
         urlElicitation: capabilities?.elicitation?.url !== undefined,
       });
     }
+    // A session ends when the client deletes it, or when its upstream says it no longer has it
+    // (404 to a request carrying the id: it restarted or expired it). The client re-initializes.
     if (
-      exchange.method === 'DELETE' &&
       exchange.sessionId !== undefined &&
-      (response.statusCode < 300 || response.statusCode === 404)
+      (response.statusCode === 404 || (exchange.method === 'DELETE' && response.statusCode < 300))
     ) {
       await this.sessions.forget(exchange.routeName, exchange.sessionId);
     }
