@@ -9,8 +9,52 @@ import {
 import { freePort, startAuthorizationServer } from '../support/authorization-server.harness';
 import { type AppProcess, removeBuild, startAppProcess } from '../support/gateway-process';
 import { call } from '../support/http';
+import { LEGACY_VERSION, openLegacySession, openSse } from '../support/mcp-wire';
 import { startRoundRobinProxy, type RoundRobinProxy } from '../support/round-robin-proxy';
 import { startTrustedIssuer, type TrustedIssuer } from '../support/trusted-issuer';
+
+/** POSTs a logging tool call, reads its SSE answer up to the first log event, drops the connection. */
+async function firstLogEventId(
+  url: string,
+  bearer: string,
+  headers: Record<string, string>,
+): Promise<string> {
+  const controller = new AbortController();
+  const response = await fetch(url, {
+    method: 'POST',
+    headers: {
+      ...headers,
+      authorization: `Bearer ${bearer}`,
+      'content-type': 'application/json',
+      accept: 'application/json, text/event-stream',
+    },
+    body: JSON.stringify({
+      jsonrpc: '2.0',
+      id: 41,
+      method: 'tools/call',
+      params: { name: 'test_tool_with_logging', arguments: {} },
+    }),
+    signal: controller.signal,
+  });
+  expect(response.headers.get('content-type')).toContain('text/event-stream');
+  const reader = response.body!.getReader();
+  const decoder = new TextDecoder();
+  let buffer = '';
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) {
+      throw new Error(`the stream ended before a log event: ${buffer}`);
+    }
+    buffer += decoder.decode(value, { stream: true });
+    for (const block of buffer.split(/\r?\n\r?\n/).slice(0, -1)) {
+      const id = /^id: ?(.+)$/m.exec(block)?.[1];
+      if (id !== undefined && block.includes('notifications/message')) {
+        controller.abort();
+        return id;
+      }
+    }
+  }
+}
 
 /**
  * Issue 9 §3 and SPEC-MUST 9/17 across processes: two gateway processes (built as the image runs
@@ -211,4 +255,30 @@ describe('gateway replicas: sessions across processes and restarts', () => {
     expect(fixture.received.some((request) => request.body.includes('"initialize"'))).toBe(true);
     await fresh.close();
   }, 60_000);
+
+  it('a stream cut on one replica resumes with Last-Event-ID on the other (the upstream replays it)', async () => {
+    const bearer = await token('alice');
+    const sessionId = await openLegacySession(`${backend(0)}/mcp/fixture`, bearer);
+    const headers = { 'mcp-session-id': sessionId, 'mcp-protocol-version': LEGACY_VERSION };
+    // A tool that logs three times, 50 ms apart, then answers: its answer is an SSE stream. The
+    // client reads the first log event, keeps its id (what an SSE client sends back when it
+    // reconnects) and loses the connection.
+    const lastId = await firstLogEventId(`${backend(0)}/mcp/fixture`, bearer, headers);
+    expect(
+      fixture.received.filter((request) => request.body.includes('test_tool_with_logging')),
+    ).toHaveLength(1);
+    const resumed = await openSse(`${backend(1)}/mcp/fixture`, {
+      method: 'GET',
+      token: bearer,
+      headers: { ...headers, 'last-event-id': lastId, accept: 'text/event-stream' },
+    });
+    expect(resumed.status).toBe(200);
+    const result = await resumed.waitFor((message) => message.id === 41, 5000);
+    expect(JSON.stringify(result.result)).toContain('Tool with logging executed successfully');
+    resumed.close();
+    const get = fixture.received.find(
+      (request) => request.method === 'GET' && request.headers['last-event-id'] !== undefined,
+    )!;
+    expect(get.headers['last-event-id']).toBe(lastId);
+  });
 });
