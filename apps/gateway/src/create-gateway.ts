@@ -5,6 +5,7 @@ import { createHttpApp, type MetricsService } from '@app/observability';
 import { GatewayModule } from './gateway.module';
 import { McpRefusalFilter } from './http/mcp-refusal.filter';
 import { McpController } from './mcp/mcp.controller';
+import { PrincipalRateLimiter } from './rate-limit/principal-rate-limiter';
 
 /**
  * The gateway app, unstarted (main.ts listens; tests listen on port 0). MCP bodies are read as
@@ -26,6 +27,7 @@ export async function createGateway(
   fastify.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, body, done) =>
     done(null, body),
   );
+  await app.get(PrincipalRateLimiter).install(fastify);
   app.get(McpController).register(fastify);
   app.useGlobalFilters(new McpRefusalFilter(app.getHttpAdapter(), config.GATEWAY_BODY_LIMIT_BYTES));
   return app;
