@@ -54,8 +54,8 @@ export class GatewayStack {
 
   async start(): Promise<void> {
     const o = this.options;
-    const [brokerPort, adminPort, internalPort, gatewayPort] = await Promise.all(
-      [0, 1, 2, 3].map(() => freePort()),
+    const [brokerPort, adminPort, internalPort, gatewayPort, metricsPort] = await Promise.all(
+      [0, 1, 2, 3, 4].map(() => freePort()),
     );
     this.gatewayUrl = `http://127.0.0.1:${gatewayPort}`;
     const adminToken = secret();
@@ -118,6 +118,10 @@ export class GatewayStack {
           ...common,
           GATEWAY_HOST: '127.0.0.1',
           GATEWAY_PORT: String(gatewayPort),
+          GATEWAY_METRICS_PORT: String(metricsPort),
+          // One principal sends every request: the default limit (600 / 60 s) would answer 429.
+          // Off, so the figures stay comparable with earlier runs (a check is one Redis EVALSHA).
+          GATEWAY_RATE_LIMIT: JSON.stringify({ enabled: false }),
           BROKER_INTERNAL_URL: `http://127.0.0.1:${internalPort}`,
           GATEWAY_TRUSTED_ISSUERS: JSON.stringify([
             {

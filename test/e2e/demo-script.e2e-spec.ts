@@ -108,6 +108,7 @@ describe('npm run demo', () => {
     symlinkSync(join(ROOT, 'node_modules'), join(scratch, 'node_modules'));
     for (const name of [
       'GATEWAY_PORT',
+      'GATEWAY_METRICS_PORT',
       'BROKER_PORT',
       'ADMIN_PORT',
       'WORKERS_PORT',

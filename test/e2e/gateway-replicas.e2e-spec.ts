@@ -71,6 +71,7 @@ describe('gateway replicas: sessions across processes and restarts', () => {
   let fixture: UpstreamFixture;
   let fixturePort: number;
   const ports: number[] = [];
+  const metricsPorts: number[] = [];
   const gateways: AppProcess[] = [];
   let env: Record<string, string>;
 
@@ -78,7 +79,11 @@ describe('gateway replicas: sessions across processes and restarts', () => {
   const startReplica = async (index: number): Promise<AppProcess> => {
     const replica = await startAppProcess(
       'gateway',
-      { ...env, GATEWAY_PORT: String(ports[index]) },
+      {
+        ...env,
+        GATEWAY_PORT: String(ports[index]),
+        GATEWAY_METRICS_PORT: String(metricsPorts[index]),
+      },
       /"msg":"gateway listening"/,
     );
     gateways[index] = replica;
@@ -122,6 +127,7 @@ describe('gateway replicas: sessions across processes and restarts', () => {
     });
     expect(policies.status).toBe(200);
     ports.push(await freePort(), await freePort());
+    metricsPorts.push(await freePort(), await freePort());
     env = {
       DATABASE_URL: broker.config.DATABASE_URL,
       REDIS_URL: broker.config.REDIS_URL,

@@ -4,6 +4,7 @@ import { gatewaySchema, loadConfig, type GatewayConfig } from '@app/config';
 import { MetricsService } from '@app/observability';
 import { startUpstreamFixture, type UpstreamFixture } from '@app/testing';
 import { createGateway } from '../../apps/gateway/src/create-gateway';
+import { createGatewayMetricsApp } from '../../apps/gateway/src/metrics/gateway-metrics-listener';
 import { ADMIN_TOKEN, INTERNAL_API_TOKEN, type AdminApiHarness } from './admin-api.harness';
 import { freePort, startAuthorizationServer } from './authorization-server.harness';
 import { call } from './http';
@@ -15,6 +16,8 @@ export interface GatewayHarness {
   /** The gateway's public URL (also its listening address). */
   gatewayUrl: string;
   fixture: UpstreamFixture;
+  /** The gateway's metrics listener (`GET /metrics`), on a port of its own. */
+  metricsUrl: string;
   /** Admin API call on the broker (the operator's token). */
   admin(method: string, path: string, body?: unknown): Promise<Awaited<ReturnType<typeof call>>>;
   close(): Promise<void>;
@@ -65,23 +68,25 @@ export async function startGateway(
   if (registered.status !== 201) {
     throw new Error(`could not register the fixture upstream: ${registered.status}`);
   }
-  const gateway = await createGateway(
-    config,
-    options.logger ?? pino({ level: process.env.GATEWAY_TEST_LOG ?? 'silent' }),
-    new MetricsService('test-gateway'),
-  );
+  const logger = options.logger ?? pino({ level: process.env.GATEWAY_TEST_LOG ?? 'silent' });
+  const metrics = new MetricsService('test-gateway');
+  const gateway = await createGateway(config, logger, metrics);
   await gateway.listen(port, '127.0.0.1');
+  const metricsApp = await createGatewayMetricsApp(logger, metrics);
+  await metricsApp.listen(0, '127.0.0.1');
   return {
     broker,
     gateway,
     config,
     gatewayUrl,
     fixture,
+    metricsUrl: await metricsApp.getUrl(),
     admin,
     close: async () => {
       // Relayed SSE streams (a legacy client's GET) stay open until someone ends them.
       gateway.getHttpAdapter().getInstance().server.closeAllConnections();
       await gateway.close();
+      await metricsApp.close();
       await fixture.close();
       await broker.close();
     },

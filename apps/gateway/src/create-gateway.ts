@@ -6,6 +6,7 @@ import { GatewayModule } from './gateway.module';
 import { McpRefusalFilter } from './http/mcp-refusal.filter';
 import { ShutdownDrain } from './http/shutdown-drain';
 import { McpController } from './mcp/mcp.controller';
+import { PrincipalRateLimiter } from './rate-limit/principal-rate-limiter';
 
 /**
  * The gateway app, unstarted (main.ts listens; tests listen on port 0). MCP bodies are read as
@@ -27,6 +28,7 @@ export async function createGateway(
   fastify.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, body, done) =>
     done(null, body),
   );
+  await app.get(PrincipalRateLimiter).install(fastify);
   app.get(McpController).register(fastify);
   // A graceful close ends the relayed SSE streams and idle connections itself (shutdown-drain.ts).
   const drain = app.get(ShutdownDrain);

@@ -25,7 +25,8 @@ export class GatewayModule {
       module: GatewayModule,
       imports: [
         configModule,
-        ObservabilityModule.forRoot({ app: 'gateway', logger, metrics }),
+        // /metrics is on the metrics listener (metrics/gateway-metrics-listener.ts), not here.
+        ObservabilityModule.forRoot({ app: 'gateway', logger, metrics, serveMetrics: false }),
         // Global within the gateway: McpModule's providers use the client, the caches and the config.
         {
           ...RedisModule.forRoot({

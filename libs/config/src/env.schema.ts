@@ -170,6 +170,26 @@ const scopeMapSchema = z.record(
   z.array(z.string().regex(/^[\x21\x23-\x5B\x5D-\x7E]{1,128}$/)).max(16),
 );
 
+/** One rate limit: at most `max` requests per principal per upstream in each `window_s` seconds. */
+const rateLimitRuleSchema = z.strictObject({
+  max: z.number().int().min(1).max(1_000_000),
+  window_s: z.number().int().min(1).max(86_400),
+});
+export type RateLimitRule = z.infer<typeof rateLimitRuleSchema>;
+
+/**
+ * Per-principal rate limits, per upstream (`upstreams` overrides `default` by upstream name).
+ * On unless `enabled` is false.
+ */
+const rateLimitSchema = z.strictObject({
+  enabled: z.boolean().default(true),
+  default: rateLimitRuleSchema.default({ max: 600, window_s: 60 }),
+  upstreams: z
+    .record(z.string().regex(/^[a-z0-9][a-z0-9_-]{0,62}$/), rateLimitRuleSchema)
+    .default({}),
+});
+export type RateLimitConfig = z.infer<typeof rateLimitSchema>;
+
 export const gatewaySchema = commonSchema.extend({
   GATEWAY_PORT: port(8080),
   GATEWAY_HOST: z.string().default('0.0.0.0'),
@@ -203,6 +223,14 @@ export const gatewaySchema = commonSchema.extend({
    * used; every use extends it. A session idle longer answers 404 and the client re-initializes.
    */
   GATEWAY_SESSION_IDLE_TTL_S: z.coerce.number().int().min(60).max(30 * 86_400).default(86_400),
+  /**
+   * The metrics listener (`GET /metrics`): its own port, loopback by default, so the public
+   * listener never tells anyone the gateway's traffic.
+   */
+  GATEWAY_METRICS_PORT: port(8085),
+  GATEWAY_METRICS_HOST: z.string().default('127.0.0.1'),
+  /** JSON: `{"enabled"?:true,"default"?:{"max":600,"window_s":60},"upstreams"?:{"<name>":{"max","window_s"}}}`. */
+  GATEWAY_RATE_LIMIT: jsonEnv(rateLimitSchema, '{}'),
 });
 
 export const tokenBrokerSchema = commonSchema

@@ -19,4 +19,6 @@ export const JSONRPC_ERRORS = {
   upstreamUnavailable: -32003,
   /** Ours: the policy denies this tool, or the caller lacks what it requires. */
   forbidden: -32002,
+  /** Ours: the caller sent more requests to this upstream than its rate limit allows (HTTP 429). */
+  rateLimited: -32004,
 } as const;

@@ -110,6 +110,11 @@ export function mapGatewayError(error: GatewayError, context: ErrorContext): Wir
         JSONRPC_ERRORS.forbidden,
         `Forbidden: ${error.message}`,
       );
+    case 'rate_limited':
+      // RFC 6585 §4: 429 with Retry-After in seconds, on both generations; the id is the request's.
+      return rpc(429, context, JSONRPC_ERRORS.rateLimited, `Too many requests: ${error.message}`, {
+        'retry-after': String(error.details.retryAfterSeconds ?? 1),
+      });
     case 'credential_unavailable':
       return rpc(
         context.id === null ? 503 : 200,

@@ -19,6 +19,7 @@ export type GatewayErrorCode =
   | 'session_not_found'
   | 'method_not_allowed'
   | 'policy_denied'
+  | 'rate_limited'
   | 'auth_required'
   | 'credential_unavailable'
   | 'broker_unavailable'
@@ -34,6 +35,8 @@ export class GatewayError extends Error {
       scopes?: readonly string[];
       cause?: unknown;
       remedy?: Extract<CredentialAnswer, { outcome: 'auth_required' }>['remedy'];
+      /** rate_limited: seconds until the window resets (the `Retry-After` value). */
+      retryAfterSeconds?: number;
     } = {},
   ) {
     super(message);

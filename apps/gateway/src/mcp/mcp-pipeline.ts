@@ -5,6 +5,7 @@ import { AuthenticateStep } from './steps/authenticate.step';
 import { BindSessionStep } from './steps/bind-session.step';
 import { CheckAudienceStep } from './steps/check-audience.step';
 import { CheckOriginStep } from './steps/check-origin.step';
+import { CheckRateLimitStep } from './steps/check-rate-limit.step';
 import { CheckScopesStep } from './steps/check-scopes.step';
 import { DetectGenerationStep } from './steps/detect-generation.step';
 import { ExtractCredentialStep } from './steps/extract-credential.step';
@@ -31,11 +32,16 @@ const POST: readonly McpHttpMethod[] = ['POST'];
  * | 5 | check-audience     | POST GET DELETE  | SPEC-MUST 4, RFC 8707: aud = this route (or the gateway) |
  * | 6 | parse-message      | POST             | SPEC-MUST 38: one JSON-RPC message, application/json, UTF-8 |
  * | 7 | detect-generation  | POST             | 2026-07-28 versioning; SPEC-MUST 16: mirrored headers = body |
- * | 8 | bind-session       | POST GET DELETE  | SPEC-MUST 9, 17: a session id is its principal's, on its route |
- * | 9 | check-scopes       | POST             | SPEC-MUST 5: the method's scopes, or 403 insufficient_scope |
- * |10 | resolve-policy     | POST GET DELETE  | DESIGN Policies: `<upstream>.<tool>`; deny refuses |
- * |11 | obtain-credential  | POST GET DELETE  | SPEC-MUST 10: the broker's credential, or the remedy |
- * |12 | forward            | POST GET DELETE  | SPEC-MUST 12–15, 18: relay unchanged, stream, abort |
+ * | 8 | check-rate-limit   | POST GET DELETE  | issue 9 §5: per principal + upstream (Redis), or 429 Retry-After |
+ * | 9 | bind-session       | POST GET DELETE  | SPEC-MUST 9, 17: a session id is its principal's, on its route |
+ * |10 | check-scopes       | POST             | SPEC-MUST 5: the method's scopes, or 403 insufficient_scope |
+ * |11 | resolve-policy     | POST GET DELETE  | DESIGN Policies: `<upstream>.<tool>`; deny refuses |
+ * |12 | obtain-credential  | POST GET DELETE  | SPEC-MUST 10: the broker's credential, or the remedy |
+ * |13 | forward            | POST GET DELETE  | SPEC-MUST 12–15, 18: relay unchanged, stream, abort |
+ *
+ * The rate limit comes right after authentication and the two cheap in-memory reads of the
+ * message (6, 7), so its 429 carries the request's id and generation; everything after it costs
+ * Redis, the broker or the upstream.
  */
 @Injectable()
 export class McpPipeline {
@@ -49,6 +55,7 @@ export class McpPipeline {
     checkAudience: CheckAudienceStep,
     parseMessage: ParseMessageStep,
     detectGeneration: DetectGenerationStep,
+    checkRateLimit: CheckRateLimitStep,
     bindSession: BindSessionStep,
     checkScopes: CheckScopesStep,
     resolvePolicy: ResolvePolicyStep,
@@ -63,6 +70,7 @@ export class McpPipeline {
       { step: checkAudience, methods: ALL },
       { step: parseMessage, methods: POST },
       { step: detectGeneration, methods: POST },
+      { step: checkRateLimit, methods: ALL },
       { step: bindSession, methods: ALL },
       { step: checkScopes, methods: POST },
       { step: resolvePolicy, methods: ALL },

@@ -5,6 +5,7 @@ import { APP_CONFIG, type GatewayConfig } from '@app/config';
 import { LOGGER } from '@app/observability';
 import { GatewayError } from '../http/gateway-error';
 import { mapGatewayError } from '../http/gateway-error.map';
+import { GatewayMetrics, methodLabel } from '../metrics/gateway-metrics';
 import { McpExchange, type McpHttpMethod } from './mcp-exchange';
 import { McpPipeline } from './mcp-pipeline';
 
@@ -20,6 +21,7 @@ export class McpController {
     private readonly pipeline: McpPipeline,
     @Inject(LOGGER) private readonly logger: Logger,
     @Inject(APP_CONFIG) config: GatewayConfig,
+    private readonly metrics: GatewayMetrics,
   ) {
     this.metadataBase = `${config.GATEWAY_PUBLIC_URL}/.well-known/oauth-protected-resource/mcp/`;
   }
@@ -66,6 +68,7 @@ export class McpController {
     reply: FastifyReply,
   ): Promise<void> {
     const exchange = new McpExchange(req, reply, method, route);
+    const started = performance.now();
     try {
       await this.pipeline.run(exchange);
     } catch (error) {
@@ -90,6 +93,14 @@ export class McpController {
         );
       }
       await this.refuse(known, route, reply, exchange);
+    } finally {
+      const message = exchange.message;
+      this.metrics.request(
+        'transparent',
+        methodLabel(method, message?.kind === 'response' ? 'response' : message?.method),
+        reply.statusCode,
+        (performance.now() - started) / 1000,
+      );
     }
   }
 

@@ -5,6 +5,8 @@ import { InboundAuthenticator } from '../auth/inbound-authenticator';
 import { BrokerClient } from '../credentials/broker.client';
 import { CredentialCache } from '../credentials/credential.cache';
 import { ShutdownDrain } from '../http/shutdown-drain';
+import { GatewayMetrics } from '../metrics/gateway-metrics';
+import { PrincipalRateLimiter } from '../rate-limit/principal-rate-limiter';
 import { SessionStore } from '../sessions/session.store';
 import { UpstreamClient } from '../upstreams/upstream.client';
 import { ProtectedResourceController } from '../well-known/protected-resource.controller';
@@ -15,6 +17,7 @@ import { AuthenticateStep } from './steps/authenticate.step';
 import { BindSessionStep } from './steps/bind-session.step';
 import { CheckAudienceStep } from './steps/check-audience.step';
 import { CheckOriginStep } from './steps/check-origin.step';
+import { CheckRateLimitStep } from './steps/check-rate-limit.step';
 import { CheckScopesStep } from './steps/check-scopes.step';
 import { DetectGenerationStep } from './steps/detect-generation.step';
 import { ExtractCredentialStep } from './steps/extract-credential.step';
@@ -28,10 +31,12 @@ import { ToolsListFilter } from './tools-list.filter';
 
 /** The MCP data plane: RFC 9728 metadata, `/mcp/{upstream}` and everything its pipeline runs. */
 @Module({
-  exports: [McpController, ShutdownDrain],
+  exports: [McpController, ShutdownDrain, GatewayMetrics, PrincipalRateLimiter],
   controllers: [ProtectedResourceController],
   providers: [
     McpController,
+    GatewayMetrics,
+    PrincipalRateLimiter,
     BearerTokenVerifier,
     ApiKeyVerifier,
     InboundAuthenticator,
@@ -50,6 +55,7 @@ import { ToolsListFilter } from './tools-list.filter';
     CheckAudienceStep,
     ParseMessageStep,
     DetectGenerationStep,
+    CheckRateLimitStep,
     BindSessionStep,
     CheckScopesStep,
     ResolvePolicyStep,

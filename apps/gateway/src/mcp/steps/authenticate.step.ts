@@ -1,5 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InboundAuthenticator } from '../../auth/inbound-authenticator';
+import { authErrorType } from '../../metrics/auth-error-type';
+import { GatewayMetrics } from '../../metrics/gateway-metrics';
 import type { McpExchange } from '../mcp-exchange';
 import type { McpStep } from '../mcp-step';
 
@@ -10,9 +12,19 @@ import type { McpStep } from '../mcp-step';
  */
 @Injectable()
 export class AuthenticateStep implements McpStep {
-  constructor(private readonly authenticator: InboundAuthenticator) {}
+  constructor(
+    private readonly authenticator: InboundAuthenticator,
+    private readonly metrics: GatewayMetrics,
+  ) {}
 
   async run(exchange: McpExchange): Promise<void> {
-    exchange.principal = await this.authenticator.authenticate(exchange.credential!);
+    const credential = exchange.credential!;
+    this.metrics.authRequest(credential.scheme);
+    try {
+      exchange.principal = await this.authenticator.authenticate(credential);
+    } catch (error) {
+      this.metrics.authError(authErrorType(error, credential));
+      throw error;
+    }
   }
 }

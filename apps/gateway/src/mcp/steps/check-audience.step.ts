@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { APP_CONFIG, type GatewayConfig } from '@app/config';
 import { GatewayError } from '../../http/gateway-error';
+import { GatewayMetrics } from '../../metrics/gateway-metrics';
 import type { McpExchange } from '../mcp-exchange';
 import type { McpStep } from '../mcp-step';
 
@@ -14,15 +15,25 @@ import type { McpStep } from '../mcp-step';
 export class CheckAudienceStep implements McpStep {
   private readonly root: string;
 
-  constructor(@Inject(APP_CONFIG) config: GatewayConfig) {
+  constructor(
+    @Inject(APP_CONFIG) config: GatewayConfig,
+    private readonly metrics: GatewayMetrics,
+  ) {
     this.root = config.GATEWAY_PUBLIC_URL;
   }
 
   run(exchange: McpExchange): void {
-    const audiences = exchange.principal!.audiences;
-    if (audiences.some((aud) => aud === '*' || aud === exchange.resource || aud === this.root)) {
+    const principal = exchange.principal!;
+    if (
+      principal.audiences.some(
+        (aud) => aud === '*' || aud === exchange.resource || aud === this.root,
+      )
+    ) {
+      // Authentication is complete here: verified, and for this resource.
+      this.metrics.authSuccess(principal.kind);
       return;
     }
+    this.metrics.authError('wrong_audience');
     throw new GatewayError('invalid_token', 'the token was not issued for this resource');
   }
 }

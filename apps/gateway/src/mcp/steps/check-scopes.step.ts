@@ -2,6 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { APP_CONFIG, type GatewayConfig } from '@app/config';
 import { ScopeMap, scopeSatisfies } from '../../auth/scope-map';
 import { GatewayError } from '../../http/gateway-error';
+import { GatewayMetrics } from '../../metrics/gateway-metrics';
 import type { McpExchange } from '../mcp-exchange';
 import type { McpStep } from '../mcp-step';
 
@@ -13,7 +14,10 @@ import type { McpStep } from '../mcp-step';
 export class CheckScopesStep implements McpStep {
   private readonly scopes: ScopeMap;
 
-  constructor(@Inject(APP_CONFIG) config: GatewayConfig) {
+  constructor(
+    @Inject(APP_CONFIG) config: GatewayConfig,
+    private readonly metrics: GatewayMetrics,
+  ) {
     this.scopes = new ScopeMap(config.GATEWAY_SCOPE_MAP);
   }
 
@@ -27,6 +31,7 @@ export class CheckScopesStep implements McpStep {
     if (required.every((scope) => scopeSatisfies(granted, scope))) {
       return;
     }
+    this.metrics.authError('insufficient_scope');
     throw new GatewayError(
       'insufficient_scope',
       `${message.method} needs the scope ${required.join(' ')}`,

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { GatewayError } from '../../http/gateway-error';
+import { GatewayMetrics } from '../../metrics/gateway-metrics';
 import type { McpExchange } from '../mcp-exchange';
 import type { McpStep } from '../mcp-step';
 
@@ -15,9 +16,12 @@ const QUERY_TOKEN = /(?:^|&)(?:access_token|api_key|apikey|token)=/i;
  */
 @Injectable()
 export class ExtractCredentialStep implements McpStep {
+  constructor(private readonly metrics: GatewayMetrics) {}
+
   run(exchange: McpExchange): void {
     const query = exchange.request.url.split('?')[1];
     if (query !== undefined && QUERY_TOKEN.test(query)) {
+      this.refused('token_in_query');
       throw new GatewayError(
         'token_in_query',
         'credentials are not accepted in the query string; use the Authorization header',
@@ -35,6 +39,7 @@ export class ExtractCredentialStep implements McpStep {
         exchange.credential = { scheme: 'api_key', key: key[1]! };
         return;
       }
+      this.refused('malformed');
       throw new GatewayError(
         'invalid_token',
         'the Authorization header must be `Bearer <token>` or `ApiKey <key>`',
@@ -45,6 +50,13 @@ export class ExtractCredentialStep implements McpStep {
       exchange.credential = { scheme: 'api_key', key: apiKey.trim() };
       return;
     }
+    this.refused('missing');
     throw new GatewayError('missing_credential', 'this MCP endpoint requires authorization');
+  }
+
+  /** An attempt without a usable credential still counts as one (`auth_requests_total{scheme="none"}`). */
+  private refused(type: 'token_in_query' | 'malformed' | 'missing'): void {
+    this.metrics.authRequest('none');
+    this.metrics.authError(type);
   }
 }

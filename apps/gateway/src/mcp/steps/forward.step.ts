@@ -2,6 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { Logger } from 'pino';
 import { LOGGER } from '@app/observability';
 import { GatewayError } from '../../http/gateway-error';
+import { GatewayMetrics } from '../../metrics/gateway-metrics';
 import { GATEWAY_REQUEST_STATE_PREFIX } from '../../remedies/auth-required.encoder';
 import { upstreamRequestHeaders } from '../../upstreams/forward-headers';
 import { UpstreamClient } from '../../upstreams/upstream.client';
@@ -22,6 +23,7 @@ export class ForwardStep implements McpStep {
     private readonly upstreams: UpstreamClient,
     private readonly relay: ResponseRelay,
     @Inject(LOGGER) private readonly logger: Logger,
+    private readonly metrics: GatewayMetrics,
   ) {}
 
   async run(exchange: McpExchange): Promise<void> {
@@ -33,6 +35,7 @@ export class ForwardStep implements McpStep {
       }
     });
     let response;
+    const started = performance.now();
     try {
       response = await this.upstreams.request(upstream, {
         method: exchange.method,
@@ -45,18 +48,26 @@ export class ForwardStep implements McpStep {
         signal: exchange.abort,
       });
     } catch (error) {
+      const seconds = (performance.now() - started) / 1000;
       if (exchange.abort.aborted) {
+        this.metrics.upstream(upstream.name, 'aborted', seconds);
         this.logger.debug(
           { upstream: upstream.name },
           'client went away before the upstream answered',
         );
         return;
       }
+      this.metrics.upstream(upstream.name, 'unreachable', seconds);
       // Logged once, with the cause and the correlation id, where the error is answered.
       throw new GatewayError('upstream_unavailable', 'the upstream MCP server is unavailable', {
         cause: error,
       });
     }
+    this.metrics.upstream(
+      upstream.name,
+      response.statusCode >= 500 ? 'error_status' : 'ok',
+      (performance.now() - started) / 1000,
+    );
     await this.relay.relay(exchange, response);
   }
 }

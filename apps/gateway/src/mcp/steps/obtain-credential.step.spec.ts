@@ -1,9 +1,11 @@
 import type Redis from 'ioredis';
 import pino from 'pino';
 import type { CredentialAnswer } from '@app/gateway-contract';
+import { MetricsService } from '@app/observability';
 import type { BrokerClient } from '../../credentials/broker.client';
 import { CredentialCache } from '../../credentials/credential.cache';
 import { GatewayError } from '../../http/gateway-error';
+import { GatewayMetrics } from '../../metrics/gateway-metrics';
 import type { McpExchange } from '../mcp-exchange';
 import { ObtainCredentialStep } from './obtain-credential.step';
 
@@ -63,7 +65,7 @@ describe('ObtainCredentialStep: remedies are asked for once per governed call, n
         return Promise.resolve(REMEDY);
       },
     } as unknown as BrokerClient;
-    step = new ObtainCredentialStep(broker, cache);
+    step = new ObtainCredentialStep(broker, cache, new GatewayMetrics(new MetricsService('test')));
   });
 
   it('an ungoverned method (tools/list) without a connection goes on without a credential and asks the broker once in 30 s', async () => {

@@ -4,6 +4,7 @@ import type { AuthMethod } from '@app/policy-engine';
 import { BrokerClient } from '../../credentials/broker.client';
 import { CredentialCache } from '../../credentials/credential.cache';
 import { GatewayError } from '../../http/gateway-error';
+import { GatewayMetrics } from '../../metrics/gateway-metrics';
 import type { UpstreamView } from '@app/upstream-cache';
 import type { McpExchange } from '../mcp-exchange';
 import type { McpStep } from '../mcp-step';
@@ -22,6 +23,7 @@ export class ObtainCredentialStep implements McpStep {
   constructor(
     private readonly broker: BrokerClient,
     private readonly cache: CredentialCache,
+    private readonly metrics: GatewayMetrics,
   ) {}
 
   async run(exchange: McpExchange): Promise<void> {
@@ -77,6 +79,7 @@ export class ObtainCredentialStep implements McpStep {
     const cached =
       this.cache.get(key) ??
       (governed ? undefined : this.cache.get(this.cache.withoutCredentialKey(key)));
+    this.metrics.credentialCache(cached !== undefined);
     if (cached !== undefined) {
       return cached;
     }

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { PolicyCache } from '@app/policy-cache';
 import { GatewayError } from '../../http/gateway-error';
+import { GatewayMetrics } from '../../metrics/gateway-metrics';
 import type { McpExchange } from '../mcp-exchange';
 import type { McpStep } from '../mcp-step';
 
@@ -32,7 +33,10 @@ export function isGoverned(method: string | undefined): boolean {
  */
 @Injectable()
 export class ResolvePolicyStep implements McpStep {
-  constructor(private readonly policies: PolicyCache) {}
+  constructor(
+    private readonly policies: PolicyCache,
+    private readonly metrics: GatewayMetrics,
+  ) {}
 
   run(exchange: McpExchange): void {
     const message = exchange.message;
@@ -47,13 +51,19 @@ export class ResolvePolicyStep implements McpStep {
       exchange.resolution = this.policies.resolve(`${exchange.routeName}.${SERVER_POLICY_NAME}`);
     }
     const resolution = exchange.resolution;
-    if (resolution.decision === 'deny' && isGoverned(method)) {
-      throw new GatewayError(
-        'policy_denied',
-        resolution.policy === null
-          ? `no policy allows ${resolution.tool} (default deny)`
-          : `policy "${resolution.policy.name}" denies ${resolution.tool}`,
-      );
+    if (!isGoverned(method)) {
+      return;
     }
+    if (resolution.decision !== 'deny') {
+      this.metrics.policyDecision('allowed');
+      return;
+    }
+    this.metrics.policyDecision(resolution.policy === null ? 'default_denied' : 'denied');
+    throw new GatewayError(
+      'policy_denied',
+      resolution.policy === null
+        ? `no policy allows ${resolution.tool} (default deny)`
+        : `policy "${resolution.policy.name}" denies ${resolution.tool}`,
+    );
   }
 }
