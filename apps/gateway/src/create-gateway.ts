@@ -2,6 +2,7 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { Logger } from 'pino';
 import type { GatewayConfig } from '@app/config';
 import { createHttpApp, type MetricsService } from '@app/observability';
+import { AggregateController } from './aggregate/aggregate.controller';
 import { GatewayModule } from './gateway.module';
 import { McpRefusalFilter } from './http/mcp-refusal.filter';
 import { McpController } from './mcp/mcp.controller';
@@ -27,6 +28,7 @@ export async function createGateway(
     done(null, body),
   );
   app.get(McpController).register(fastify);
+  app.get(AggregateController).register(fastify);
   app.useGlobalFilters(new McpRefusalFilter(app.getHttpAdapter(), config.GATEWAY_BODY_LIMIT_BYTES));
   return app;
 }

@@ -198,6 +198,8 @@ export const gatewaySchema = commonSchema.extend({
     .default(4 * 1024 * 1024),
   /** JSON object merging over the default MCP method → scopes map, e.g. `{"tools/call":["mcp:tools:execute"]}`. */
   GATEWAY_SCOPE_MAP: jsonEnv(scopeMapSchema, '{}'),
+  /** `/mcp` (the aggregate): how long one upstream may take to answer a list before it is left out. */
+  GATEWAY_AGGREGATE_LIST_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(5000),
 });
 
 export const tokenBrokerSchema = commonSchema

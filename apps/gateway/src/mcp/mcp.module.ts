@@ -27,7 +27,22 @@ import { ToolsListFilter } from './tools-list.filter';
 
 /** The MCP data plane: RFC 9728 metadata, `/mcp/{upstream}` and everything its pipeline runs. */
 @Module({
-  exports: [McpController],
+  // The aggregate (/mcp, aggregate/) runs the same steps, caches and clients.
+  exports: [
+    McpController,
+    UpstreamClient,
+    ToolsListFilter,
+    ToolParamHeaders,
+    CheckOriginStep,
+    ExtractCredentialStep,
+    AuthenticateStep,
+    CheckAudienceStep,
+    ParseMessageStep,
+    DetectGenerationStep,
+    CheckScopesStep,
+    ResolvePolicyStep,
+    ObtainCredentialStep,
+  ],
   controllers: [ProtectedResourceController],
   providers: [
     McpController,
