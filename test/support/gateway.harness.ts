@@ -15,6 +15,8 @@ export interface GatewayHarness {
   /** The gateway's public URL (also its listening address). */
   gatewayUrl: string;
   fixture: UpstreamFixture;
+  /** Further fixtures registered under the names asked for (`extraUpstreams`). */
+  extra: Record<string, UpstreamFixture>;
   /** Admin API call on the broker (the operator's token). */
   admin(method: string, path: string, body?: unknown): Promise<Awaited<ReturnType<typeof call>>>;
   close(): Promise<void>;
@@ -31,6 +33,8 @@ export async function startGateway(
     gateway?: Record<string, string>;
     broker?: Record<string, string>;
     logger?: Logger;
+    /** More upstream fixtures to start and register, by name (the aggregate's suites). */
+    extraUpstreams?: readonly string[];
   } = {},
 ): Promise<GatewayHarness> {
   const port = await freePort();
@@ -65,6 +69,14 @@ export async function startGateway(
   if (registered.status !== 201) {
     throw new Error(`could not register the fixture upstream: ${registered.status}`);
   }
+  const extra: Record<string, UpstreamFixture> = {};
+  for (const name of options.extraUpstreams ?? []) {
+    extra[name] = await startUpstreamFixture();
+    const added = await admin('POST', '/admin/v1/upstreams', { name, url: extra[name].url });
+    if (added.status !== 201) {
+      throw new Error(`could not register the upstream ${name}: ${added.status}`);
+    }
+  }
   const gateway = await createGateway(
     config,
     options.logger ?? pino({ level: process.env.GATEWAY_TEST_LOG ?? 'silent' }),
@@ -77,12 +89,14 @@ export async function startGateway(
     config,
     gatewayUrl,
     fixture,
+    extra,
     admin,
     close: async () => {
       // Relayed SSE streams (a legacy client's GET) stay open until someone ends them.
       gateway.getHttpAdapter().getInstance().server.closeAllConnections();
       await gateway.close();
       await fixture.close();
+      await Promise.allSettled(Object.values(extra).map((one) => one.close()));
       await broker.close();
     },
   };

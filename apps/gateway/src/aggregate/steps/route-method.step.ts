@@ -48,6 +48,11 @@ export class RouteMethodStep implements McpStep {
       await reply.send();
       return;
     }
+    const value = answer.body.result as Record<string, unknown> | undefined;
+    if (exchange.generation === 'modern' && typeof value === 'object' && value !== null) {
+      // 2026-07-28 results say what they are; the gateway's own answers are complete.
+      value.resultType ??= 'complete';
+    }
     await reply.header('content-type', 'application/json').send(JSON.stringify(answer.body));
   }
 
