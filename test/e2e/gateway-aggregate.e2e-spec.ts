@@ -259,6 +259,40 @@ describe('gateway /mcp: the aggregated server (issue 9 §1, §3)', () => {
     await client.close();
   });
 
+  it('prompts are merged as <upstream>.<prompt> and routed; resources keep their URIs and are read from the upstream that listed them; ping and logging/setLevel are answered once', async () => {
+    const client = new Client({ name: 'agg-prompts', version: '1.0.0' });
+    await client.connect(
+      new StreamableHTTPClientTransport(new URL(url), {
+        requestInit: { headers: { authorization: `Bearer ${await token('ivy')}` } },
+      }),
+    );
+    const prompts = (await client.listPrompts()).prompts.map((prompt) => prompt.name);
+    expect(prompts).toEqual(
+      expect.arrayContaining(['a.test_simple_prompt', 'b.test_simple_prompt']),
+    );
+    const prompt = await client.getPrompt({ name: 'b.test_simple_prompt' });
+    expect(JSON.stringify(prompt.messages)).toContain('simple prompt for testing');
+    const gets = (received: { body: string }[]) =>
+      received
+        .filter((r) => r.body.includes('"prompts/get"'))
+        .map((r) => JSON.parse(r.body).params.name);
+    expect(gets(h.extra.b!.received)).toEqual(['test_simple_prompt']);
+    expect(gets(h.extra.a!.received)).toEqual([]);
+
+    const uris = (await client.listResources()).resources.map((resource) => resource.uri);
+    expect(uris).toContain('test://static-text');
+    const read = await client.readResource({ uri: 'test://static-text' });
+    expect(JSON.stringify(read.contents)).toContain('content of the static text resource');
+    await expect(client.readResource({ uri: 'test://never-listed' })).rejects.toThrow(/-32602/);
+
+    await expect(client.ping()).resolves.toBeDefined();
+    await client.setLoggingLevel('warning');
+    for (const fixture of [h.extra.a!, h.extra.b!]) {
+      expect(fixture.received.some((r) => r.body.includes('"logging/setLevel"'))).toBe(true);
+    }
+    await client.close();
+  });
+
   it("SPEC-MUST 9: an aggregate session used with another principal's token, or an unknown one, is 404", async () => {
     const init = await mcpCall(url, { token: await token('erin'), body: initializeMessage() });
     expect(init.status).toBe(200);
