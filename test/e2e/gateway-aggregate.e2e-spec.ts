@@ -2,6 +2,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { CreateMessageRequestSchema } from '@modelcontextprotocol/sdk/types.js';
 import {
   Client as ClientV2,
   StreamableHTTPClientTransport as TransportV2,
@@ -58,6 +59,70 @@ async function startPagedUpstream(): Promise<{
     url: `http://127.0.0.1:${port}/mcp`,
     lists,
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
+
+/**
+ * A minimal legacy upstream whose tool `ask` sends `sampling/createMessage` (always id 77) on the
+ * call's SSE answer and finishes only when the client's answer comes back.
+ */
+async function startAskingUpstream(
+  label: string,
+): Promise<{ url: string; answers: unknown[]; close(): Promise<void> }> {
+  const answers: unknown[] = [];
+  let pending: { res: import('node:http').ServerResponse; id: unknown } | undefined;
+  const server: Server = createServer((req, res) => {
+    let raw = '';
+    req.on('data', (chunk: Buffer) => (raw += chunk.toString('utf8')));
+    req.on('end', () => {
+      const message = JSON.parse(raw || '{}') as {
+        id?: unknown;
+        method?: string;
+        params?: any;
+        result?: any;
+      };
+      const json = (result: unknown) =>
+        res
+          .writeHead(200, { 'content-type': 'application/json', 'mcp-session-id': `s-${label}` })
+          .end(JSON.stringify({ jsonrpc: '2.0', id: message.id, result }));
+      if (message.method === undefined && message.result !== undefined) {
+        answers.push(message.id);
+        res.writeHead(202).end();
+        const text = (message.result.content as { text?: string }).text;
+        pending?.res.end(
+          `data: ${JSON.stringify({ jsonrpc: '2.0', id: pending.id, result: { content: [{ type: 'text', text: `client said: ${text}` }] } })}\n\n`,
+        );
+        pending = undefined;
+      } else if (message.id === undefined) {
+        res.writeHead(202).end();
+      } else if (message.method === 'initialize') {
+        json({
+          protocolVersion: message.params.protocolVersion,
+          capabilities: { tools: {} },
+          serverInfo: { name: label, version: '1' },
+        });
+      } else if (message.method === 'tools/list') {
+        json({ tools: [{ name: 'ask', inputSchema: { type: 'object' } }] });
+      } else if (message.method === 'tools/call') {
+        res.writeHead(200, { 'content-type': 'text/event-stream', 'mcp-session-id': `s-${label}` });
+        res.write(
+          `data: ${JSON.stringify({ jsonrpc: '2.0', id: 77, method: 'sampling/createMessage', params: { messages: [{ role: 'user', content: { type: 'text', text: `from ${label}` } }], maxTokens: 10 } })}\n\n`,
+        );
+        pending = { res, id: message.id };
+      } else {
+        json({});
+      }
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}/mcp`,
+    answers,
+    close: () => {
+      server.closeAllConnections();
+      return new Promise<void>((resolve) => server.close(() => resolve()));
+    },
   };
 }
 
@@ -291,6 +356,49 @@ describe('gateway /mcp: the aggregated server (issue 9 §1, §3)', () => {
       expect(fixture.received.some((r) => r.body.includes('"logging/setLevel"'))).toBe(true);
     }
     await client.close();
+  });
+
+  it("server-to-client requests in a call's SSE answer are relayed with gateway ids (two upstreams using the same id do not collide), and each answer reaches its upstream with the id it used", async () => {
+    const asking = [await startAskingUpstream('one'), await startAskingUpstream('two')];
+    try {
+      await registerUpstream(h, { name: 'ask1', url: asking[0]!.url });
+      await registerUpstream(h, { name: 'ask2', url: asking[1]!.url });
+      const client = new Client(
+        { name: 'agg-sampler', version: '1.0.0' },
+        { capabilities: { sampling: {} } },
+      );
+      const seenIds: unknown[] = [];
+      client.setRequestHandler(CreateMessageRequestSchema, (request, extra) => {
+        seenIds.push(extra.requestId);
+        const content = request.params.messages[0]?.content as { text?: string } | undefined;
+        return {
+          role: 'assistant',
+          content: { type: 'text', text: `re ${content?.text}` },
+          model: 'm',
+        };
+      });
+      await client.connect(
+        new StreamableHTTPClientTransport(new URL(url), {
+          requestInit: { headers: { authorization: `Bearer ${await token('jack')}` } },
+        }),
+      );
+      const [one, two] = await Promise.all([
+        client.callTool({ name: 'ask1.ask', arguments: {} }),
+        client.callTool({ name: 'ask2.ask', arguments: {} }),
+      ]);
+      expect(one.content).toEqual([{ type: 'text', text: 'client said: re from one' }]);
+      expect(two.content).toEqual([{ type: 'text', text: 'client said: re from two' }]);
+      expect(seenIds).toHaveLength(2);
+      expect(new Set(seenIds).size).toBe(2);
+      expect(seenIds.every((id) => String(id).startsWith('mcpgw-'))).toBe(true);
+      // Each upstream got exactly one answer, with its own id (77), never the gateway's.
+      expect(asking.map((upstream) => upstream.answers)).toEqual([[77], [77]]);
+      await client.close();
+    } finally {
+      await h.admin('DELETE', '/admin/v1/upstreams/ask1');
+      await h.admin('DELETE', '/admin/v1/upstreams/ask2');
+      await Promise.all(asking.map((upstream) => upstream.close()));
+    }
   });
 
   it("SPEC-MUST 9: an aggregate session used with another principal's token, or an unknown one, is 404", async () => {

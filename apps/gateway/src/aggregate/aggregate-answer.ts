@@ -8,6 +8,8 @@ export interface AggregateAnswer {
   status: number;
   body?: JsonObject;
   headers?: Record<string, string>;
+  /** The handler already streamed the answer (SSE relay): nothing left to write. */
+  streamed?: true;
 }
 
 export const result = (id: JsonRpcId | null, value: JsonObject): AggregateAnswer => ({

@@ -7,6 +7,8 @@ import { LifecycleMethod } from './methods/lifecycle.method';
 import { ListMethod } from './methods/list.method';
 import { LoggingMethod } from './methods/logging.method';
 import { RoutedMethod } from './methods/routed.method';
+import { RelayedRequests } from './relayed-requests';
+import { RelayStream } from './relay-stream';
 import { ResourceOwners } from './resource-owners';
 import { BindAggregateSessionStep } from './steps/bind-aggregate-session.step';
 import { RouteMethodStep } from './steps/route-method.step';
@@ -24,6 +26,8 @@ import { UpstreamSkips } from './upstream-skips';
     AggregatePipeline,
     AggregateSessionStore,
     ResourceOwners,
+    RelayedRequests,
+    RelayStream,
     UpstreamRpc,
     UpstreamCaller,
     UpstreamAccess,

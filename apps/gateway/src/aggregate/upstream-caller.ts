@@ -5,7 +5,8 @@ import type { UpstreamView } from '@app/upstream-cache';
 import { UpstreamAbort } from '../upstreams/upstream-abort';
 import type { AggregateExchange } from './aggregate-exchange';
 import { AggregateSessionStore, type UpstreamSessionRef } from './aggregate-session.store';
-import { type JsonObject, type RpcAnswer, UpstreamRpc } from './upstream-rpc';
+import type { Dispatcher } from 'undici';
+import { type JsonObject, type RpcAnswer, type RpcCall, UpstreamRpc } from './upstream-rpc';
 
 export interface SendOptions {
   /** Headers the credential step obtained for this upstream. */
@@ -57,6 +58,61 @@ export class UpstreamCaller {
     } finally {
       clearTimeout(timer);
       exchange.abort.off('abort', onAbort);
+    }
+  }
+
+  /**
+   * Legacy only: sends and returns the upstream's answer as it starts (after the one re-initialize
+   * on a 404), so an SSE answer can be relayed as it arrives (relay-stream.ts). The caller owns
+   * the body; `signal` cancels it.
+   */
+  async start(
+    exchange: AggregateExchange,
+    upstream: UpstreamView,
+    body: JsonObject,
+    options: SendOptions,
+    signal: UpstreamAbort,
+  ): Promise<{ response: Dispatcher.ResponseData; call: RpcCall }> {
+    const session = exchange.aggregateSession!;
+    const known = session.upstreams[upstream.name];
+    const ref = known ?? (await this.open(exchange, upstream, options, signal));
+    let call: RpcCall = {
+      upstream,
+      body,
+      signal,
+      headers: this.legacyHeaders(exchange, ref, options),
+    };
+    let response = await this.rpc.send(call);
+    if (response.statusCode === 404 && known !== undefined) {
+      await response.body.dump();
+      const fresh = await this.open(exchange, upstream, options, signal);
+      call = { ...call, headers: this.legacyHeaders(exchange, fresh, options) };
+      response = await this.rpc.send(call);
+    }
+    return { response, call };
+  }
+
+  /** Sends a client's answer to a relayed server request back to the upstream session it came from. */
+  async answerUpstream(
+    exchange: AggregateExchange,
+    upstream: UpstreamView,
+    body: JsonObject,
+  ): Promise<RpcAnswer> {
+    const ref = exchange.aggregateSession!.upstreams[upstream.name];
+    const signal = new UpstreamAbort();
+    const timer = setTimeout(() => signal.abort(), 10_000);
+    try {
+      return await this.rpc.call({
+        upstream,
+        body,
+        signal,
+        headers:
+          ref === undefined
+            ? this.passThrough(exchange)
+            : this.legacyHeaders(exchange, ref, { injected: {} }),
+      });
+    } finally {
+      clearTimeout(timer);
     }
   }
 

@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import type { Dispatcher } from 'undici';
 import { type JsonRpcId, parseSseEvents } from '@app/mcp-protocol';
 import type { UpstreamView } from '@app/upstream-cache';
 import type { UpstreamAbort } from '../upstreams/upstream-abort';
@@ -35,8 +36,9 @@ export interface RpcAnswer {
 export class UpstreamRpc {
   constructor(private readonly upstreams: UpstreamClient) {}
 
-  async call(call: RpcCall): Promise<RpcAnswer> {
-    const response = await this.upstreams.request(call.upstream, {
+  /** The upstream's answer as it starts (status and headers), its body still to be read. */
+  send(call: RpcCall): Promise<Dispatcher.ResponseData> {
+    return this.upstreams.request(call.upstream, {
       method: 'POST',
       headers: {
         ...call.headers,
@@ -47,6 +49,14 @@ export class UpstreamRpc {
       body: Buffer.from(JSON.stringify(call.body), 'utf8'),
       signal: call.signal,
     });
+  }
+
+  async call(call: RpcCall): Promise<RpcAnswer> {
+    return this.read(call, await this.send(call));
+  }
+
+  /** Reads a started answer to its end. */
+  async read(call: RpcCall, response: Dispatcher.ResponseData): Promise<RpcAnswer> {
     const header = response.headers['mcp-session-id'];
     const sessionId = typeof header === 'string' ? header : undefined;
     const type = String(response.headers['content-type'] ?? '').toLowerCase();

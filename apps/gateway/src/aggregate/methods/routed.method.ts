@@ -12,7 +12,9 @@ import {
 } from '../aggregate-answer';
 import type { AggregateExchange } from '../aggregate-exchange';
 import { splitQualified } from '../aggregate-names';
+import { RelayStream } from '../relay-stream';
 import { ResourceOwners } from '../resource-owners';
+import { UpstreamAbort } from '../../upstreams/upstream-abort';
 import { UpstreamAccess } from '../upstream-access';
 import { UpstreamCaller } from '../upstream-caller';
 import type { JsonObject } from '../upstream-rpc';
@@ -52,6 +54,7 @@ export class RoutedMethod implements AggregateMethod {
     private readonly access: UpstreamAccess,
     private readonly caller: UpstreamCaller,
     private readonly owners: ResourceOwners,
+    private readonly relay: RelayStream,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
 
@@ -67,24 +70,23 @@ export class RoutedMethod implements AggregateMethod {
       method: message.method,
       params: route.params,
     });
+    const body = {
+      jsonrpc: '2.0',
+      id: message.id,
+      method: message.method,
+      params: withoutGatewayState(route.params),
+    };
+    if (exchange.generation === 'legacy') {
+      return this.streamed(exchange, route.upstream, body, grant.injected);
+    }
     let answer;
     try {
-      answer = await this.caller.send(
-        exchange,
-        route.upstream,
-        {
-          jsonrpc: '2.0',
-          id: message.id,
-          method: message.method,
-          params: withoutGatewayState(route.params),
-        },
-        {
-          injected: grant.injected,
-          ...(route.mcpName !== undefined && MIRRORS_NAME.has(message.method)
-            ? { mcpName: route.mcpName }
-            : {}),
-        },
-      );
+      answer = await this.caller.send(exchange, route.upstream, body, {
+        injected: grant.injected,
+        ...(route.mcpName !== undefined && MIRRORS_NAME.has(message.method)
+          ? { mcpName: route.mcpName }
+          : {}),
+      });
     } catch (error) {
       this.logger.warn(
         { err: error, upstream: route.upstream.name, correlation_id: exchange.request.id },
@@ -107,6 +109,46 @@ export class RoutedMethod implements AggregateMethod {
       status: answer.status >= 400 && answer.status < 500 ? answer.status : 200,
       body: { ...answer.message, id: message.id },
     };
+  }
+
+  /** Legacy: the upstream's answer relayed as it arrives (SSE: progress, server requests). */
+  private async streamed(
+    exchange: AggregateExchange,
+    upstream: UpstreamView,
+    body: JsonObject,
+    injected: Record<string, string>,
+  ): Promise<AggregateAnswer> {
+    const signal = new UpstreamAbort();
+    try {
+      const { response, call } = await this.caller.start(
+        exchange,
+        upstream,
+        body,
+        { injected },
+        signal,
+      );
+      const answer = await this.relay.relay(exchange, upstream, call, response, signal);
+      if (answer !== undefined || exchange.reply.sent) {
+        return answer ?? { status: 200, streamed: true };
+      }
+      this.logger.warn(
+        {
+          upstream: upstream.name,
+          status: response.statusCode,
+          correlation_id: exchange.request.id,
+        },
+        'aggregate call: upstream gave no JSON-RPC answer',
+      );
+    } catch (error) {
+      if (exchange.reply.sent) {
+        return { status: 200, streamed: true };
+      }
+      this.logger.warn(
+        { err: error, upstream: upstream.name, correlation_id: exchange.request.id },
+        'aggregate call: upstream unavailable',
+      );
+    }
+    return unavailable(exchange.requestId, upstream.name);
   }
 
   private async route(exchange: AggregateExchange, method: string): Promise<Route> {

@@ -9,6 +9,7 @@ import { LifecycleMethod } from '../methods/lifecycle.method';
 import { ListMethod } from '../methods/list.method';
 import { LoggingMethod } from '../methods/logging.method';
 import { RoutedMethod } from '../methods/routed.method';
+import { RelayedRequests } from '../relayed-requests';
 import { UpstreamCaller } from '../upstream-caller';
 
 /**
@@ -29,6 +30,7 @@ export class RouteMethodStep implements McpStep {
     private readonly caller: UpstreamCaller,
     private readonly sessions: AggregateSessionStore,
     private readonly directory: UpstreamCache,
+    private readonly relayed: RelayedRequests,
   ) {
     for (const handler of [lifecycle, lists, routed, logging]) {
       for (const method of handler.methods) {
@@ -39,6 +41,9 @@ export class RouteMethodStep implements McpStep {
 
   async run(exchange: AggregateExchange): Promise<void> {
     const answer = await this.answer(exchange);
+    if (answer.streamed === true) {
+      return;
+    }
     const reply = exchange.reply.code(answer.status);
     if (exchange.sessionId !== undefined && exchange.method === 'POST') {
       reply.header('mcp-session-id', exchange.sessionId);
@@ -54,6 +59,23 @@ export class RouteMethodStep implements McpStep {
       value.resultType ??= 'complete';
     }
     await reply.header('content-type', 'application/json').send(JSON.stringify(answer.body));
+  }
+
+  /** A client's answer to a relayed server request goes back to its upstream, with its own id. */
+  private async answerRelayed(exchange: AggregateExchange): Promise<AggregateAnswer> {
+    const message = exchange.message!;
+    const origin = await this.relayed.take(message.kind === 'response' ? message.id : null);
+    const upstream = origin === undefined ? undefined : this.directory.get(origin.upstream);
+    if (
+      origin === undefined ||
+      upstream === undefined ||
+      origin.principal !== exchange.principal!.key
+    ) {
+      return { status: 202 };
+    }
+    const body = JSON.parse(exchange.body!.toString('utf8')) as Record<string, unknown>;
+    await this.caller.answerUpstream(exchange, upstream, { ...body, id: origin.id });
+    return { status: 202 };
   }
 
   private async answer(exchange: AggregateExchange): Promise<AggregateAnswer> {
@@ -80,8 +102,7 @@ export class RouteMethodStep implements McpStep {
     }
     const message = exchange.message!;
     if (message.kind === 'response') {
-      // TODO: server-to-client requests are not relayed yet, so there is nothing to route back.
-      return { status: 202 };
+      return this.answerRelayed(exchange);
     }
     const handler = this.handlers.get(message.method);
     if (handler !== undefined) {
