@@ -25,6 +25,8 @@ export interface StackOptions {
   loadCore: number;
   sutCore: number;
   trustedIssuer: { issuer: string; jwksUri: string };
+  /** More upstreams at `upstreamUrl`, each with an open (`none`) policy (the aggregate bench). */
+  extraUpstreams?: readonly string[];
 }
 
 const AUDIT_BATCH = 5000;
@@ -138,7 +140,8 @@ export class GatewayStack {
   }
 
   private async configure(admin: AdminClient): Promise<void> {
-    for (const name of [UPSTREAM, CREDENTIAL_UPSTREAM]) {
+    const extra = this.options.extraUpstreams ?? [];
+    for (const name of [UPSTREAM, CREDENTIAL_UPSTREAM, ...extra]) {
       await admin.call('POST', '/admin/v1/upstreams', { name, url: this.options.upstreamUrl });
     }
     await admin.call('POST', '/admin/v1/service-accounts', {
@@ -154,7 +157,16 @@ export class GatewayStack {
     // In steps of at most AUDIT_BATCH new policies: the broker writes one audit event per added
     // policy in a single INSERT, and above 8,191 rows that INSERT passes Postgres's 65,535
     // bind-parameter limit (a 500 today). Each step is a whole, valid set.
-    const { auth_policies: all } = benchPolicies(this.options.policyCount);
+    const { auth_policies: base } = benchPolicies(this.options.policyCount);
+    const all = [
+      ...base,
+      ...extra.map((name, i) => ({
+        name: `${name} tools`,
+        match_pattern: `${name}.*`,
+        priority: 2_000_000 + i,
+        auth_method: { type: 'none' as const },
+      })),
+    ];
     for (
       let size = Math.min(all.length, AUDIT_BATCH);
       ;

@@ -18,6 +18,8 @@ export interface GatewayHarness {
   fixture: UpstreamFixture;
   /** The gateway's metrics listener (`GET /metrics`), on a port of its own. */
   metricsUrl: string;
+  /** Further fixtures registered under the names asked for (`extraUpstreams`). */
+  extra: Record<string, UpstreamFixture>;
   /** Admin API call on the broker (the operator's token). */
   admin(method: string, path: string, body?: unknown): Promise<Awaited<ReturnType<typeof call>>>;
   close(): Promise<void>;
@@ -34,6 +36,8 @@ export async function startGateway(
     gateway?: Record<string, string>;
     broker?: Record<string, string>;
     logger?: Logger;
+    /** More upstream fixtures to start and register, by name (the aggregate's suites). */
+    extraUpstreams?: readonly string[];
   } = {},
 ): Promise<GatewayHarness> {
   const port = await freePort();
@@ -68,6 +72,14 @@ export async function startGateway(
   if (registered.status !== 201) {
     throw new Error(`could not register the fixture upstream: ${registered.status}`);
   }
+  const extra: Record<string, UpstreamFixture> = {};
+  for (const name of options.extraUpstreams ?? []) {
+    extra[name] = await startUpstreamFixture();
+    const added = await admin('POST', '/admin/v1/upstreams', { name, url: extra[name].url });
+    if (added.status !== 201) {
+      throw new Error(`could not register the upstream ${name}: ${added.status}`);
+    }
+  }
   const logger = options.logger ?? pino({ level: process.env.GATEWAY_TEST_LOG ?? 'silent' });
   const metrics = new MetricsService('test-gateway');
   const gateway = await createGateway(config, logger, metrics);
@@ -81,6 +93,7 @@ export async function startGateway(
     gatewayUrl,
     fixture,
     metricsUrl: await metricsApp.getUrl(),
+    extra,
     admin,
     close: async () => {
       // Relayed SSE streams (a legacy client's GET) stay open until someone ends them.
@@ -88,6 +101,7 @@ export async function startGateway(
       await gateway.close();
       await metricsApp.close();
       await fixture.close();
+      await Promise.allSettled(Object.values(extra).map((one) => one.close()));
       await broker.close();
     },
   };

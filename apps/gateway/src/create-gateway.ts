@@ -2,6 +2,7 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { Logger } from 'pino';
 import type { GatewayConfig } from '@app/config';
 import { createHttpApp, type MetricsService } from '@app/observability';
+import { AggregateController } from './aggregate/aggregate.controller';
 import { GatewayModule } from './gateway.module';
 import { McpRefusalFilter } from './http/mcp-refusal.filter';
 import { ShutdownDrain } from './http/shutdown-drain';
@@ -30,6 +31,7 @@ export async function createGateway(
   );
   await app.get(PrincipalRateLimiter).install(fastify);
   app.get(McpController).register(fastify);
+  app.get(AggregateController).register(fastify);
   // A graceful close ends the relayed SSE streams and idle connections itself (shutdown-drain.ts).
   const drain = app.get(ShutdownDrain);
   drain.watch(fastify.server);

@@ -6,6 +6,7 @@ import { PersistenceModule } from '@app/persistence';
 import { PolicyCacheModule } from '@app/policy-cache';
 import { RedisModule } from '@app/redis';
 import { UpstreamCacheModule } from '@app/upstream-cache';
+import { AggregateModule } from './aggregate/aggregate.module';
 import { McpModule } from './mcp/mcp.module';
 
 /**
@@ -56,6 +57,7 @@ export class GatewayModule {
           global: true,
         },
         McpModule,
+        AggregateModule,
       ],
     };
   }

@@ -231,6 +231,8 @@ export const gatewaySchema = commonSchema.extend({
   GATEWAY_METRICS_HOST: z.string().default('127.0.0.1'),
   /** JSON: `{"enabled"?:true,"default"?:{"max":600,"window_s":60},"upstreams"?:{"<name>":{"max","window_s"}}}`. */
   GATEWAY_RATE_LIMIT: jsonEnv(rateLimitSchema, '{}'),
+  /** `/mcp` (the aggregate): how long one upstream may take to answer a list before it is left out. */
+  GATEWAY_AGGREGATE_LIST_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(5000),
 });
 
 export const tokenBrokerSchema = commonSchema

@@ -31,7 +31,25 @@ import { ToolsListFilter } from './tools-list.filter';
 
 /** The MCP data plane: RFC 9728 metadata, `/mcp/{upstream}` and everything its pipeline runs. */
 @Module({
-  exports: [McpController, ShutdownDrain, GatewayMetrics, PrincipalRateLimiter],
+  // The aggregate (/mcp, aggregate/) runs the same steps, caches and clients.
+  exports: [
+    McpController,
+    ShutdownDrain,
+    GatewayMetrics,
+    PrincipalRateLimiter,
+    UpstreamClient,
+    ToolsListFilter,
+    ToolParamHeaders,
+    CheckOriginStep,
+    ExtractCredentialStep,
+    AuthenticateStep,
+    CheckAudienceStep,
+    ParseMessageStep,
+    DetectGenerationStep,
+    CheckScopesStep,
+    ResolvePolicyStep,
+    ObtainCredentialStep,
+  ],
   controllers: [ProtectedResourceController],
   providers: [
     McpController,

@@ -42,6 +42,22 @@ export class ProtectedResourceController {
     return this.metadata(this.config.GATEWAY_PUBLIC_URL, 'MCP auth gateway');
   }
 
+  /** The aggregated server `/mcp` (its tokens carry `<GATEWAY_PUBLIC_URL>/mcp` as `aud`). */
+  @Get('mcp')
+  @Header('access-control-allow-origin', '*')
+  @Header('cache-control', 'public, max-age=300')
+  aggregate(): ProtectedResourceMetadata {
+    return this.metadata(`${this.config.GATEWAY_PUBLIC_URL}/mcp`, 'MCP auth gateway (all servers)');
+  }
+
+  @Options('mcp')
+  @HttpCode(204)
+  @Header('access-control-allow-origin', '*')
+  @Header('access-control-allow-methods', 'GET')
+  @Header('access-control-allow-headers', 'MCP-Protocol-Version')
+  @Header('access-control-max-age', '86400')
+  aggregatePreflight(): void {}
+
   @Get('mcp/:upstream')
   @Header('access-control-allow-origin', '*')
   @Header('cache-control', 'public, max-age=300')

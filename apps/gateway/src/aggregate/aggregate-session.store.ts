@@ -1,0 +1,126 @@
+import { randomBytes } from 'node:crypto';
+import { Inject, Injectable } from '@nestjs/common';
+import type Redis from 'ioredis';
+import { sha256Hex } from '@app/crypto';
+import { REDIS, REDIS_OPTIONS, type RedisModuleOptions } from '@app/redis';
+
+/** One upstream session the aggregate opened for a client session. */
+export interface UpstreamSessionRef {
+  /** The upstream's `MCP-Session-Id` (absent when the upstream runs without sessions). */
+  id?: string;
+  /** The protocol version the upstream negotiated. */
+  version: string;
+}
+
+/** A legacy client's session on `/mcp`, as every replica reads it from Redis. */
+export interface AggregateSession {
+  /** The gateway's own session id (random, ≥ 16 bytes); only its SHA-256 is stored. */
+  id: string;
+  /** SPEC-MUST 9: the principal that initialized it; only they may use it. */
+  principal: string;
+  /** The version the gateway negotiated with the client. */
+  version: string;
+  /** What the client declared at initialize: upstream sessions are opened with the same. */
+  capabilities: Record<string, unknown>;
+  clientInfo: Record<string, unknown>;
+  upstreams: Record<string, UpstreamSessionRef>;
+}
+
+const TTL_SECONDS = 24 * 3600;
+const TOUCH_EVERY_MS = 60_000;
+const UPSTREAM_FIELD = 'u:';
+
+/**
+ * Issue 9 §3: aggregate sessions live in a Redis hash keyed by the SHA-256 of the gateway session
+ * id (a read of Redis yields no usable id): principal, negotiated version, the client's
+ * capabilities and clientInfo, and one field per upstream session (HSET, so two replicas opening
+ * sessions to two upstreams at once do not overwrite each other). The TTL is refreshed on use, at
+ * most once a minute per session and replica.
+ */
+@Injectable()
+export class AggregateSessionStore {
+  private readonly prefix: string;
+  private readonly touched = new Map<string, number>();
+
+  constructor(
+    @Inject(REDIS) private readonly redis: Redis,
+    @Inject(REDIS_OPTIONS) options: RedisModuleOptions,
+  ) {
+    this.prefix = `${options.keyPrefix}mcp-agg-session:`;
+  }
+
+  async create(fields: Omit<AggregateSession, 'id' | 'upstreams'>): Promise<AggregateSession> {
+    const id = randomBytes(24).toString('base64url');
+    const key = this.key(id);
+    await this.redis
+      .multi()
+      .hset(key, {
+        principal: fields.principal,
+        version: fields.version,
+        capabilities: JSON.stringify(fields.capabilities),
+        clientInfo: JSON.stringify(fields.clientInfo),
+      })
+      .expire(key, TTL_SECONDS)
+      .exec();
+    this.touched.set(key, Date.now());
+    return { ...fields, id, upstreams: {} };
+  }
+
+  async find(id: string): Promise<AggregateSession | undefined> {
+    const key = this.key(id);
+    const hash = await this.redis.hgetall(key);
+    if (hash.principal === undefined || hash.version === undefined) {
+      return undefined;
+    }
+    await this.touch(key);
+    const upstreams: Record<string, UpstreamSessionRef> = {};
+    for (const [field, value] of Object.entries(hash)) {
+      if (field.startsWith(UPSTREAM_FIELD)) {
+        upstreams[field.slice(UPSTREAM_FIELD.length)] = JSON.parse(value) as UpstreamSessionRef;
+      }
+    }
+    return {
+      id,
+      principal: hash.principal,
+      version: hash.version,
+      capabilities: JSON.parse(hash.capabilities ?? '{}') as Record<string, unknown>,
+      clientInfo: JSON.parse(hash.clientInfo ?? '{}') as Record<string, unknown>,
+      upstreams,
+    };
+  }
+
+  async setUpstream(
+    session: AggregateSession,
+    upstream: string,
+    ref: UpstreamSessionRef,
+  ): Promise<void> {
+    session.upstreams[upstream] = ref;
+    await this.redis.hset(
+      this.key(session.id),
+      `${UPSTREAM_FIELD}${upstream}`,
+      JSON.stringify(ref),
+    );
+  }
+
+  async forget(session: AggregateSession): Promise<void> {
+    const key = this.key(session.id);
+    this.touched.delete(key);
+    await this.redis.del(key);
+  }
+
+  private async touch(key: string): Promise<void> {
+    const now = Date.now();
+    if (now - (this.touched.get(key) ?? 0) < TOUCH_EVERY_MS) {
+      return;
+    }
+    this.touched.set(key, now);
+    if (this.touched.size > 50_000) {
+      this.touched.clear();
+    }
+    await this.redis.expire(key, TTL_SECONDS);
+  }
+
+  private key(id: string): string {
+    return `${this.prefix}${sha256Hex(id)}`;
+  }
+}

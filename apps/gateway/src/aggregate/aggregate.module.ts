@@ -1,0 +1,43 @@
+import { Module } from '@nestjs/common';
+import { McpModule } from '../mcp/mcp.module';
+import { AggregateController } from './aggregate.controller';
+import { AggregatePipeline } from './aggregate-pipeline';
+import { AggregateSessionStore } from './aggregate-session.store';
+import { LifecycleMethod } from './methods/lifecycle.method';
+import { ListMethod } from './methods/list.method';
+import { LoggingMethod } from './methods/logging.method';
+import { RoutedMethod } from './methods/routed.method';
+import { RelayedRequests } from './relayed-requests';
+import { RelayStream } from './relay-stream';
+import { ResourceOwners } from './resource-owners';
+import { BindAggregateSessionStep } from './steps/bind-aggregate-session.step';
+import { RouteMethodStep } from './steps/route-method.step';
+import { UpstreamAccess } from './upstream-access';
+import { UpstreamCaller } from './upstream-caller';
+import { UpstreamRpc } from './upstream-rpc';
+import { UpstreamSkips } from './upstream-skips';
+
+/** `/mcp`, the aggregated server: reuses the transparent route's steps, caches and clients. */
+@Module({
+  imports: [McpModule],
+  exports: [AggregateController],
+  providers: [
+    AggregateController,
+    AggregatePipeline,
+    AggregateSessionStore,
+    ResourceOwners,
+    RelayedRequests,
+    RelayStream,
+    UpstreamRpc,
+    UpstreamCaller,
+    UpstreamAccess,
+    UpstreamSkips,
+    LifecycleMethod,
+    ListMethod,
+    RoutedMethod,
+    LoggingMethod,
+    BindAggregateSessionStep,
+    RouteMethodStep,
+  ],
+})
+export class AggregateModule {}

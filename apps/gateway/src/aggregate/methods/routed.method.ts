@@ -1,0 +1,222 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type { Logger } from 'pino';
+import { LOGGER } from '@app/observability';
+import { UpstreamCache, type UpstreamView } from '@app/upstream-cache';
+import { GatewayError } from '../../http/gateway-error';
+import { GATEWAY_REQUEST_STATE_PREFIX } from '../../remedies/auth-required.encoder';
+import {
+  type AggregateAnswer,
+  type AggregateMethod,
+  paramsOf,
+  unavailable,
+} from '../aggregate-answer';
+import type { AggregateExchange } from '../aggregate-exchange';
+import { splitQualified } from '../aggregate-names';
+import { RelayStream } from '../relay-stream';
+import { ResourceOwners } from '../resource-owners';
+import { UpstreamAbort } from '../../upstreams/upstream-abort';
+import { UpstreamAccess } from '../upstream-access';
+import { UpstreamCaller } from '../upstream-caller';
+import type { JsonObject } from '../upstream-rpc';
+
+/** 2026-07-28: the methods whose `Mcp-Name` header mirrors a name or URI of the body. */
+const MIRRORS_NAME = new Set(['tools/call', 'prompts/get', 'resources/read']);
+
+interface Route {
+  upstream: UpstreamView;
+  /** The params as the upstream sees them (its own names). */
+  params: JsonObject;
+  /** 2026-07-28 `Mcp-Name` for the upstream. */
+  mcpName?: string;
+}
+
+/**
+ * Issue 9 §1 routing of the methods that target one upstream: `tools/call` and `prompts/get` by
+ * the `<upstream>.` prefix of the name (longest registered upstream name wins), `resources/read`
+ * and `resources/(un)subscribe` by the URI's owner (resource-owners.ts), `completion/complete` by
+ * its ref (a prompt name's prefix, or a resource template's owner). The policy and credential are
+ * the transparent route's (upstream-access.ts); the upstream gets its own name, and its answer is
+ * relayed with the client's id. An upstream that cannot be reached is a clear JSON-RPC error.
+ */
+@Injectable()
+export class RoutedMethod implements AggregateMethod {
+  readonly methods = [
+    'tools/call',
+    'prompts/get',
+    'resources/read',
+    'resources/subscribe',
+    'resources/unsubscribe',
+    'completion/complete',
+  ];
+
+  constructor(
+    private readonly directory: UpstreamCache,
+    private readonly access: UpstreamAccess,
+    private readonly caller: UpstreamCaller,
+    private readonly owners: ResourceOwners,
+    private readonly relay: RelayStream,
+    @Inject(LOGGER) private readonly logger: Logger,
+  ) {}
+
+  async handle(exchange: AggregateExchange): Promise<AggregateAnswer> {
+    const message = exchange.message;
+    if (message?.kind !== 'request') {
+      return { status: 202 };
+    }
+    const route = await this.route(exchange, message.method);
+    const grant = await this.access.grant(exchange, route.upstream, {
+      kind: 'request',
+      id: message.id,
+      method: message.method,
+      params: route.params,
+    });
+    const body = {
+      jsonrpc: '2.0',
+      id: message.id,
+      method: message.method,
+      params: withoutGatewayState(route.params),
+    };
+    if (exchange.generation === 'legacy') {
+      return this.streamed(exchange, route.upstream, body, grant.injected);
+    }
+    let answer;
+    try {
+      answer = await this.caller.send(exchange, route.upstream, body, {
+        injected: grant.injected,
+        ...(route.mcpName !== undefined && MIRRORS_NAME.has(message.method)
+          ? { mcpName: route.mcpName }
+          : {}),
+      });
+    } catch (error) {
+      this.logger.warn(
+        { err: error, upstream: route.upstream.name, correlation_id: exchange.request.id },
+        'aggregate call: upstream unavailable',
+      );
+      return unavailable(exchange.requestId, route.upstream.name);
+    }
+    if (answer.message === undefined) {
+      this.logger.warn(
+        {
+          upstream: route.upstream.name,
+          status: answer.status,
+          correlation_id: exchange.request.id,
+        },
+        'aggregate call: upstream gave no JSON-RPC answer',
+      );
+      return unavailable(exchange.requestId, route.upstream.name);
+    }
+    return {
+      status: answer.status >= 400 && answer.status < 500 ? answer.status : 200,
+      body: { ...answer.message, id: message.id },
+    };
+  }
+
+  /** Legacy: the upstream's answer relayed as it arrives (SSE: progress, server requests). */
+  private async streamed(
+    exchange: AggregateExchange,
+    upstream: UpstreamView,
+    body: JsonObject,
+    injected: Record<string, string>,
+  ): Promise<AggregateAnswer> {
+    const signal = new UpstreamAbort();
+    try {
+      const { response, call } = await this.caller.start(
+        exchange,
+        upstream,
+        body,
+        { injected },
+        signal,
+      );
+      const answer = await this.relay.relay(exchange, upstream, call, response, signal);
+      if (answer !== undefined || exchange.reply.sent) {
+        return answer ?? { status: 200, streamed: true };
+      }
+      this.logger.warn(
+        {
+          upstream: upstream.name,
+          status: response.statusCode,
+          correlation_id: exchange.request.id,
+        },
+        'aggregate call: upstream gave no JSON-RPC answer',
+      );
+    } catch (error) {
+      if (exchange.reply.sent) {
+        return { status: 200, streamed: true };
+      }
+      this.logger.warn(
+        { err: error, upstream: upstream.name, correlation_id: exchange.request.id },
+        'aggregate call: upstream unavailable',
+      );
+    }
+    return unavailable(exchange.requestId, upstream.name);
+  }
+
+  private async route(exchange: AggregateExchange, method: string): Promise<Route> {
+    const params = paramsOf(exchange);
+    switch (method) {
+      case 'tools/call':
+      case 'prompts/get':
+        return this.byName(params, params.name, method);
+      case 'completion/complete': {
+        const ref = params.ref as { type?: unknown; name?: unknown; uri?: unknown } | undefined;
+        if (ref?.type === 'ref/prompt') {
+          const named = this.byName({}, ref.name, method);
+          return { ...named, params: { ...params, ref: { ...ref, name: named.mcpName } } };
+        }
+        return this.byUri(exchange, params, ref?.uri);
+      }
+      default:
+        return this.byUri(exchange, params, params.uri);
+    }
+  }
+
+  private byName(params: JsonObject, name: unknown, method: string): Route {
+    if (typeof name !== 'string' || name === '' || name.length > 320) {
+      throw new GatewayError(
+        'invalid_params',
+        `${method} needs a name of the form <upstream>.<name>`,
+      );
+    }
+    const split = splitQualified(name, this.directory.list());
+    if (split === undefined) {
+      throw new GatewayError(
+        'invalid_params',
+        `no upstream serves ${name}: names are <upstream>.<name>`,
+      );
+    }
+    return {
+      upstream: split.upstream,
+      params: { ...params, name: split.name },
+      mcpName: split.name,
+    };
+  }
+
+  private async byUri(
+    exchange: AggregateExchange,
+    params: JsonObject,
+    uri: unknown,
+  ): Promise<Route> {
+    if (typeof uri !== 'string' || uri === '' || uri.length > 8192) {
+      throw new GatewayError('invalid_params', 'the request needs a uri');
+    }
+    const owner = await this.owners.owner(exchange.principal!.key, uri);
+    const upstream = owner === undefined ? undefined : this.directory.get(owner);
+    if (upstream === undefined || !upstream.enabled) {
+      throw new GatewayError('invalid_params', `unknown resource ${uri}: list the resources first`);
+    }
+    return { upstream, params, mcpName: uri };
+  }
+}
+
+/**
+ * A 2026-07-28 retry after the gateway's auth-required answer carries the gateway's
+ * `requestState` and the client's `inputResponses` to it: they are ours, not the upstream's.
+ */
+function withoutGatewayState(params: JsonObject): JsonObject {
+  const state = params.requestState;
+  if (typeof state !== 'string' || !state.startsWith(GATEWAY_REQUEST_STATE_PREFIX)) {
+    return params;
+  }
+  const { requestState: _state, inputResponses: _responses, ...rest } = params;
+  return rest;
+}
