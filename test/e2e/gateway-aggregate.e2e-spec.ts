@@ -2,12 +2,16 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import { CreateMessageRequestSchema } from '@modelcontextprotocol/sdk/types.js';
+import {
+  CreateMessageRequestSchema,
+  ListRootsRequestSchema,
+  ToolListChangedNotificationSchema,
+} from '@modelcontextprotocol/sdk/types.js';
 import {
   Client as ClientV2,
   StreamableHTTPClientTransport as TransportV2,
 } from '@modelcontextprotocol/client';
-import { startUpstreamFixture } from '@app/testing';
+import { startUpstreamFixture, within } from '@app/testing';
 import { startGateway, type GatewayHarness } from '../support/gateway.harness';
 import { applyPolicies, initializeMessage, mcpCall, registerUpstream } from '../support/mcp-wire';
 import { startTrustedIssuer, type TrustedIssuer } from '../support/trusted-issuer';
@@ -119,6 +123,74 @@ async function startAskingUpstream(
   return {
     url: `http://127.0.0.1:${port}/mcp`,
     answers,
+    close: () => {
+      server.closeAllConnections();
+      return new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+/**
+ * A minimal legacy upstream with a standalone GET stream on which it announces a tools
+ * list_changed and asks the client for its roots (always id 5), recording the answers it gets.
+ */
+async function startPushingUpstream(
+  label: string,
+): Promise<{ url: string; answers: unknown[]; gets: number; close(): Promise<void> }> {
+  const state = { answers: [] as unknown[], gets: 0 };
+  const server: Server = createServer((req, res) => {
+    if (req.method === 'GET') {
+      state.gets++;
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      res.write(
+        `data: ${JSON.stringify({ jsonrpc: '2.0', method: 'notifications/tools/list_changed' })}\n\n`,
+      );
+      res.write(`data: ${JSON.stringify({ jsonrpc: '2.0', id: 5, method: 'roots/list' })}\n\n`);
+      return;
+    }
+    let raw = '';
+    req.on('data', (chunk: Buffer) => (raw += chunk.toString('utf8')));
+    req.on('end', () => {
+      const message = JSON.parse(raw || '{}') as {
+        id?: unknown;
+        method?: string;
+        params?: any;
+        result?: any;
+      };
+      if (message.method === undefined && message.result !== undefined) {
+        state.answers.push({ id: message.id, label, roots: message.result.roots });
+        res.writeHead(202).end();
+      } else if (message.method === 'initialize') {
+        res
+          .writeHead(200, { 'content-type': 'application/json', 'mcp-session-id': `p-${label}` })
+          .end(
+            JSON.stringify({
+              jsonrpc: '2.0',
+              id: message.id,
+              result: {
+                protocolVersion: message.params.protocolVersion,
+                capabilities: { tools: { listChanged: true } },
+                serverInfo: { name: label, version: '1' },
+              },
+            }),
+          );
+      } else if (message.id === undefined) {
+        res.writeHead(202).end();
+      } else {
+        res
+          .writeHead(200, { 'content-type': 'application/json' })
+          .end(JSON.stringify({ jsonrpc: '2.0', id: message.id, result: { tools: [] } }));
+      }
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}/mcp`,
+    answers: state.answers,
+    get gets() {
+      return state.gets;
+    },
     close: () => {
       server.closeAllConnections();
       return new Promise<void>((resolve) => server.close(() => resolve()));
@@ -398,6 +470,47 @@ describe('gateway /mcp: the aggregated server (issue 9 §1, §3)', () => {
       await h.admin('DELETE', '/admin/v1/upstreams/ask1');
       await h.admin('DELETE', '/admin/v1/upstreams/ask2');
       await Promise.all(asking.map((upstream) => upstream.close()));
+    }
+  });
+
+  it("GET /mcp merges the upstreams' standalone streams: list_changed passes as it is, their server requests reach the client under gateway ids and the answers go back with each upstream's own id", async () => {
+    const pushing = [await startPushingUpstream('p1'), await startPushingUpstream('p2')];
+    try {
+      await registerUpstream(h, { name: 'push1', url: pushing[0]!.url });
+      await registerUpstream(h, { name: 'push2', url: pushing[1]!.url });
+      const client = new Client(
+        { name: 'agg-roots', version: '1.0.0' },
+        { capabilities: { roots: { listChanged: true } } },
+      );
+      const rootIds: unknown[] = [];
+      let changed = 0;
+      client.setRequestHandler(ListRootsRequestSchema, (_request, extra) => {
+        rootIds.push(extra.requestId);
+        return { roots: [{ uri: 'file:///work', name: 'work' }] };
+      });
+      client.setNotificationHandler(ToolListChangedNotificationSchema, () => {
+        changed++;
+      });
+      await client.connect(
+        new StreamableHTTPClientTransport(new URL(url), {
+          requestInit: { headers: { authorization: `Bearer ${await token('kim')}` } },
+        }),
+      );
+      await within(5000, () => pushing.every((upstream) => upstream.answers.length === 1));
+      expect(changed).toBeGreaterThanOrEqual(2);
+      expect(new Set(rootIds).size).toBe(2);
+      expect(rootIds.every((id) => String(id).startsWith('mcpgw-'))).toBe(true);
+      expect(pushing.map((upstream) => upstream.answers)).toEqual([
+        [{ id: 5, label: 'p1', roots: [{ uri: 'file:///work', name: 'work' }] }],
+        [{ id: 5, label: 'p2', roots: [{ uri: 'file:///work', name: 'work' }] }],
+      ]);
+      // The denied upstream (fixture.*) was not asked for a stream.
+      expect(h.fixture.received.filter((request) => request.method === 'GET')).toHaveLength(0);
+      await client.close();
+    } finally {
+      await h.admin('DELETE', '/admin/v1/upstreams/push1');
+      await h.admin('DELETE', '/admin/v1/upstreams/push2');
+      await Promise.all(pushing.map((upstream) => upstream.close()));
     }
   });
 

@@ -179,6 +179,38 @@ describe('gateway replicas: sessions across processes and restarts', () => {
     await client.close();
   });
 
+  it("the aggregate /mcp: one SDK client's session served by both replicas (its upstream sessions live in Redis)", async () => {
+    const bearer = await idp.sign({
+      sub: 'alice',
+      aud: `${lb.url}/mcp`,
+      scope: 'mcp:tools:read mcp:tools:execute',
+    });
+    const client = new Client({ name: 'replicas-aggregate', version: '1.0.0' });
+    await client.connect(
+      new StreamableHTTPClientTransport(new URL(`${lb.url}/mcp`), {
+        requestInit: { headers: { authorization: `Bearer ${bearer}` } },
+      }),
+    );
+    fixture.clear();
+    lb.served.clear();
+    expect((await client.listTools()).tools.map((tool) => tool.name)).toContain('fixture.echo');
+    for (let i = 0; i < 4; i++) {
+      const result = await client.callTool({
+        name: 'fixture.echo',
+        arguments: { text: `agg ${i}` },
+      });
+      expect(JSON.stringify(result.content)).toContain(`agg ${i}`);
+    }
+    expect(lb.served.get(backend(0)) ?? 0).toBeGreaterThanOrEqual(2);
+    expect(lb.served.get(backend(1)) ?? 0).toBeGreaterThanOrEqual(2);
+    // One upstream session behind the aggregate session, whichever replica asked (two requests
+    // racing to open it on two replicas still end with one: the first recorded wins).
+    const calls = fixture.received.filter((request) => request.body.includes('"tools/call"'));
+    expect(calls).toHaveLength(4);
+    expect(new Set(calls.map((request) => request.headers['mcp-session-id'])).size).toBe(1);
+    await client.close();
+  });
+
   it('SPEC-MUST 9 across replicas: the session is refused to another principal on the other replica', async () => {
     const client = await connect(await token('alice'), backend(0));
     const sessionId = (client.transport as StreamableHTTPClientTransport).sessionId!;

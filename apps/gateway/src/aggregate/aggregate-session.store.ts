@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import type Redis from 'ioredis';
+import { APP_CONFIG, type GatewayConfig } from '@app/config';
 import { sha256Hex } from '@app/crypto';
 import { REDIS, REDIS_OPTIONS, type RedisModuleOptions } from '@app/redis';
 
@@ -26,8 +27,20 @@ export interface AggregateSession {
   upstreams: Record<string, UpstreamSessionRef>;
 }
 
-const TTL_SECONDS = 24 * 3600;
 const TOUCH_EVERY_MS = 60_000;
+/** KEYS[1] session hash; ARGV: field, the new ref, the ref it replaces ('' for a first open). */
+const CLAIM_SCRIPT = `
+local current = redis.call('HGET', KEYS[1], ARGV[1])
+if (not current and ARGV[3] == '') or (current and current == ARGV[3]) then
+  redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
+  return ARGV[2]
+end
+if not current then
+  redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
+  return ARGV[2]
+end
+return current
+`;
 const UPSTREAM_FIELD = 'u:';
 
 /**
@@ -42,11 +55,15 @@ export class AggregateSessionStore {
   private readonly prefix: string;
   private readonly touched = new Map<string, number>();
 
+  private readonly ttlSeconds: number;
+
   constructor(
     @Inject(REDIS) private readonly redis: Redis,
     @Inject(REDIS_OPTIONS) options: RedisModuleOptions,
+    @Inject(APP_CONFIG) config: GatewayConfig,
   ) {
     this.prefix = `${options.keyPrefix}mcp-agg-session:`;
+    this.ttlSeconds = config.GATEWAY_SESSION_IDLE_TTL_S;
   }
 
   async create(fields: Omit<AggregateSession, 'id' | 'upstreams'>): Promise<AggregateSession> {
@@ -60,7 +77,7 @@ export class AggregateSessionStore {
         capabilities: JSON.stringify(fields.capabilities),
         clientInfo: JSON.stringify(fields.clientInfo),
       })
-      .expire(key, TTL_SECONDS)
+      .expire(key, this.ttlSeconds)
       .exec();
     this.touched.set(key, Date.now());
     return { ...fields, id, upstreams: {} };
@@ -89,17 +106,30 @@ export class AggregateSessionStore {
     };
   }
 
-  async setUpstream(
+  /**
+   * Records the upstream session just opened for this aggregate session, unless another request
+   * (on this replica or another) recorded one first: then that one wins and is returned, and the
+   * caller ends its own. `replacing` is the session the upstream said it lost (404): the new one
+   * replaces it only if it is still the one recorded. One compare-and-set in Redis (a script), so
+   * two concurrent first requests never leave the client with two upstream sessions.
+   */
+  async claimUpstream(
     session: AggregateSession,
     upstream: string,
     ref: UpstreamSessionRef,
-  ): Promise<void> {
-    session.upstreams[upstream] = ref;
-    await this.redis.hset(
+    replacing?: UpstreamSessionRef,
+  ): Promise<UpstreamSessionRef> {
+    const stored = (await this.redis.eval(
+      CLAIM_SCRIPT,
+      1,
       this.key(session.id),
       `${UPSTREAM_FIELD}${upstream}`,
       JSON.stringify(ref),
-    );
+      replacing === undefined ? '' : JSON.stringify(replacing),
+    )) as string;
+    const winner = JSON.parse(stored) as UpstreamSessionRef;
+    session.upstreams[upstream] = winner;
+    return winner;
   }
 
   async forget(session: AggregateSession): Promise<void> {
@@ -117,7 +147,7 @@ export class AggregateSessionStore {
     if (this.touched.size > 50_000) {
       this.touched.clear();
     }
-    await this.redis.expire(key, TTL_SECONDS);
+    await this.redis.expire(key, this.ttlSeconds);
   }
 
   private key(id: string): string {

@@ -7,6 +7,7 @@ import { LifecycleMethod } from './methods/lifecycle.method';
 import { ListMethod } from './methods/list.method';
 import { LoggingMethod } from './methods/logging.method';
 import { RoutedMethod } from './methods/routed.method';
+import { StandaloneStream } from './methods/standalone-stream';
 import { RelayedRequests } from './relayed-requests';
 import { RelayStream } from './relay-stream';
 import { ResourceOwners } from './resource-owners';
@@ -36,6 +37,7 @@ import { UpstreamSkips } from './upstream-skips';
     ListMethod,
     RoutedMethod,
     LoggingMethod,
+    StandaloneStream,
     BindAggregateSessionStep,
     RouteMethodStep,
   ],

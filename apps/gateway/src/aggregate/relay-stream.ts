@@ -3,6 +3,7 @@ import { Injectable } from '@nestjs/common';
 import type { Dispatcher } from 'undici';
 import { SseParser } from '@app/mcp-protocol';
 import type { UpstreamView } from '@app/upstream-cache';
+import { ShutdownDrain } from '../http/shutdown-drain';
 import type { UpstreamAbort } from '../upstreams/upstream-abort';
 import type { AggregateAnswer } from './aggregate-answer';
 import type { AggregateExchange } from './aggregate-exchange';
@@ -22,6 +23,7 @@ export class RelayStream {
   constructor(
     private readonly rpc: UpstreamRpc,
     private readonly relayed: RelayedRequests,
+    private readonly drain: ShutdownDrain,
   ) {}
 
   async relay(
@@ -43,7 +45,13 @@ export class RelayStream {
     }
     const reply = exchange.reply.hijack();
     const raw = reply.raw;
+    // A graceful shutdown ends the stream (http/shutdown-drain.ts).
+    const untrack = this.drain.track(() => {
+      signal.abort();
+      raw.destroy();
+    });
     raw.once('close', () => {
+      untrack();
       if (!raw.writableFinished) {
         signal.abort();
       }
@@ -62,7 +70,7 @@ export class RelayStream {
         for (const event of parser.push(decoder.write(chunk as Buffer))) {
           if (event.data !== undefined) {
             raw.write(
-              `event: message\ndata: ${await this.rewrite(exchange, upstream, event.data)}\n\n`,
+              `event: message\ndata: ${await this.clientMessage(exchange, upstream, event.data)}\n\n`,
             );
           }
         }
@@ -74,7 +82,8 @@ export class RelayStream {
     return undefined;
   }
 
-  private async rewrite(
+  /** An upstream's message as the client gets it: a server request under a gateway id. */
+  async clientMessage(
     exchange: AggregateExchange,
     upstream: UpstreamView,
     data: string,

@@ -85,11 +85,36 @@ export class UpstreamCaller {
     let response = await this.rpc.send(call);
     if (response.statusCode === 404 && known !== undefined) {
       await response.body.dump();
-      const fresh = await this.open(exchange, upstream, options, signal);
+      const fresh = await this.open(exchange, upstream, options, signal, known);
       call = { ...call, headers: this.legacyHeaders(exchange, fresh, options) };
       response = await this.rpc.send(call);
     }
     return { response, call };
+  }
+
+  /**
+   * Legacy only: opens the upstream session's standalone GET stream (opening the session first
+   * when the client has not used this upstream yet; re-opening it once when the upstream lost it).
+   */
+  async listen(
+    exchange: AggregateExchange,
+    upstream: UpstreamView,
+    options: SendOptions,
+    signal: UpstreamAbort,
+  ): Promise<Dispatcher.ResponseData> {
+    const known = exchange.aggregateSession!.upstreams[upstream.name];
+    const ref = known ?? (await this.open(exchange, upstream, options, signal));
+    const response = await this.rpc.listen(
+      upstream,
+      this.legacyHeaders(exchange, ref, options),
+      signal,
+    );
+    if (response.statusCode !== 404 || known === undefined) {
+      return response;
+    }
+    await response.body.dump();
+    const fresh = await this.open(exchange, upstream, options, signal, known);
+    return this.rpc.listen(upstream, this.legacyHeaders(exchange, fresh, options), signal);
   }
 
   /** Sends a client's answer to a relayed server request back to the upstream session it came from. */
@@ -159,17 +184,23 @@ export class UpstreamCaller {
       });
     let answer = await call(ref);
     if (answer.status === 404 && known !== undefined) {
-      ref = await this.open(exchange, upstream, options, signal);
+      ref = await this.open(exchange, upstream, options, signal, known);
       answer = await call(ref);
     }
     return answer;
   }
 
+  /**
+   * Opens an upstream session for the aggregate session (initialize + notifications/initialized)
+   * and records it — unless a concurrent request recorded one first, which is then used and ours
+   * ended (aggregate-session.store.ts `claimUpstream`). `replacing`: the session the upstream lost.
+   */
   private async open(
     exchange: AggregateExchange,
     upstream: UpstreamView,
     options: SendOptions,
     signal: UpstreamAbort,
+    replacing?: UpstreamSessionRef,
   ): Promise<UpstreamSessionRef> {
     const session = exchange.aggregateSession!;
     const init = await this.rpc.call({
@@ -201,8 +232,16 @@ export class UpstreamCaller {
       headers: this.legacyHeaders(exchange, ref, options),
       body: { jsonrpc: '2.0', method: 'notifications/initialized' },
     });
-    await this.sessions.setUpstream(session, upstream.name, ref);
-    return ref;
+    const winner = await this.sessions.claimUpstream(session, upstream.name, ref, replacing);
+    if (winner.id !== ref.id && ref.id !== undefined) {
+      const end = new UpstreamAbort();
+      const timer = setTimeout(() => end.abort(), 5000);
+      void this.rpc
+        .end(upstream, { 'mcp-session-id': ref.id, 'mcp-protocol-version': ref.version }, end)
+        .catch(() => undefined)
+        .finally(() => clearTimeout(timer));
+    }
+    return winner;
   }
 
   private legacyHeaders(

@@ -72,6 +72,20 @@ export class UpstreamRpc {
     };
   }
 
+  /** GET: the upstream session's standalone stream (its notifications and server requests). */
+  listen(
+    upstream: UpstreamView,
+    headers: Record<string, string>,
+    signal: UpstreamAbort,
+  ): Promise<Dispatcher.ResponseData> {
+    return this.upstreams.request(upstream, {
+      method: 'GET',
+      headers: { ...headers, host: this.upstreams.hostOf(upstream), accept: 'text/event-stream' },
+      body: undefined,
+      signal,
+    });
+  }
+
   /** DELETE of an upstream session (the client ended its aggregate session). */
   async end(
     upstream: UpstreamView,

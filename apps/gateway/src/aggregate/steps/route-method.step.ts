@@ -9,14 +9,15 @@ import { LifecycleMethod } from '../methods/lifecycle.method';
 import { ListMethod } from '../methods/list.method';
 import { LoggingMethod } from '../methods/logging.method';
 import { RoutedMethod } from '../methods/routed.method';
+import { StandaloneStream } from '../methods/standalone-stream';
 import { RelayedRequests } from '../relayed-requests';
 import { UpstreamCaller } from '../upstream-caller';
 
 /**
  * The aggregate's method router (the last step): each method family has one handler in
  * methods/; an unknown method is −32601; client notifications and responses are accepted (202).
- * GET opens no merged stream yet (405, which clients accept); DELETE ends the gateway session and
- * the upstream sessions behind it.
+ * GET opens the merged standalone stream; DELETE ends the gateway session and the upstream
+ * sessions behind it.
  */
 @Injectable()
 export class RouteMethodStep implements McpStep {
@@ -31,6 +32,7 @@ export class RouteMethodStep implements McpStep {
     private readonly sessions: AggregateSessionStore,
     private readonly directory: UpstreamCache,
     private readonly relayed: RelayedRequests,
+    private readonly standalone: StandaloneStream,
   ) {
     for (const handler of [lifecycle, lists, routed, logging]) {
       for (const method of handler.methods) {
@@ -81,18 +83,9 @@ export class RouteMethodStep implements McpStep {
   private async answer(exchange: AggregateExchange): Promise<AggregateAnswer> {
     switch (exchange.method) {
       case 'GET':
-        // TODO(lead): the merged standalone stream (upstream GET streams, list_changed, id-mapped
-        // server requests) attaches here, and so does sessions/session-streams.ts (the registry
-        // that pushes notifications/elicitation/complete into a session's open GET stream).
-        return {
-          status: 405,
-          headers: { allow: 'POST, DELETE' },
-          body: rpcError(
-            null,
-            JSONRPC_ERRORS.invalidRequest,
-            'this server offers no GET stream yet',
-          ).body!,
-        };
+        // The merged standalone stream (methods/standalone-stream.ts).
+        await this.standalone.open(exchange);
+        return { status: 200, streamed: true };
       case 'DELETE':
         await this.caller.endAll(exchange, this.directory.list());
         await this.sessions.forget(exchange.aggregateSession!);
