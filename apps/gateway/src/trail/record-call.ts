@@ -1,4 +1,4 @@
-import type { GatewayError } from '../http/gateway-error';
+import type { GatewayError, GatewayErrorCode } from '../http/gateway-error';
 import type { McpExchange } from '../mcp/mcp-exchange';
 import type { CallDecision } from './call-record';
 import type { CallTrail } from './call-trail';
@@ -44,16 +44,14 @@ function decisionOf(exchange: McpExchange, error: GatewayError | undefined): Cal
   if (error === undefined) {
     return (exchange.upstreamStatus ?? 200) >= 500 ? 'upstream_error' : 'allow';
   }
-  switch (error.code) {
-    case 'policy_denied':
-      return 'deny';
-    case 'auth_required':
-      return 'auth_required';
-    case 'credential_unavailable':
-      return 'unavailable';
-    case 'upstream_unavailable':
-      return 'upstream_error';
-    default:
-      return 'error';
-  }
+  return DECISION_OF[error.code] ?? 'error';
 }
+
+/** Refusals the trail names; any other code ends a call as `error`. */
+const DECISION_OF: Partial<Record<GatewayErrorCode, CallDecision>> = {
+  policy_denied: 'deny',
+  auth_required: 'auth_required',
+  credential_unavailable: 'unavailable',
+  broker_unavailable: 'unavailable',
+  upstream_unavailable: 'upstream_error',
+};
