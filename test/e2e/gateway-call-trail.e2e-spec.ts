@@ -55,7 +55,7 @@ describe('call trail: GET /admin/v1/audit/calls (issue 9 §4)', () => {
     h = await startGateway({
       gateway: {
         GATEWAY_TRUSTED_ISSUERS: JSON.stringify([{ issuer: idp.issuer, jwks_uri: idp.jwksUri }]),
-        GATEWAY_TRAIL_FLUSH_MS: '50',
+        GATEWAY_TRAIL_FLUSH_MS: '60000',
       },
     });
     tool = await startToolProvider(h.broker.issuer);
@@ -209,5 +209,30 @@ describe('call trail: GET /admin/v1/audit/calls (issue 9 §4)', () => {
   it('the admin API needs the admin token', async () => {
     const res = await fetch(`${h.broker.baseUrl}/admin/v1/audit/calls`);
     expect(res.status).toBe(401);
+  });
+
+  // Last: it closes the gateway (the harness's close then finds it closed).
+  it('records still queued when the gateway stops are written on shutdown', async () => {
+    const trail = h.gateway.get(GatewayCallTrail);
+    trail.record({
+      occurredAt: new Date(),
+      principal: 'shutdown-probe',
+      clientId: null,
+      upstream: 'fixture',
+      tool: 'echo',
+      policyId: null,
+      policySetVersion: null,
+      decision: 'allow',
+      credentialKind: null,
+      credentialId: null,
+      credentialGeneration: null,
+      upstreamStatus: 200,
+      latencyMs: 1,
+      correlationId: 'shutdown-probe',
+    });
+    h.gateway.getHttpAdapter().getInstance().server.closeAllConnections();
+    await h.gateway.close();
+    const page = await calls('?principal=shutdown-probe');
+    expect(page.json.calls.map((c) => c.correlation_id)).toEqual(['shutdown-probe']);
   });
 });
