@@ -222,6 +222,10 @@ describe('gateway /mcp: the aggregated server (issue 9 §1, §3)', () => {
       gateway: {
         GATEWAY_TRUSTED_ISSUERS: JSON.stringify([{ issuer: idp.issuer, jwks_uri: idp.jwksUri }]),
         GATEWAY_AGGREGATE_LIST_TIMEOUT_MS: '2000',
+        GATEWAY_TRAIL_FLUSH_MS: '50',
+        GATEWAY_RATE_LIMIT: JSON.stringify({
+          upstreams: { b: { max: 200, window_s: 60 }, lim: { max: 2, window_s: 60 } },
+        }),
       },
     });
     url = `${h.gatewayUrl}/mcp`;
@@ -511,6 +515,68 @@ describe('gateway /mcp: the aggregated server (issue 9 §1, §3)', () => {
       await h.admin('DELETE', '/admin/v1/upstreams/push1');
       await h.admin('DELETE', '/admin/v1/upstreams/push2');
       await Promise.all(pushing.map((upstream) => upstream.close()));
+    }
+  });
+
+  it('issue 9 §4/§5 on /mcp: each tool call leaves a trail record under its upstream and unprefixed tool; the rate limit counts per upstream (429 + Retry-After)', async () => {
+    const client = new Client({ name: 'agg-trail', version: '1.0.0' });
+    await client.connect(
+      new StreamableHTTPClientTransport(new URL(url), {
+        requestInit: { headers: { authorization: `Bearer ${await token('trailer')}` } },
+      }),
+    );
+    await client.callTool({ name: 'b.echo', arguments: { text: 'trail' } });
+    await expect(client.callTool({ name: 'a.slow', arguments: {} })).rejects.toMatchObject({
+      code: -32002,
+    });
+    // The trail is written in batches (GATEWAY_TRAIL_FLUSH_MS 50 here): read until both are there.
+    const principal = encodeURIComponent(`${idp.issuer}|trailer`);
+    let records: any[] = [];
+    for (let attempt = 0; attempt < 50 && records.length < 2; attempt++) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      const page = await h.admin('GET', `/admin/v1/audit/calls?principal=${principal}`);
+      records = (page.json as { calls: any[] }).calls;
+    }
+    expect(records.find((r) => r.tool === 'echo')).toMatchObject({
+      upstream: 'b',
+      decision: 'allow',
+      upstream_status: 200,
+    });
+    expect(records.find((r) => r.tool === 'slow')).toMatchObject({
+      upstream: 'a',
+      decision: 'deny',
+    });
+    await client.close();
+
+    const lim = await startUpstreamFixture();
+    try {
+      await registerUpstream(h, { name: 'lim', url: lim.url });
+      const bearer = await token('limited');
+      const init = await mcpCall(url, { token: bearer, body: initializeMessage() });
+      const session = init.headers.get('mcp-session-id')!;
+      const callLim = (id: number) =>
+        mcpCall(url, {
+          token: bearer,
+          headers: { 'mcp-session-id': session, 'mcp-protocol-version': '2025-11-25' },
+          body: {
+            jsonrpc: '2.0',
+            id,
+            method: 'tools/call',
+            params: { name: 'lim.echo', arguments: { text: 'x' } },
+          },
+        });
+      const statuses = [];
+      for (let id = 1; id <= 4; id++) {
+        statuses.push(await callLim(id));
+      }
+      const limited = statuses.find((answer) => answer.status === 429)!;
+      expect(limited).toBeDefined();
+      expect(Number(limited.headers.get('retry-after'))).toBeGreaterThan(0);
+      expect(limited.json).toMatchObject({ jsonrpc: '2.0', error: { code: -32004 } });
+      expect(limited.json.id).toEqual(expect.any(Number));
+    } finally {
+      await h.admin('DELETE', '/admin/v1/upstreams/lim');
+      await lim.close();
     }
   });
 

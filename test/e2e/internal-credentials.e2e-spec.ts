@@ -205,7 +205,10 @@ describe('internal credential API (gateway → broker)', () => {
       outcome: 'inject',
       headers: { authorization: `Bearer ${PAT}` },
       expires_at: null,
+      // Issue 9 §4: which credential, for the gateway's call trail; never the secret.
+      credential: { kind: 'service_account', id: expect.any(String), generation: null },
     });
+    expect(JSON.stringify(pat.json.credential)).not.toContain(PAT);
     expect((await resolve({ type: 'service_account', account_ref: 'hdr' })).json.headers).toEqual({
       'x-api-token': 'static-value-1',
     });

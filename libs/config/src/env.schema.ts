@@ -222,7 +222,12 @@ export const gatewaySchema = commonSchema.extend({
    * Seconds a legacy MCP session (its binding to the principal, in Redis) lives without being
    * used; every use extends it. A session idle longer answers 404 and the client re-initializes.
    */
-  GATEWAY_SESSION_IDLE_TTL_S: z.coerce.number().int().min(60).max(30 * 86_400).default(86_400),
+  GATEWAY_SESSION_IDLE_TTL_S: z.coerce
+    .number()
+    .int()
+    .min(60)
+    .max(30 * 86_400)
+    .default(86_400),
   /**
    * The metrics listener (`GET /metrics`): its own port, loopback by default, so the public
    * listener never tells anyone the gateway's traffic.
@@ -233,6 +238,10 @@ export const gatewaySchema = commonSchema.extend({
   GATEWAY_RATE_LIMIT: jsonEnv(rateLimitSchema, '{}'),
   /** `/mcp` (the aggregate): how long one upstream may take to answer a list before it is left out. */
   GATEWAY_AGGREGATE_LIST_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(5000),
+  /** Call-trail records held in memory awaiting their write; past it new records are dropped (counted). */
+  GATEWAY_TRAIL_QUEUE_MAX: z.coerce.number().int().min(1).max(1_000_000).default(10_000),
+  /** How often the call trail is written to Postgres (also as soon as a batch is full). */
+  GATEWAY_TRAIL_FLUSH_MS: z.coerce.number().int().min(10).max(60_000).default(500),
 });
 
 export const tokenBrokerSchema = commonSchema
@@ -355,6 +364,8 @@ export const workersSchema = commonSchema.extend({
   WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(100).default(5),
   WORKERS_PORT: port(8083),
   WORKERS_HOST: z.string().default('0.0.0.0'),
+  /** Days the call trail (`call_trail`) is kept; the cleanup job (issue 10) deletes older rows. */
+  CALL_TRAIL_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(30),
 });
 
 export const migrateSchema = commonSchema;

@@ -35,6 +35,8 @@ export {
   remedySchema,
   type ResolveCredentialRequest,
   resolveCredentialRequestSchema,
+  type TrailCredential,
+  trailCredentialSchema,
 } from './internal-api/credential-resolution.schema';
 export { remedyInstructions, type RemedyOccasion } from './remedy-instructions';
 export {

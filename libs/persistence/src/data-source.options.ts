@@ -1,5 +1,6 @@
 import type { DataSourceOptions } from 'typeorm';
 import { ApiKeyEntity } from './entities/api-key.entity';
+import { CallTrailEntity } from './entities/call-trail.entity';
 import { ConnectionEntity } from './entities/connection.entity';
 import { AuditEventEntity } from './entities/audit-event.entity';
 import { PolicyRevisionEntity } from './entities/policy-revision.entity';
@@ -18,6 +19,7 @@ import { ExpireUnusedClients1764900000000 } from './migrations/1764900000000-Exp
 import { RefreshTokenReuseWindow1764910000000 } from './migrations/1764910000000-RefreshTokenReuseWindow';
 import { CreateUpstreams1764930000000 } from './migrations/1764930000000-CreateUpstreams';
 import { CountUpstreamChanges1764940000000 } from './migrations/1764940000000-CountUpstreamChanges';
+import { CreateCallTrail1764950000000 } from './migrations/1764950000000-CreateCallTrail';
 
 export const ENTITIES = [
   PolicyEntity,
@@ -29,6 +31,7 @@ export const ENTITIES = [
   SigningKeyEntity,
   ConnectionEntity,
   UpstreamEntity,
+  CallTrailEntity,
 ];
 export const MIGRATIONS = [
   CreatePolicyTables1764300000000,
@@ -41,6 +44,7 @@ export const MIGRATIONS = [
   RefreshTokenReuseWindow1764910000000,
   CreateUpstreams1764930000000,
   CountUpstreamChanges1764940000000,
+  CreateCallTrail1764950000000,
 ];
 
 /** The one data-source definition shared by the apps, the migrate CLI and the tests. */

@@ -42,3 +42,13 @@ export {
   type RotationLink,
   type UserRecord,
 } from './repositories/authorization-server.repositories';
+export { CallTrailEntity } from './entities/call-trail.entity';
+export {
+  CALL_TRAIL_ROWS_PER_INSERT,
+  CallTrailRepository,
+  type CallTrailCursor,
+  type CallTrailFilters,
+  type CallTrailPage,
+  type CallTrailRecord,
+  type StoredCallTrailRecord,
+} from './repositories/call-trail.repository';

@@ -21,6 +21,7 @@ import {
   ProviderRepository,
   ServiceAccountRepository,
 } from './repositories/credential.repositories';
+import { CallTrailRepository } from './repositories/call-trail.repository';
 import { PolicyRepository } from './repositories/policy.repository';
 import { UpstreamRepository } from './repositories/upstream.repository';
 
@@ -35,6 +36,7 @@ const REPOSITORIES = [
   ConsentRepository,
   OAuthRecordRepository,
   UpstreamRepository,
+  CallTrailRepository,
 ];
 
 const PERSISTENCE_OPTIONS = Symbol('PERSISTENCE_OPTIONS');

@@ -6,6 +6,9 @@ import { LOGGER } from '@app/observability';
 import { GatewayError } from '../http/gateway-error';
 import { mapGatewayError } from '../http/gateway-error.map';
 import type { McpHttpMethod } from '../mcp/mcp-exchange';
+import { GatewayMetrics, methodLabel } from '../metrics/gateway-metrics';
+import { GatewayCallTrail } from '../trail/gateway-call-trail';
+import { recordCall } from '../trail/record-call';
 import { AggregateExchange } from './aggregate-exchange';
 import { AGGREGATE_ROUTE } from './aggregate-names';
 import { AggregatePipeline } from './aggregate-pipeline';
@@ -24,6 +27,8 @@ export class AggregateController {
 
   constructor(
     private readonly pipeline: AggregatePipeline,
+    private readonly metrics: GatewayMetrics,
+    private readonly trail: GatewayCallTrail,
     @Inject(LOGGER) private readonly logger: Logger,
     @Inject(APP_CONFIG) config: GatewayConfig,
   ) {
@@ -61,6 +66,9 @@ export class AggregateController {
   ): Promise<void> {
     const exchange = new AggregateExchange(req, reply, method, AGGREGATE_ROUTE);
     exchange.resource = this.resource;
+    const started = performance.now();
+    const startedAt = Date.now();
+    let failure: GatewayError | undefined;
     try {
       await this.pipeline.run(exchange);
     } catch (error) {
@@ -83,7 +91,17 @@ export class AggregateController {
           'aggregate request failed',
         );
       }
+      failure = known;
       await this.refuse(known, reply, exchange);
+    } finally {
+      const message = exchange.message;
+      this.metrics.request(
+        'aggregate',
+        methodLabel(method, message?.kind === 'response' ? 'response' : message?.method),
+        reply.statusCode,
+        (performance.now() - started) / 1000,
+      );
+      recordCall(this.trail, exchange, failure, startedAt, performance.now() - started);
     }
   }
 

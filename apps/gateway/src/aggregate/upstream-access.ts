@@ -2,7 +2,9 @@ import { Injectable } from '@nestjs/common';
 import type { InboundMessage } from '@app/mcp-protocol';
 import type { Resolution } from '@app/policy-engine';
 import type { UpstreamView } from '@app/upstream-cache';
+import { GatewayError } from '../http/gateway-error';
 import { McpExchange } from '../mcp/mcp-exchange';
+import { PrincipalRateLimiter } from '../rate-limit/principal-rate-limiter';
 import { ObtainCredentialStep } from '../mcp/steps/obtain-credential.step';
 import { ResolvePolicyStep } from '../mcp/steps/resolve-policy.step';
 import type { AggregateExchange } from './aggregate-exchange';
@@ -18,13 +20,15 @@ export interface UpstreamGrant {
  * on a per-upstream view of the request (the upstream, the principal and the message as that
  * upstream will see it, its own tool name). So `tools/call` is decided by `<upstream>.<tool>`,
  * everything else by `<upstream>._server`, with the same deny / credential / remedy behaviour and
- * errors; a governed method throws, a list just goes on without a credential.
+ * errors; a governed method throws, a list just goes on without a credential. Each upstream asked
+ * counts against the caller's rate limit for that upstream (GATEWAY_RATE_LIMIT), as on its route.
  */
 @Injectable()
 export class UpstreamAccess {
   constructor(
     private readonly resolvePolicy: ResolvePolicyStep,
     private readonly obtainCredential: ObtainCredentialStep,
+    private readonly limiter: PrincipalRateLimiter,
   ) {}
 
   async grant(
@@ -39,8 +43,26 @@ export class UpstreamAccess {
     view.credential = exchange.credential;
     view.generation = exchange.generation;
     view.message = message;
-    this.resolvePolicy.run(view);
-    await this.obtainCredential.run(view);
+    const verdict = await this.limiter.check(exchange.request, exchange.principal!.key, upstream.name);
+    if (verdict.limited) {
+      throw new GatewayError(
+        'rate_limited',
+        `at most ${verdict.rule.max} requests per ${verdict.rule.window_s} s to ${upstream.name}; retry in ${verdict.retryAfterSeconds} s`,
+        { retryAfterSeconds: verdict.retryAfterSeconds },
+      );
+    }
+    try {
+      this.resolvePolicy.run(view);
+      await this.obtainCredential.run(view);
+    } finally {
+      // The call trail (issue 9 §4) records what decided a tool call, refused or not.
+      if (message.kind === 'request' && message.method === 'tools/call') {
+        exchange.upstream = upstream;
+        exchange.upstreamToolName = view.toolName;
+        exchange.resolution = view.resolution;
+        exchange.trailCredential = view.trailCredential;
+      }
+    }
     return { resolution: view.resolution!, injected: view.injected };
   }
 

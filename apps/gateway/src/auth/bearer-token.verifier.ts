@@ -76,6 +76,10 @@ export class BearerTokenVerifier {
         issuer.audience === undefined ? tokenAudiences(payload) : audiencesFor(payload, issuer),
       expiresAt: payload.exp * 1000,
     };
+    const clientId = payload.client_id ?? payload.azp;
+    if (typeof clientId === 'string') {
+      principal.clientId = clientId;
+    }
     this.cache.set(cacheKey, principal, principal.expiresAt!);
     return principal;
   }

@@ -11,6 +11,8 @@ export interface Principal {
   audiences: readonly string[];
   /** Present for API-key callers: what `api_key` policies compare. */
   apiKey?: { name: string; permissions: string[] };
+  /** The OAuth client the bearer token was issued to (`client_id`, else `azp`), when it says. */
+  clientId?: string;
   /** When the credential stops being valid (ms since epoch), if known. */
   expiresAt: number | undefined;
 }

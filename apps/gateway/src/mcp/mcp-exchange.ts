@@ -1,5 +1,6 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { InboundMessage, ProtocolGeneration } from '@app/mcp-protocol';
+import type { TrailCredential } from '@app/gateway-contract';
 import type { Resolution } from '@app/policy-engine';
 import type { InboundCredential } from '../auth/inbound-credential';
 import type { Principal } from '../auth/principal';
@@ -29,6 +30,12 @@ export class McpExchange {
   resolution?: Resolution;
   /** Headers the credential step adds to the upstream call. */
   injected: Record<string, string> = {};
+  /** The injected credential's identity (never the credential), for the call trail. */
+  trailCredential?: TrailCredential | null;
+  /** The upstream's HTTP status, once it answered (the call trail). */
+  upstreamStatus?: number;
+  /** `/mcp`: the tool's name at its upstream (the request names `<upstream>.<tool>`). */
+  upstreamToolName?: string;
   /** Fired when the client goes away: the upstream request is cancelled. */
   readonly abort = new UpstreamAbort();
 

@@ -6,6 +6,8 @@ import { LOGGER } from '@app/observability';
 import { GatewayError } from '../http/gateway-error';
 import { mapGatewayError } from '../http/gateway-error.map';
 import { GatewayMetrics, methodLabel } from '../metrics/gateway-metrics';
+import { GatewayCallTrail } from '../trail/gateway-call-trail';
+import { recordCall } from '../trail/record-call';
 import { McpExchange, type McpHttpMethod } from './mcp-exchange';
 import { McpPipeline } from './mcp-pipeline';
 
@@ -22,6 +24,7 @@ export class McpController {
     @Inject(LOGGER) private readonly logger: Logger,
     @Inject(APP_CONFIG) config: GatewayConfig,
     private readonly metrics: GatewayMetrics,
+    private readonly trail: GatewayCallTrail,
   ) {
     this.metadataBase = `${config.GATEWAY_PUBLIC_URL}/.well-known/oauth-protected-resource/mcp/`;
   }
@@ -69,6 +72,8 @@ export class McpController {
   ): Promise<void> {
     const exchange = new McpExchange(req, reply, method, route);
     const started = performance.now();
+    const startedAt = Date.now();
+    let failure: GatewayError | undefined;
     try {
       await this.pipeline.run(exchange);
     } catch (error) {
@@ -92,6 +97,7 @@ export class McpController {
           'mcp request failed',
         );
       }
+      failure = known;
       await this.refuse(known, route, reply, exchange);
     } finally {
       const message = exchange.message;
@@ -101,6 +107,7 @@ export class McpController {
         reply.statusCode,
         (performance.now() - started) / 1000,
       );
+      recordCall(this.trail, exchange, failure, startedAt, performance.now() - started);
     }
   }
 

@@ -8,6 +8,7 @@ import { ShutdownDrain } from '../http/shutdown-drain';
 import { GatewayMetrics } from '../metrics/gateway-metrics';
 import { PrincipalRateLimiter } from '../rate-limit/principal-rate-limiter';
 import { SessionStore } from '../sessions/session.store';
+import { GatewayCallTrail } from '../trail/gateway-call-trail';
 import { UpstreamClient } from '../upstreams/upstream.client';
 import { ProtectedResourceController } from '../well-known/protected-resource.controller';
 import { McpController } from './mcp.controller';
@@ -49,10 +50,12 @@ import { ToolsListFilter } from './tools-list.filter';
     CheckScopesStep,
     ResolvePolicyStep,
     ObtainCredentialStep,
+    GatewayCallTrail,
   ],
   controllers: [ProtectedResourceController],
   providers: [
     McpController,
+    GatewayCallTrail,
     GatewayMetrics,
     PrincipalRateLimiter,
     BearerTokenVerifier,

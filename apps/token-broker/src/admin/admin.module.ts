@@ -7,6 +7,7 @@ import { PolicyCacheModule } from '@app/policy-cache';
 import type { BrokerInfrastructure } from '../infrastructure/broker-infrastructure';
 import { BrokerInfrastructureModule } from '../infrastructure/broker-infrastructure.module';
 import { AuditController } from './audit/audit.controller';
+import { CallTrailController } from './audit/call-trail.controller';
 import { AdminTokenGuard } from './http/admin-token.guard';
 import { ProblemDetailsFilter } from './http/problem-details.filter';
 import { PoliciesController } from './policies/policies.controller';
@@ -47,6 +48,7 @@ export class AdminModule {
       controllers: [
         PolicyRevisionsController,
         PoliciesController,
+        CallTrailController,
         AuditController,
         ProvidersController,
         ApiKeysController,

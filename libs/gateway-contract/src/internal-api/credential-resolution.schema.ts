@@ -72,6 +72,18 @@ const injectedHeaders = z.record(
 );
 
 /**
+ * Which credential an `inject` answer carries (issue 9 §4, the call trail): its kind, its row id
+ * and, for a connection, its refresh generation. Never the secret. Optional on the wire so an older
+ * broker's answer still parses.
+ */
+export const trailCredentialSchema = z.strictObject({
+  kind: z.enum(['connection', 'api_key', 'service_account', 'static']),
+  id: z.string().min(1).max(200),
+  generation: z.number().int().nonnegative().nullable(),
+});
+export type TrailCredential = z.infer<typeof trailCredentialSchema>;
+
+/**
  * The answer. `auth_required` carries the remedy's facts plus `instructions`, the seed's
  * `-32001` text built by `remedyInstructions` (kept on the wire for existing consumers; the
  * gateway can rebuild it from the facts).
@@ -81,6 +93,7 @@ export const credentialAnswerSchema = z.discriminatedUnion('outcome', [
     outcome: z.literal('inject'),
     headers: injectedHeaders,
     expires_at: z.iso.datetime().nullable(),
+    credential: trailCredentialSchema.optional(),
   }),
   z.strictObject({ outcome: z.literal('none') }),
   z.strictObject({ outcome: z.literal('denied'), reason: z.string() }),

@@ -92,8 +92,10 @@ export class RoutedMethod implements AggregateMethod {
         { err: error, upstream: route.upstream.name, correlation_id: exchange.request.id },
         'aggregate call: upstream unavailable',
       );
+      exchange.upstreamStatus = 502;
       return unavailable(exchange.requestId, route.upstream.name);
     }
+    exchange.upstreamStatus = answer.status;
     if (answer.message === undefined) {
       this.logger.warn(
         {
@@ -127,6 +129,7 @@ export class RoutedMethod implements AggregateMethod {
         { injected },
         signal,
       );
+      exchange.upstreamStatus = response.statusCode;
       const answer = await this.relay.relay(exchange, upstream, call, response, signal);
       if (answer !== undefined || exchange.reply.sent) {
         return answer ?? { status: 200, streamed: true };
@@ -148,6 +151,7 @@ export class RoutedMethod implements AggregateMethod {
         'aggregate call: upstream unavailable',
       );
     }
+    exchange.upstreamStatus = 502;
     return unavailable(exchange.requestId, upstream.name);
   }
 

@@ -63,6 +63,7 @@ export class ForwardStep implements McpStep {
         cause: error,
       });
     }
+    exchange.upstreamStatus = response.statusCode;
     this.metrics.upstream(
       upstream.name,
       response.statusCode >= 500 ? 'error_status' : 'ok',

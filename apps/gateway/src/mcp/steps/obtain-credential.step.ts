@@ -37,6 +37,7 @@ export class ObtainCredentialStep implements McpStep {
     switch (answer.outcome) {
       case 'inject':
         exchange.injected = injection(exchange.upstream, answer.headers);
+        exchange.trailCredential = answer.credential ?? null;
         return;
       case 'none':
         return;

@@ -84,6 +84,11 @@ export class ConnectionCredentialUseCase {
         credential: {
           headers: { authorization: `Bearer ${token}` },
           expiresAt: connection.expiresAt,
+          identity: {
+            kind: 'connection',
+            id: connection.id,
+            generation: connection.refreshGeneration,
+          },
         },
       };
     }

@@ -39,6 +39,7 @@ export class ResolveCredentialUseCase {
             outcome: 'inject',
             headers: credential.headers,
             expires_at: credential.expiresAt ? credential.expiresAt.toISOString() : null,
+            ...(credential.identity ? { credential: credential.identity } : {}),
           };
         } catch (error) {
           if (error instanceof CredentialError) {
@@ -58,6 +59,7 @@ export class ResolveCredentialUseCase {
               expires_at: answer.credential.expiresAt
                 ? answer.credential.expiresAt.toISOString()
                 : null,
+              ...(answer.credential.identity ? { credential: answer.credential.identity } : {}),
             };
           case 'auth_required':
             // The facts, plus the seed's text built from them (kept on the wire; see the contract).

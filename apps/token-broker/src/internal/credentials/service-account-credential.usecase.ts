@@ -7,12 +7,15 @@ import { LOGGER } from '@app/observability';
 import { type ServiceAccountEntity, ServiceAccountRepository } from '@app/persistence';
 import { expiresIn, OAuthClientError, TokenEndpointClient } from '@app/provider-flows';
 import { serviceAccountSecretBinding } from '@app/vault';
+import type { TrailCredential } from '@app/gateway-contract';
 import { CredentialError } from './credential.error';
 
 export interface InjectedCredential {
   headers: Record<string, string>;
   /** When the credential stops working; null for static secrets. */
   expiresAt: Date | null;
+  /** Which credential this is, for the gateway's call trail (never the secret). */
+  identity?: TrailCredential;
 }
 
 interface CacheEntry {
@@ -51,6 +54,17 @@ export class ServiceAccountCredentialUseCase {
         `service account "${accountRef}" does not exist`,
       );
     }
+    const credential = await this.credentialOf(account, now);
+    return {
+      ...credential,
+      identity: { kind: 'service_account', id: account.id, generation: null },
+    };
+  }
+
+  private async credentialOf(
+    account: NonNullable<Awaited<ReturnType<ServiceAccountRepository['findByName']>>>,
+    now: number,
+  ): Promise<InjectedCredential> {
     // One entry per account, tagged with its row version: any edit (new secret, scopes)
     // invalidates at once. Decided synchronously, so concurrent callers share one request.
     const cached = this.cache.get(account.id);
