@@ -51,3 +51,9 @@ export {
   type VerifyApiKeyRequest,
   verifyApiKeyRequestSchema,
 } from './internal-api/api-key-verification.schema';
+export {
+  type ConnectionCompleted,
+  connectionCompletedChannel,
+  connectionCompletedSchema,
+  parseConnectionCompleted,
+} from './connection-completed';
