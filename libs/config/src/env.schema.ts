@@ -198,6 +198,11 @@ export const gatewaySchema = commonSchema.extend({
     .default(4 * 1024 * 1024),
   /** JSON object merging over the default MCP method → scopes map, e.g. `{"tools/call":["mcp:tools:execute"]}`. */
   GATEWAY_SCOPE_MAP: jsonEnv(scopeMapSchema, '{}'),
+  /**
+   * How long a 2026-07-28 retry carrying the gateway's `requestState` waits for the user to finish
+   * connecting (issue 9 §2), in ms; bounded by the remedy's own lifetime. `0` = answer at once.
+   */
+  GATEWAY_AUTH_WAIT_MS: z.coerce.number().int().min(0).max(600_000).default(60_000),
 });
 
 export const tokenBrokerSchema = commonSchema

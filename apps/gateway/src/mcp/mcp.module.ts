@@ -2,8 +2,12 @@ import { Module } from '@nestjs/common';
 import { ApiKeyVerifier } from '../auth/api-key.verifier';
 import { BearerTokenVerifier } from '../auth/bearer-token.verifier';
 import { InboundAuthenticator } from '../auth/inbound-authenticator';
+import { AuthWait } from '../completion/auth-wait';
+import { CompletionListener } from '../completion/completion.listener';
+import { PendingElicitationStore } from '../completion/pending-elicitation.store';
 import { BrokerClient } from '../credentials/broker.client';
 import { CredentialCache } from '../credentials/credential.cache';
+import { SessionStreams } from '../sessions/session-streams';
 import { SessionStore } from '../sessions/session.store';
 import { UpstreamClient } from '../upstreams/upstream.client';
 import { ProtectedResourceController } from '../well-known/protected-resource.controller';
@@ -27,7 +31,7 @@ import { ToolsListFilter } from './tools-list.filter';
 
 /** The MCP data plane: RFC 9728 metadata, `/mcp/{upstream}` and everything its pipeline runs. */
 @Module({
-  exports: [McpController],
+  exports: [McpController, SessionStreams],
   controllers: [ProtectedResourceController],
   providers: [
     McpController,
@@ -37,6 +41,10 @@ import { ToolsListFilter } from './tools-list.filter';
     BrokerClient,
     CredentialCache,
     SessionStore,
+    SessionStreams,
+    PendingElicitationStore,
+    CompletionListener,
+    AuthWait,
     UpstreamClient,
     ToolsListFilter,
     ToolParamHeaders,

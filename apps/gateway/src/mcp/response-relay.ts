@@ -6,6 +6,8 @@ import type { Logger } from 'pino';
 import { LOGGER } from '@app/observability';
 import type { Dispatcher } from 'undici';
 import { formatSseEvent, SseParser } from '@app/mcp-protocol';
+import { SseInjector } from '../completion/sse-injector';
+import { routeSessionKey, SessionStreams } from '../sessions/session-streams';
 import { SessionStore } from '../sessions/session.store';
 import { downstreamResponseHeaders } from '../upstreams/forward-headers';
 import type { McpExchange } from './mcp-exchange';
@@ -23,6 +25,7 @@ export class ResponseRelay {
   constructor(
     private readonly sessions: SessionStore,
     private readonly tools: ToolsListFilter,
+    private readonly streams: SessionStreams,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
 
@@ -84,17 +87,30 @@ export class ResponseRelay {
     }
     reply.raw.writeHead(reply.statusCode);
     reply.raw.flushHeaders();
+    // Issue 9 §2: a legacy session's GET stream also carries the gateway's own notifications
+    // (`notifications/elicitation/complete`), written between upstream events (sse-injector.ts).
+    const injector =
+      filter === undefined && exchange.method === 'GET' && exchange.sessionId !== undefined
+        ? new SseInjector()
+        : undefined;
+    const detach = injector?.attachTo(
+      this.streams,
+      routeSessionKey(exchange.routeName, exchange.sessionId!),
+    );
+    const through = filter ?? injector;
     const done =
-      filter === undefined ? pipeline(body, reply.raw) : pipeline(body, filter, reply.raw);
-    await done.catch((error: unknown) => {
-      // A client that went away is normal for a stream; the upstream breaking one is worth a line.
-      if (!exchange.abort.aborted && !reply.raw.destroyed) {
-        this.logger.warn(
-          { err: error, upstream: exchange.routeName, correlation_id: exchange.request.id },
-          'upstream stream ended with an error',
-        );
-      }
-    });
+      through === undefined ? pipeline(body, reply.raw) : pipeline(body, through, reply.raw);
+    await done
+      .finally(() => detach?.())
+      .catch((error: unknown) => {
+        // A client that went away is normal for a stream; the upstream breaking one is worth a line.
+        if (!exchange.abort.aborted && !reply.raw.destroyed) {
+          this.logger.warn(
+            { err: error, upstream: exchange.routeName, correlation_id: exchange.request.id },
+            'upstream stream ended with an error',
+          );
+        }
+      });
   }
 
   private async trackSession(
