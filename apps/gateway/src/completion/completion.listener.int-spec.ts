@@ -18,7 +18,6 @@ const remedy = (state: string): Remedy => ({
   authorization_url: `http://127.0.0.1:8081/connect/start/${state}`,
   state,
   expires_in: 600,
-  instructions: 'Visit the URL',
 });
 
 function legacyExchange(subject: string, sessionId: string): McpExchange {
