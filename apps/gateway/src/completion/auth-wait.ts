@@ -81,7 +81,10 @@ export class AuthWait {
     }
     const id = state.slice(GATEWAY_REQUEST_STATE_PREFIX.length);
     const subject = exchange.principal!.subject;
-    const registration = this.listener.waitFor(id, subject);
+    const method = exchange.resolution?.auth_method;
+    const provider =
+      method?.type === 'oauth' || method?.type === 'device_code' ? method.provider : undefined;
+    const registration = this.listener.waitFor(id, subject, provider);
     const raw = exchange.reply.raw;
     let timer: NodeJS.Timeout | undefined;
     let onClose: (() => void) | undefined;

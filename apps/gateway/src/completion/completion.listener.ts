@@ -12,7 +12,7 @@ import { CredentialCache } from '../credentials/credential.cache';
 import { SessionStreams } from '../sessions/session-streams';
 import { PendingElicitationStore } from './pending-elicitation.store';
 
-type Waiter = { subject: string; wake: () => void };
+type Waiter = { subject: string; provider: string | undefined; wake: () => void };
 
 /**
  * Issue 9 §2: the broker's `connections:completed` announcements, on a subscriber connection of
@@ -20,7 +20,7 @@ type Waiter = { subject: string; wake: () => void };
  * | # | what | why |
  * |---|------|-----|
  * | 1 | drop the user's cached credential answers | the credential-change message travels on another connection and may come later: a woken retry must not read a stale answer |
- * | 2 | wake this replica's 2026-07-28 retries waiting on that elicitation id, for that subject only | the retry goes on and gets the credential |
+ * | 2 | wake this replica's 2026-07-28 retries of that subject waiting on that elicitation id (or on that provider) | the retry goes on and gets the credential |
  * | 3 | find the pending −32042 in Redis; same subject → `notifications/elicitation/complete` into the session's GET stream (held until one attaches, within the remedy's lifetime) | the legacy client retries |
  * A completion for user A never reaches user B: steps 2 and 3 compare the subject.
  */
@@ -46,11 +46,18 @@ export class CompletionListener implements OnModuleInit, OnModuleDestroy {
     logRedisErrors(this.subscriber, logger, 'completion-subscriber');
   }
 
-  /** Resolves when the subject completes that elicitation on any replica; cancel() stops waiting. */
-  waitFor(elicitationId: string, subject: string): { done: Promise<void>; cancel: () => void } {
+  /**
+   * Resolves when the subject completes that elicitation — or connects that provider through
+   * another remedy (another client's link) — on any replica; cancel() stops waiting.
+   */
+  waitFor(
+    elicitationId: string,
+    subject: string,
+    provider?: string,
+  ): { done: Promise<void>; cancel: () => void } {
     let waiter!: Waiter;
     const done = new Promise<void>((resolve) => {
-      waiter = { subject, wake: resolve };
+      waiter = { subject, provider, wake: resolve };
     });
     let set = this.waiters.get(elicitationId);
     if (set === undefined) {
@@ -95,9 +102,14 @@ export class CompletionListener implements OnModuleInit, OnModuleDestroy {
   /** Public for tests: what one announcement does (the table above). */
   async handle(completed: ConnectionCompleted): Promise<void> {
     this.cache.forgetSubject(completed.subject);
-    for (const waiter of this.waiters.get(completed.elicitation_id) ?? []) {
-      if (waiter.subject === completed.subject) {
-        waiter.wake();
+    for (const [id, set] of this.waiters) {
+      for (const waiter of set) {
+        if (
+          waiter.subject === completed.subject &&
+          (id === completed.elicitation_id || waiter.provider === completed.provider)
+        ) {
+          waiter.wake();
+        }
       }
     }
     const pending = await this.pending.find(completed.elicitation_id);
