@@ -455,6 +455,20 @@ describe('OAuth end to end through the gateway', () => {
       expect(refused.status).toBe(403);
       expect(await refused.text()).toContain('made for another user');
 
+      // Issue 9 §2: the 2026-07-28 retry is sent before the user completes; it waits at the
+      // gateway and answers the tool result once the browser finishes (below).
+      const waiting = mcpCall(route, {
+        token,
+        headers: modern.headers,
+        body: {
+          ...(modern.body as { params: Record<string, unknown> }),
+          params: {
+            ...(modern.body as { params: Record<string, unknown> }).params,
+            requestState: inputRequired.requestState,
+          },
+        },
+      });
+
       // The person who opens the link is the user of the MCP session (the broker checks it).
       const link = remedy.authorization_url as string;
       const opened = await agent.follow(await agent.get(link), link);
@@ -464,6 +478,13 @@ describe('OAuth end to end through the gateway', () => {
       const provided = await brokerHeaders();
       expect(provided.authorization).toMatch(/^Bearer .{20,}$/);
       expect(provided.authorization).not.toBe(`Bearer ${token}`);
+
+      const waited = await waiting;
+      expect(waited.status).toBe(200);
+      expect(waited.messages[0].result.resultType).toBe('complete');
+      expect(waited.messages[0].result.structuredContent.headers.authorization).toBe(
+        provided.authorization,
+      );
 
       h.fixture.clear();
       const seed = await legacy(seedSession, whoami(6));

@@ -242,6 +242,11 @@ export const gatewaySchema = commonSchema.extend({
   GATEWAY_TRAIL_QUEUE_MAX: z.coerce.number().int().min(1).max(1_000_000).default(10_000),
   /** How often the call trail is written to Postgres (also as soon as a batch is full). */
   GATEWAY_TRAIL_FLUSH_MS: z.coerce.number().int().min(10).max(60_000).default(500),
+  /**
+   * How long a 2026-07-28 retry carrying the gateway's `requestState` waits for the user to finish
+   * connecting (issue 9 §2), in ms; bounded by the remedy's own lifetime. `0` = answer at once.
+   */
+  GATEWAY_AUTH_WAIT_MS: z.coerce.number().int().min(0).max(600_000).default(60_000),
 });
 
 export const tokenBrokerSchema = commonSchema

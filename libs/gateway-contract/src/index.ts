@@ -53,3 +53,9 @@ export {
   type VerifyApiKeyRequest,
   verifyApiKeyRequestSchema,
 } from './internal-api/api-key-verification.schema';
+export {
+  type ConnectionCompleted,
+  connectionCompletedChannel,
+  connectionCompletedSchema,
+  parseConnectionCompleted,
+} from './connection-completed';

@@ -183,8 +183,13 @@ export class AuthorizationCodeFlow {
       token,
       now,
     );
-    // The gateways drop what they cached for this user (a missing or narrower connection).
-    await this.changes.subjectChanged(subject);
+    // The gateways drop what they cached for this user (a missing or narrower connection), then
+    // wake a client waiting on this remedy (issue 9 §2: the state is the elicitation id).
+    await this.changes.connectionCompleted({
+      subject,
+      provider: pending.providerName,
+      elicitation_id: state,
+    });
     const userInfo =
       provider.endpoints.userinfo_endpoint === undefined
         ? undefined

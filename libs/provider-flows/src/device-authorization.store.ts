@@ -13,6 +13,8 @@ export interface PendingDeviceAuthorization {
   expiresAt: number;
   /** Consecutive transport failures, for exponential backoff (RFC 8628 §3.5). */
   failures?: number;
+  /** The code shown to the user: the elicitation id announced on completion (issue 9 §2). */
+  userCode?: string;
 }
 
 /** What the user was told for the authorization in flight, returned again instead of a new code. */

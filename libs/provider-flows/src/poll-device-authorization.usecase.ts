@@ -108,8 +108,17 @@ export class PollDeviceAuthorizationUseCase {
       token,
       now,
     );
-    // The gateways drop what they cached for this user (the remedy it was waiting for is done).
-    await this.changes.subjectChanged(pending.subject);
+    // The gateways drop what they cached for this user (the remedy it was waiting for is done),
+    // and wake a client waiting on it (issue 9 §2: the user code is the elicitation id).
+    if (pending.userCode === undefined) {
+      await this.changes.subjectChanged(pending.subject);
+    } else {
+      await this.changes.connectionCompleted({
+        subject: pending.subject,
+        provider: row.name,
+        elicitation_id: pending.userCode,
+      });
+    }
     await this.store.delete(pendingId, pending);
     return { state: 'connected', connectionId: connection.id };
   }

@@ -106,6 +106,7 @@ export class StartDeviceAuthorizationUseCase {
         deviceCodeSealed: this.vault.seal(answer.device_code, deviceCodeBinding(pendingId, row.id)),
         interval,
         expiresAt: now + lifetime * 1000,
+        userCode: answer.user_code,
       },
       now,
     );

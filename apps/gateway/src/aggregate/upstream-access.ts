@@ -5,6 +5,8 @@ import type { UpstreamView } from '@app/upstream-cache';
 import { GatewayError } from '../http/gateway-error';
 import { McpExchange } from '../mcp/mcp-exchange';
 import { PrincipalRateLimiter } from '../rate-limit/principal-rate-limiter';
+import { routeSessionKey } from '../sessions/session-streams';
+import { AGGREGATE_ROUTE } from './aggregate-names';
 import { ObtainCredentialStep } from '../mcp/steps/obtain-credential.step';
 import { ResolvePolicyStep } from '../mcp/steps/resolve-policy.step';
 import type { AggregateExchange } from './aggregate-exchange';
@@ -43,7 +45,23 @@ export class UpstreamAccess {
     view.credential = exchange.credential;
     view.generation = exchange.generation;
     view.message = message;
-    const verdict = await this.limiter.check(exchange.request, exchange.principal!.key, upstream.name);
+    const session = exchange.aggregateSession;
+    if (session !== undefined && exchange.sessionId !== undefined) {
+      // A −32042 on /mcp is completed on the client's /mcp stream (issue 9 §2, session-streams.ts).
+      const elicitation = session.capabilities.elicitation as { url?: unknown } | undefined;
+      view.sessionId = exchange.sessionId;
+      view.session = {
+        principal: session.principal,
+        upstream: upstream.name,
+        urlElicitation: elicitation?.url !== undefined,
+      };
+      view.sessionStreamKey = routeSessionKey(AGGREGATE_ROUTE, exchange.sessionId);
+    }
+    const verdict = await this.limiter.check(
+      exchange.request,
+      exchange.principal!.key,
+      upstream.name,
+    );
     if (verdict.limited) {
       throw new GatewayError(
         'rate_limited',

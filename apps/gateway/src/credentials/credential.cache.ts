@@ -86,6 +86,11 @@ export class CredentialCache implements OnModuleInit, OnModuleDestroy {
     this.cache.delete(key);
   }
 
+  /** Drops every answer of one subject (a completed connection: completion.listener.ts). */
+  forgetSubject(subject: string): void {
+    this.cache.deletePrefix(`${subject}\n`);
+  }
+
   async onModuleInit(): Promise<void> {
     this.subscriber.on('message', (channel: string, message: string) => {
       if (channel === this.channel) {
@@ -109,7 +114,7 @@ export class CredentialCache implements OnModuleInit, OnModuleDestroy {
   private invalidate(message: string): void {
     const change = parseCredentialChange(message);
     if (change !== undefined && 'subject' in change) {
-      this.cache.deletePrefix(`${change.subject}\n`);
+      this.forgetSubject(change.subject);
     } else {
       // `{"all":true}`, or a message we cannot read: dropping everything is the safe side.
       this.cache.clear();

@@ -34,6 +34,8 @@ export class McpExchange {
   trailCredential?: TrailCredential | null;
   /** The upstream's HTTP status, once it answered (the call trail). */
   upstreamStatus?: number;
+  /** `/mcp`: the key of the client's session streams (session-streams.ts), not this route's. */
+  sessionStreamKey?: string;
   /** `/mcp`: the tool's name at its upstream (the request names `<upstream>.<tool>`). */
   upstreamToolName?: string;
   /** Fired when the client goes away: the upstream request is cancelled. */

@@ -2,11 +2,15 @@ import { Module } from '@nestjs/common';
 import { ApiKeyVerifier } from '../auth/api-key.verifier';
 import { BearerTokenVerifier } from '../auth/bearer-token.verifier';
 import { InboundAuthenticator } from '../auth/inbound-authenticator';
+import { AuthWait } from '../completion/auth-wait';
+import { CompletionListener } from '../completion/completion.listener';
+import { PendingElicitationStore } from '../completion/pending-elicitation.store';
 import { BrokerClient } from '../credentials/broker.client';
 import { CredentialCache } from '../credentials/credential.cache';
 import { ShutdownDrain } from '../http/shutdown-drain';
 import { GatewayMetrics } from '../metrics/gateway-metrics';
 import { PrincipalRateLimiter } from '../rate-limit/principal-rate-limiter';
+import { SessionStreams } from '../sessions/session-streams';
 import { SessionStore } from '../sessions/session.store';
 import { GatewayCallTrail } from '../trail/gateway-call-trail';
 import { UpstreamClient } from '../upstreams/upstream.client';
@@ -51,6 +55,7 @@ import { ToolsListFilter } from './tools-list.filter';
     ResolvePolicyStep,
     ObtainCredentialStep,
     GatewayCallTrail,
+    SessionStreams,
   ],
   controllers: [ProtectedResourceController],
   providers: [
@@ -65,6 +70,10 @@ import { ToolsListFilter } from './tools-list.filter';
     CredentialCache,
     SessionStore,
     ShutdownDrain,
+    SessionStreams,
+    PendingElicitationStore,
+    CompletionListener,
+    AuthWait,
     UpstreamClient,
     ToolsListFilter,
     ToolParamHeaders,

@@ -7,6 +7,8 @@ import { LOGGER } from '@app/observability';
 import type { Dispatcher } from 'undici';
 import { formatSseEvent, SseParser } from '@app/mcp-protocol';
 import { ShutdownDrain } from '../http/shutdown-drain';
+import { SseInjector } from '../completion/sse-injector';
+import { routeSessionKey, SessionStreams } from '../sessions/session-streams';
 import { SessionStore } from '../sessions/session.store';
 import { downstreamResponseHeaders } from '../upstreams/forward-headers';
 import type { McpExchange } from './mcp-exchange';
@@ -25,6 +27,7 @@ export class ResponseRelay {
     private readonly sessions: SessionStore,
     private readonly tools: ToolsListFilter,
     private readonly drain: ShutdownDrain,
+    private readonly streams: SessionStreams,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
 
@@ -86,22 +89,38 @@ export class ResponseRelay {
     }
     reply.raw.writeHead(reply.statusCode);
     reply.raw.flushHeaders();
-    // On shutdown: cancel the upstream request; the pipeline then closes the client's connection.
+    // Issue 9 §2: a legacy session's GET stream also carries the gateway's own notifications
+    // (`notifications/elicitation/complete`), written between upstream events (sse-injector.ts).
+    const injector =
+      filter === undefined && exchange.method === 'GET' && exchange.sessionId !== undefined
+        ? new SseInjector()
+        : undefined;
+    const detach = injector?.attachTo(
+      this.streams,
+      routeSessionKey(exchange.routeName, exchange.sessionId!),
+    );
+    // On shutdown: cancel the upstream request and close the client's connection (shutdown-drain.ts).
     const untrack = this.drain.track(() => {
       exchange.abort.abort();
       reply.raw.destroy();
     });
+    const through = filter ?? injector;
     const done =
-      filter === undefined ? pipeline(body, reply.raw) : pipeline(body, filter, reply.raw);
-    await done.finally(untrack).catch((error: unknown) => {
-      // A client that went away is normal for a stream; the upstream breaking one is worth a line.
-      if (!exchange.abort.aborted && !reply.raw.destroyed) {
-        this.logger.warn(
-          { err: error, upstream: exchange.routeName, correlation_id: exchange.request.id },
-          'upstream stream ended with an error',
-        );
-      }
-    });
+      through === undefined ? pipeline(body, reply.raw) : pipeline(body, through, reply.raw);
+    await done
+      .finally(() => {
+        untrack();
+        detach?.();
+      })
+      .catch((error: unknown) => {
+        // A client that went away is normal for a stream; the upstream breaking one is worth a line.
+        if (!exchange.abort.aborted && !reply.raw.destroyed) {
+          this.logger.warn(
+            { err: error, upstream: exchange.routeName, correlation_id: exchange.request.id },
+            'upstream stream ended with an error',
+          );
+        }
+      });
   }
 
   private async trackSession(

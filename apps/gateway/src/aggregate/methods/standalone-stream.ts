@@ -5,7 +5,9 @@ import { SseParser } from '@app/mcp-protocol';
 import { LOGGER } from '@app/observability';
 import { UpstreamCache, type UpstreamView } from '@app/upstream-cache';
 import { ShutdownDrain } from '../../http/shutdown-drain';
+import { routeSessionKey, SessionStreams } from '../../sessions/session-streams';
 import { UpstreamAbort } from '../../upstreams/upstream-abort';
+import { AGGREGATE_ROUTE } from '../aggregate-names';
 import type { AggregateExchange } from '../aggregate-exchange';
 import { RelayStream } from '../relay-stream';
 import { UpstreamAccess } from '../upstream-access';
@@ -20,7 +22,8 @@ import { UpstreamCaller } from '../upstream-caller';
  * changed); server-to-client requests (sampling, elicitation, roots) get a gateway id
  * (relay-stream.ts, relayed-requests.ts), so the client's answer, POSTed to any replica, reaches
  * the upstream with the id it used. An upstream without a GET stream (405) or down is left out; the
- * client's stream stays open while the client keeps it (the gateway writes to it too). Upstream
+ * client's stream stays open while the client keeps it: the gateway writes its own notifications to
+ * it too (`notifications/elicitation/complete`, sessions/session-streams.ts). Upstream
  * event ids are not passed on: resuming this stream with `Last-Event-ID` opens a fresh one.
  */
 @Injectable()
@@ -31,6 +34,7 @@ export class StandaloneStream {
     private readonly caller: UpstreamCaller,
     private readonly relay: RelayStream,
     private readonly drain: ShutdownDrain,
+    private readonly streams: SessionStreams,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
 
@@ -58,6 +62,12 @@ export class StandaloneStream {
         raw.write(`event: message\ndata: ${data}\n\n`);
       }
     };
+    // The gateway's own notifications for this session (notifications/elicitation/complete).
+    const detach = this.streams.attach(
+      routeSessionKey(AGGREGATE_ROUTE, exchange.sessionId!),
+      (message) => write(JSON.stringify(message)),
+    );
+    raw.once('close', detach);
     const upstreams = this.directory.list().filter((upstream) => upstream.enabled);
     await Promise.all(upstreams.map((upstream) => this.pump(exchange, upstream, signal, write)));
   }

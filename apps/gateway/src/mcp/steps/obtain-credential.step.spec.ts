@@ -7,6 +7,7 @@ import { CredentialCache } from '../../credentials/credential.cache';
 import { GatewayError } from '../../http/gateway-error';
 import { GatewayMetrics } from '../../metrics/gateway-metrics';
 import type { McpExchange } from '../mcp-exchange';
+import type { AuthWait } from '../../completion/auth-wait';
 import { ObtainCredentialStep } from './obtain-credential.step';
 
 const REMEDY: CredentialAnswer = {
@@ -65,7 +66,17 @@ describe('ObtainCredentialStep: remedies are asked for once per governed call, n
         return Promise.resolve(REMEDY);
       },
     } as unknown as BrokerClient;
-    step = new ObtainCredentialStep(broker, cache, new GatewayMetrics(new MetricsService('test')));
+    // Legacy exchanges without a url-elicitation session: nothing is recorded, nothing waits.
+    const waits = {
+      begin: () => undefined,
+      remember: () => Promise.resolve(),
+    } as unknown as AuthWait;
+    step = new ObtainCredentialStep(
+      broker,
+      cache,
+      new GatewayMetrics(new MetricsService('test')),
+      waits,
+    );
   });
 
   it('an ungoverned method (tools/list) without a connection goes on without a credential and asks the broker once in 30 s', async () => {

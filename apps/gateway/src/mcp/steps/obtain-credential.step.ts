@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { CredentialAnswer } from '@app/gateway-contract';
 import type { AuthMethod } from '@app/policy-engine';
+import { AuthWait } from '../../completion/auth-wait';
 import { BrokerClient } from '../../credentials/broker.client';
 import { CredentialCache } from '../../credentials/credential.cache';
 import { GatewayError } from '../../http/gateway-error';
@@ -24,6 +25,7 @@ export class ObtainCredentialStep implements McpStep {
     private readonly broker: BrokerClient,
     private readonly cache: CredentialCache,
     private readonly metrics: GatewayMetrics,
+    private readonly waits: AuthWait,
   ) {}
 
   async run(exchange: McpExchange): Promise<void> {
@@ -33,7 +35,18 @@ export class ObtainCredentialStep implements McpStep {
     }
     const message = exchange.message;
     const governed = isGoverned(message?.kind === 'response' ? undefined : message?.method);
-    const answer = await this.answer(exchange, method, governed);
+    // Issue 9 §2: a 2026-07-28 retry of an open elicitation waits for the user (auth-wait.ts),
+    // then asks again (the completion listener dropped the user's cached answers first).
+    const waiter = governed ? this.waits.begin(exchange) : undefined;
+    let answer: CredentialAnswer;
+    try {
+      answer = await this.answer(exchange, method, governed);
+      if (answer.outcome === 'auth_required' && waiter !== undefined && (await waiter.wait())) {
+        answer = await this.answer(exchange, method, governed);
+      }
+    } finally {
+      waiter?.cancel();
+    }
     switch (answer.outcome) {
       case 'inject':
         exchange.injected = injection(exchange.upstream, answer.headers);
@@ -48,6 +61,7 @@ export class ObtainCredentialStep implements McpStep {
         return;
       case 'auth_required':
         if (governed) {
+          await this.waits.remember(exchange, answer.remedy);
           throw new GatewayError('auth_required', 'authorization required', {
             remedy: answer.remedy,
           });
