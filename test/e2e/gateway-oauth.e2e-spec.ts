@@ -23,6 +23,7 @@ import {
   mcpCall,
   modernRequest,
   openLegacySession,
+  openSse,
   registerUpstream,
 } from '../support/mcp-wire';
 import { MCP_CLIENT_REDIRECT, RecordingOAuthClient } from '../support/recording-oauth-client';
@@ -551,6 +552,49 @@ describe('OAuth end to end through the gateway', () => {
         data: { auth_type: 'oauth', provider: 'tool' },
       });
       expect(forwardedCalls()).toHaveLength(0);
+    });
+
+    it('issue 9 §2: a 2025-11-25 client that got -32042 hears notifications/elicitation/complete on its GET stream when the user finishes in the browser; the retry succeeds', async () => {
+      // The session's standalone stream, open before the call (the upstream's, relayed).
+      const stream = await openSse(route, {
+        method: 'GET',
+        token,
+        headers: {
+          'mcp-session-id': urlSession,
+          'mcp-protocol-version': LEGACY_VERSION,
+          accept: 'text/event-stream',
+        },
+      });
+      expect(stream.status).toBe(200);
+      try {
+        const refused = await legacy(urlSession, whoami(11));
+        expect(refused.messages[0].error.code).toBe(-32042);
+        const elicitation = refused.messages[0].error.data.elicitations[0];
+        const opened = await agent.follow(await agent.get(elicitation.url), elicitation.url);
+        expect(opened.response.status).toBe(200);
+        const completed = await stream.waitFor(
+          (message) => message.method === 'notifications/elicitation/complete',
+          10_000,
+        );
+        expect(completed).toEqual({
+          jsonrpc: '2.0',
+          method: 'notifications/elicitation/complete',
+          params: { elicitationId: elicitation.elicitationId },
+        });
+        h.fixture.clear();
+        const retried = await legacy(urlSession, whoami(12));
+        expect(retried.messages[0].result.structuredContent.headers.authorization).toMatch(
+          /^Bearer .{20,}$/,
+        );
+        // Once: the completion is delivered to the one stream of the session that got the -32042.
+        expect(
+          stream.messages.filter((m) => m.method === 'notifications/elicitation/complete'),
+        ).toHaveLength(1);
+      } finally {
+        stream.close();
+        // The tests below start from a user with no connection.
+        await disconnect(h.broker, subject);
+      }
     });
 
     it('a device_code policy answers -32001 with the device data (user code, verification URI, interval)', async () => {

@@ -23,6 +23,8 @@ interface PendingCodeAuthorization {
   redirectUri: string;
   verifierSealed: string;
   expiresAt: number;
+  /** The remedy this flow completes (the broker's connect link id), announced on completion. */
+  elicitationId?: string;
 }
 
 export interface CodeAuthorizationStart {
@@ -73,6 +75,7 @@ export class AuthorizationCodeFlow {
     scopes: string[],
     redirectUri: string,
     now = Date.now(),
+    elicitationId?: string,
   ): Promise<CodeAuthorizationStart> {
     const row = await this.providers.findByName(providerName);
     if (!row) {
@@ -105,6 +108,7 @@ export class AuthorizationCodeFlow {
       redirectUri,
       verifierSealed: this.vault.seal(verifier, pkceVerifierBinding(sha256Hex(state), row.id)),
       expiresAt: now + CODE_FLOW_TTL_SECONDS * 1000,
+      ...(elicitationId === undefined ? {} : { elicitationId }),
     };
     await this.pendingByState.put(state, pending);
     const url = new URL(endpoint);
@@ -184,11 +188,12 @@ export class AuthorizationCodeFlow {
       now,
     );
     // The gateways drop what they cached for this user (a missing or narrower connection), then
-    // wake a client waiting on this remedy (issue 9 §2: the state is the elicitation id).
+    // wake a client waiting on this remedy (issue 9 §2: the remedy's id — the connect link the
+    // gateway named as the elicitation — or, for a flow started without one, the state).
     await this.changes.connectionCompleted({
       subject,
       provider: pending.providerName,
-      elicitation_id: state,
+      elicitation_id: pending.elicitationId ?? state,
     });
     const userInfo =
       provider.endpoints.userinfo_endpoint === undefined

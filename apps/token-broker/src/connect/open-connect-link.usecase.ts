@@ -53,6 +53,9 @@ export class OpenConnectLinkUseCase {
         pending.provider,
         pending.scopes,
         connectCallbackUrl(this.config),
+        Date.now(),
+        // The link's id is the remedy's `state`: the gateway's elicitation id (issue 9 §2).
+        command.id,
       );
       return redirectTo(start.authorization_url);
     } catch (error) {
