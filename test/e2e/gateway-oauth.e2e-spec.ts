@@ -6,6 +6,7 @@ import {
 import { UnauthorizedError } from '@modelcontextprotocol/sdk/client/auth.js';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { ElicitationCompleteNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
 import { Queue } from 'bullmq';
 import { decodeJwt } from 'jose';
 import { QUEUES } from '@app/jobs';
@@ -593,6 +594,42 @@ describe('OAuth end to end through the gateway', () => {
       } finally {
         stream.close();
         // The tests below start from a user with no connection.
+        await disconnect(h.broker, subject);
+      }
+    });
+
+    it('issue 9 §2 with the SDK v1 client: UrlElicitationRequired, the user connects, the client hears the completion (its standalone GET stream) and the same call succeeds with the provider token', async () => {
+      const client = new Client(
+        { name: 'elicitation-complete', version: '1.0.0' },
+        { capabilities: { elicitation: { url: {} } } },
+      );
+      const completed: string[] = [];
+      client.setNotificationHandler(ElicitationCompleteNotificationSchema, (notification) => {
+        completed.push(notification.params.elicitationId);
+      });
+      await client.connect(
+        new StreamableHTTPClientTransport(new URL(route), {
+          requestInit: { headers: { authorization: `Bearer ${token}` } },
+        }),
+      );
+      try {
+        // The SDK opens its GET stream after initialize; the gateway relays it.
+        await within(5_000, () => h.fixture.received.some((r) => r.method === 'GET'));
+        const refused = await client.callTool({ name: 'whoami_headers', arguments: {} }).then(
+          () => undefined,
+          (error: unknown) => error as { code?: number; data?: any },
+        );
+        expect(refused?.code).toBe(-32042);
+        const elicitation = refused!.data.elicitations[0];
+        const opened = await agent.follow(await agent.get(elicitation.url), elicitation.url);
+        expect(opened.response.status).toBe(200);
+        await within(10_000, () => completed.includes(elicitation.elicitationId));
+        const result = await client.callTool({ name: 'whoami_headers', arguments: {} });
+        const headers = (result.structuredContent as { headers: Record<string, string> }).headers;
+        expect(headers.authorization).toMatch(/^Bearer .{20,}$/);
+        expect(headers.authorization).not.toBe(`Bearer ${token}`);
+      } finally {
+        await client.close();
         await disconnect(h.broker, subject);
       }
     });
