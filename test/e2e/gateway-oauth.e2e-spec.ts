@@ -634,6 +634,48 @@ describe('OAuth end to end through the gateway', () => {
       }
     });
 
+    it("issue 9 §2 with the SDK v2 client (2026-07-28): the elicitation handler accepts and the user connects; the SDK's retry waits at the gateway and answers the tool result with the provider token", async () => {
+      const client = new ClientV2(
+        { name: 'input-required-wait', version: '2.0.0' },
+        {
+          capabilities: { elicitation: { url: {} } },
+          versionNegotiation: { mode: { pin: '2026-07-28' } },
+        },
+      );
+      let browsing: Promise<unknown> | undefined;
+      let asked = 0;
+      client.setRequestHandler('elicitation/create', (request) => {
+        asked++;
+        const url = (request.params as { url?: string }).url!;
+        // As a person would: the client opens the page and carries on; the user finishes later.
+        browsing = (async () => {
+          await new Promise((resolve) => setTimeout(resolve, 300));
+          return agent.follow(await agent.get(url), url);
+        })();
+        return { action: 'accept' };
+      });
+      await client.connect(
+        new TransportV2(new URL(route), {
+          requestInit: { headers: { authorization: `Bearer ${token}` } },
+        }),
+      );
+      try {
+        h.fixture.clear();
+        const result = await client.callTool({ name: 'whoami_headers', arguments: {} });
+        // Asked once: the retry did not come back with the remedy again, it waited for the user.
+        expect(asked).toBe(1);
+        await browsing;
+        const headers = (result.structuredContent as { headers: Record<string, string> }).headers;
+        expect(headers.authorization).toMatch(/^Bearer .{20,}$/);
+        expect(headers.authorization).not.toBe(`Bearer ${token}`);
+        // One call reached the upstream: the retry that waited for the connection.
+        expect(forwardedCalls()).toHaveLength(1);
+      } finally {
+        await client.close();
+        await disconnect(h.broker, subject);
+      }
+    });
+
     it('a device_code policy answers -32001 with the device data (user code, verification URI, interval)', async () => {
       const answer = await legacy(seedSession, {
         jsonrpc: '2.0',
