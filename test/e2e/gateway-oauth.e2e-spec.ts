@@ -14,7 +14,11 @@ import { PolicyCache } from '@app/policy-cache';
 import { within } from '@app/testing';
 import { CredentialCache } from '../../apps/gateway/src/credentials/credential.cache';
 import { INTERNAL_API_TOKEN } from '../support/admin-api.harness';
-import type { BrowserAgent } from '../support/browser-agent';
+import pino from 'pino';
+import { loadConfig, workersSchema } from '@app/config';
+import { createHttpApp, MetricsService } from '@app/observability';
+import { WorkersModule } from '../../apps/workers/src/workers.module';
+import { BrowserAgent, readForm } from '../support/browser-agent';
 import { startGateway, type GatewayHarness } from '../support/gateway.harness';
 import { call } from '../support/http';
 import {
@@ -675,6 +679,76 @@ describe('OAuth end to end through the gateway', () => {
         await disconnect(h.broker, subject);
       }
     });
+
+    it("issue 9 §2, device flow: -32042 names the user code; the user approves at the provider, the workers' poll connects, and the session's GET stream hears the completion", async () => {
+      const workersConfig = loadConfig(workersSchema, {
+        DATABASE_URL: h.broker.config.DATABASE_URL,
+        REDIS_URL: h.broker.config.REDIS_URL,
+        REDIS_KEY_PREFIX: h.broker.config.REDIS_KEY_PREFIX,
+        VAULT_KEYS: h.broker.config.VAULT_KEYS,
+        LOG_LEVEL: 'silent',
+      });
+      const silent = pino({ level: 'silent' });
+      const metrics = new MetricsService('test-workers');
+      const workers = await createHttpApp(WorkersModule.forRoot(workersConfig, silent, metrics), {
+        logger: silent,
+        metrics,
+      });
+      await workers.init();
+      const stream = await openSse(route, {
+        method: 'GET',
+        token,
+        headers: {
+          'mcp-session-id': urlSession,
+          'mcp-protocol-version': LEGACY_VERSION,
+          accept: 'text/event-stream',
+        },
+      });
+      try {
+        const refused = await legacy(urlSession, {
+          jsonrpc: '2.0',
+          id: 13,
+          method: 'tools/call',
+          params: { name: 'forecast', arguments: { region: 'eu-west' } },
+        });
+        expect(refused.messages[0].error.code).toBe(-32042);
+        const elicitation = refused.messages[0].error.data.elicitations[0];
+        expect(elicitation.elicitationId).toMatch(/^[A-Z]{4}-[A-Z]{4}$/);
+        const device = new BrowserAgent();
+        const page = await device.get(elicitation.url);
+        const form = readForm(await page.text());
+        // oidc-provider's pages: the code form, then the confirm form (confirm=yes), then its login
+        // and consent (the test provider approves at once).
+        const submitted = await device.postForm(
+          new URL(form.action, elicitation.url).href,
+          form.fields,
+        );
+        const confirm = readForm(await submitted.text());
+        const confirmed = await device.postForm(
+          new URL(confirm.action, elicitation.url).href,
+          confirm.fields,
+        );
+        const approved = await device.follow(confirmed, confirm.action);
+        expect(approved.response.status).toBe(200);
+        const completed = await stream.waitFor(
+          (message) => message.method === 'notifications/elicitation/complete',
+          30_000,
+        );
+        expect(completed.params).toEqual({ elicitationId: elicitation.elicitationId });
+        h.fixture.clear();
+        const retried = await legacy(urlSession, {
+          jsonrpc: '2.0',
+          id: 14,
+          method: 'tools/call',
+          params: { name: 'forecast', arguments: { region: 'eu-west' } },
+        });
+        expect(retried.messages[0].result).toBeDefined();
+      } finally {
+        stream.close();
+        await workers.close();
+        await disconnect(h.broker, subject);
+      }
+    }, 60_000);
 
     it('a device_code policy answers -32001 with the device data (user code, verification URI, interval)', async () => {
       const answer = await legacy(seedSession, {
