@@ -1,14 +1,10 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { Logger } from 'pino';
 import { APP_CONFIG, type GatewayConfig } from '@app/config';
-import { LOGGER } from '@app/observability';
 import { GatewayError } from '../http/gateway-error';
 import { mapGatewayError } from '../http/gateway-error.map';
 import type { McpHttpMethod } from '../mcp/mcp-exchange';
-import { GatewayMetrics, methodLabel } from '../metrics/gateway-metrics';
-import { GatewayCallTrail } from '../trail/gateway-call-trail';
-import { recordCall } from '../trail/record-call';
+import { ExchangeRunner } from '../mcp/exchange-runner';
 import { AggregateExchange } from './aggregate-exchange';
 import { AGGREGATE_ROUTE } from './aggregate-names';
 import { AggregatePipeline } from './aggregate-pipeline';
@@ -27,9 +23,7 @@ export class AggregateController {
 
   constructor(
     private readonly pipeline: AggregatePipeline,
-    private readonly metrics: GatewayMetrics,
-    private readonly trail: GatewayCallTrail,
-    @Inject(LOGGER) private readonly logger: Logger,
+    private readonly runner: ExchangeRunner,
     @Inject(APP_CONFIG) config: GatewayConfig,
   ) {
     this.resource = `${config.GATEWAY_PUBLIC_URL}/mcp`;
@@ -66,43 +60,12 @@ export class AggregateController {
   ): Promise<void> {
     const exchange = new AggregateExchange(req, reply, method, AGGREGATE_ROUTE);
     exchange.resource = this.resource;
-    const started = performance.now();
-    const startedAt = Date.now();
-    let failure: GatewayError | undefined;
-    try {
-      await this.pipeline.run(exchange);
-    } catch (error) {
-      if (reply.sent) {
-        this.logger.warn({ err: error, correlation_id: req.id }, 'error after the answer started');
-        return;
-      }
-      const known =
-        error instanceof GatewayError
-          ? error
-          : new GatewayError('internal_error', 'internal error', { cause: error });
-      if (!(error instanceof GatewayError) || known.details.cause !== undefined) {
-        this.logger[known.code === 'internal_error' ? 'error' : 'warn'](
-          {
-            err: known.details.cause ?? error,
-            correlation_id: req.id,
-            code: known.code,
-            route: '/mcp',
-          },
-          'aggregate request failed',
-        );
-      }
-      failure = known;
-      await this.refuse(known, reply, exchange);
-    } finally {
-      const message = exchange.message;
-      this.metrics.request(
-        'aggregate',
-        methodLabel(method, message?.kind === 'response' ? 'response' : message?.method),
-        reply.statusCode,
-        (performance.now() - started) / 1000,
-      );
-      recordCall(this.trail, exchange, failure, startedAt, performance.now() - started);
-    }
+    await this.runner.run(
+      exchange,
+      { label: 'aggregate', log: { route: '/mcp' } },
+      () => this.pipeline.run(exchange),
+      (error) => this.refuse(error, reply, exchange),
+    );
   }
 
   private async refuse(

@@ -1,13 +1,9 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { Logger } from 'pino';
 import { APP_CONFIG, type GatewayConfig } from '@app/config';
-import { LOGGER } from '@app/observability';
 import { GatewayError } from '../http/gateway-error';
 import { mapGatewayError } from '../http/gateway-error.map';
-import { GatewayMetrics, methodLabel } from '../metrics/gateway-metrics';
-import { GatewayCallTrail } from '../trail/gateway-call-trail';
-import { recordCall } from '../trail/record-call';
+import { ExchangeRunner } from './exchange-runner';
 import { McpExchange, type McpHttpMethod } from './mcp-exchange';
 import { McpPipeline } from './mcp-pipeline';
 
@@ -21,10 +17,8 @@ export class McpController {
 
   constructor(
     private readonly pipeline: McpPipeline,
-    @Inject(LOGGER) private readonly logger: Logger,
+    private readonly runner: ExchangeRunner,
     @Inject(APP_CONFIG) config: GatewayConfig,
-    private readonly metrics: GatewayMetrics,
-    private readonly trail: GatewayCallTrail,
   ) {
     this.metadataBase = `${config.GATEWAY_PUBLIC_URL}/.well-known/oauth-protected-resource/mcp/`;
   }
@@ -71,44 +65,12 @@ export class McpController {
     reply: FastifyReply,
   ): Promise<void> {
     const exchange = new McpExchange(req, reply, method, route);
-    const started = performance.now();
-    const startedAt = Date.now();
-    let failure: GatewayError | undefined;
-    try {
-      await this.pipeline.run(exchange);
-    } catch (error) {
-      if (reply.sent) {
-        this.logger.warn({ err: error, correlation_id: req.id }, 'error after the answer started');
-        return;
-      }
-      const known =
-        error instanceof GatewayError
-          ? error
-          : new GatewayError('internal_error', 'internal error', { cause: error });
-      if (!(error instanceof GatewayError) || known.details.cause !== undefined) {
-        // Our own defects at error; an upstream, the broker or a key server failing at warn.
-        this.logger[known.code === 'internal_error' ? 'error' : 'warn'](
-          {
-            err: known.details.cause ?? error,
-            correlation_id: req.id,
-            code: known.code,
-            upstream: route,
-          },
-          'mcp request failed',
-        );
-      }
-      failure = known;
-      await this.refuse(known, route, reply, exchange);
-    } finally {
-      const message = exchange.message;
-      this.metrics.request(
-        'transparent',
-        methodLabel(method, message?.kind === 'response' ? 'response' : message?.method),
-        reply.statusCode,
-        (performance.now() - started) / 1000,
-      );
-      recordCall(this.trail, exchange, failure, startedAt, performance.now() - started);
-    }
+    await this.runner.run(
+      exchange,
+      { label: 'transparent', log: { upstream: route } },
+      () => this.pipeline.run(exchange),
+      (error) => this.refuse(error, route, reply, exchange),
+    );
   }
 
   /** Answers an error through the one map, for the request's generation and session. */

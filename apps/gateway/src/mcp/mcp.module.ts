@@ -15,6 +15,7 @@ import { SessionStore } from '../sessions/session.store';
 import { GatewayCallTrail } from '../trail/gateway-call-trail';
 import { UpstreamClient } from '../upstreams/upstream.client';
 import { ProtectedResourceController } from '../well-known/protected-resource.controller';
+import { ExchangeRunner } from './exchange-runner';
 import { McpController } from './mcp.controller';
 import { McpPipeline } from './mcp-pipeline';
 import { ResponseRelay } from './response-relay';
@@ -39,6 +40,7 @@ import { ToolsListFilter } from './tools-list.filter';
   // The aggregate (/mcp, aggregate/) runs the same steps, caches and clients.
   exports: [
     McpController,
+    ExchangeRunner,
     ShutdownDrain,
     GatewayMetrics,
     PrincipalRateLimiter,
@@ -60,6 +62,7 @@ import { ToolsListFilter } from './tools-list.filter';
   controllers: [ProtectedResourceController],
   providers: [
     McpController,
+    ExchangeRunner,
     GatewayCallTrail,
     GatewayMetrics,
     PrincipalRateLimiter,
