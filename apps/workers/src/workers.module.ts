@@ -10,10 +10,12 @@ import { ProviderFlowsModule } from '@app/provider-flows';
 import { logRedisErrors, RedisModule } from '@app/redis';
 import { VaultModule } from '@app/vault';
 import { CredentialsProcessor } from './credentials/credentials.processor';
+import { CleanupProcessor } from './maintenance/cleanup.processor';
 
 /**
- * Background processors (BullMQ). Today: the `credentials` queue's device-code polling. Token
- * refresh, session recovery, cleanup and scheduled key rotation arrive with the workers issue.
+ * Background processors (BullMQ). Today: the `credentials` queue's device-code polling and the
+ * `maintenance` queue's cleanup (call-trail retention). Token refresh, session recovery, the rest
+ * of the cleanup and scheduled key rotation arrive with the workers issue.
  */
 const BULL_CONNECTION = Symbol('BULL_CONNECTION');
 
@@ -43,12 +45,13 @@ export class WorkersModule implements OnApplicationShutdown {
         JobsModule.forRoot({ redisUrl: config.REDIS_URL, keyPrefix: config.REDIS_KEY_PREFIX }),
         ProviderFlowsModule.forRoot(),
         BullModule.forRoot({ prefix: `${config.REDIS_KEY_PREFIX}bull`, connection }),
-        BullModule.registerQueue({ name: QUEUES.credentials }),
+        BullModule.registerQueue({ name: QUEUES.credentials }, { name: QUEUES.maintenance }),
       ],
       providers: [
         { provide: APP_CONFIG, useValue: config },
         { provide: BULL_CONNECTION, useValue: connection },
         CredentialsProcessor,
+        CleanupProcessor,
       ],
     };
   }

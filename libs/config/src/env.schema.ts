@@ -371,6 +371,13 @@ export const workersSchema = commonSchema.extend({
   WORKERS_HOST: z.string().default('0.0.0.0'),
   /** Days the call trail (`call_trail`) is kept; the cleanup job (issue 10) deletes older rows. */
   CALL_TRAIL_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(30),
+  /** How often the cleanup job runs (once per deployment, whatever the number of workers), in ms. */
+  CLEANUP_EVERY_MS: z.coerce
+    .number()
+    .int()
+    .min(1000)
+    .max(7 * 86_400_000)
+    .default(3_600_000),
 });
 
 export const migrateSchema = commonSchema;

@@ -5,11 +5,17 @@
 export const QUEUES = {
   /** Provider-credential work: device-code polling (later: refresh, recovery, rotation). */
   credentials: 'credentials',
+  /** Deployment-wide housekeeping (repeatable jobs: one run per deployment, whatever the replicas). */
+  maintenance: 'maintenance',
 } as const;
 
 export const JOBS = {
   devicePoll: 'device-poll',
+  cleanup: 'cleanup',
 } as const;
+
+/** The one job scheduler of the `cleanup` job (upserted by every workers replica: still one). */
+export const CLEANUP_SCHEDULER_ID = 'cleanup';
 
 /** One poll of a pending RFC 8628 device authorization. */
 export interface DevicePollPayload {
