@@ -1,3 +1,4 @@
+import type { ServerResponse } from 'node:http';
 import { StringDecoder } from 'node:string_decoder';
 import { Injectable } from '@nestjs/common';
 import type { Dispatcher } from 'undici';
@@ -43,26 +44,7 @@ export class RelayStream {
             body: { ...answer.message, id: exchange.requestId },
           };
     }
-    const reply = exchange.reply.hijack();
-    const raw = reply.raw;
-    // A graceful shutdown ends the stream (http/shutdown-drain.ts).
-    const untrack = this.drain.track(() => {
-      signal.abort();
-      raw.destroy();
-    });
-    raw.once('close', () => {
-      untrack();
-      if (!raw.writableFinished) {
-        signal.abort();
-      }
-    });
-    raw.writeHead(200, {
-      'content-type': 'text/event-stream',
-      'cache-control': 'no-cache',
-      'x-accel-buffering': 'no',
-      ...(exchange.sessionId !== undefined ? { 'mcp-session-id': exchange.sessionId } : {}),
-    });
-    raw.flushHeaders();
+    const raw = this.openClientStream(exchange, signal);
     const parser = new SseParser();
     const decoder = new StringDecoder('utf8');
     try {
@@ -80,6 +62,33 @@ export class RelayStream {
     }
     raw.end();
     return undefined;
+  }
+
+  /**
+   * Starts the client's SSE answer at once (SPEC-MUST 14: unbuffered, `X-Accel-Buffering: no`) and
+   * ties it to `signal`: the client going away cancels the upstream side, and a graceful shutdown
+   * ends the stream (http/shutdown-drain.ts). Shared by routed calls and `GET /mcp`.
+   */
+  openClientStream(exchange: AggregateExchange, signal: UpstreamAbort): ServerResponse {
+    const raw = exchange.reply.hijack().raw;
+    const untrack = this.drain.track(() => {
+      signal.abort();
+      raw.destroy();
+    });
+    raw.once('close', () => {
+      untrack();
+      if (!raw.writableFinished) {
+        signal.abort();
+      }
+    });
+    raw.writeHead(200, {
+      'content-type': 'text/event-stream',
+      'cache-control': 'no-cache',
+      'x-accel-buffering': 'no',
+      ...(exchange.sessionId !== undefined ? { 'mcp-session-id': exchange.sessionId } : {}),
+    });
+    raw.flushHeaders();
+    return raw;
   }
 
   /** An upstream's message as the client gets it: a server request under a gateway id. */

@@ -4,7 +4,6 @@ import type { Logger } from 'pino';
 import { SseParser } from '@app/mcp-protocol';
 import { LOGGER } from '@app/observability';
 import { UpstreamCache, type UpstreamView } from '@app/upstream-cache';
-import { ShutdownDrain } from '../../http/shutdown-drain';
 import { routeSessionKey, SessionStreams } from '../../sessions/session-streams';
 import { UpstreamAbort } from '../../upstreams/upstream-abort';
 import { AGGREGATE_ROUTE } from '../aggregate-names';
@@ -33,30 +32,13 @@ export class StandaloneStream {
     private readonly access: UpstreamAccess,
     private readonly caller: UpstreamCaller,
     private readonly relay: RelayStream,
-    private readonly drain: ShutdownDrain,
     private readonly streams: SessionStreams,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
 
   async open(exchange: AggregateExchange): Promise<void> {
     const signal = new UpstreamAbort();
-    const reply = exchange.reply.hijack();
-    const raw = reply.raw;
-    const untrack = this.drain.track(() => {
-      signal.abort();
-      raw.destroy();
-    });
-    raw.once('close', () => {
-      untrack();
-      signal.abort();
-    });
-    raw.writeHead(200, {
-      'content-type': 'text/event-stream',
-      'cache-control': 'no-cache',
-      'x-accel-buffering': 'no',
-      'mcp-session-id': exchange.sessionId!,
-    });
-    raw.flushHeaders();
+    const raw = this.relay.openClientStream(exchange, signal);
     const write = (data: string): void => {
       if (!raw.destroyed) {
         raw.write(`event: message\ndata: ${data}\n\n`);
