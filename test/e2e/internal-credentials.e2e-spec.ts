@@ -379,6 +379,8 @@ describe('internal credential API (gateway → broker)', () => {
           tokenType: 'Bearer',
           scopes: ['openid', 'repo'],
           expiresAt: new Date(Date.now() + 3600_000),
+          issuedAt: new Date(),
+          resource: null,
         });
       } finally {
         await ds.destroy();

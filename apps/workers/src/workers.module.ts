@@ -6,11 +6,13 @@ import { APP_CONFIG, type WorkersConfig } from '@app/config';
 import { JobsModule, QUEUES } from '@app/jobs';
 import { MetricsService, ObservabilityModule } from '@app/observability';
 import { PersistenceModule } from '@app/persistence';
-import { ProviderFlowsModule } from '@app/provider-flows';
+import { ProviderFlowsModule, refreshSettings } from '@app/provider-flows';
 import { logRedisErrors, RedisModule } from '@app/redis';
 import { VaultModule } from '@app/vault';
 import { CredentialsProcessor } from './credentials/credentials.processor';
 import { CleanupProcessor } from './maintenance/cleanup.processor';
+import { RefreshSweepUseCase } from './refresh/refresh-sweep.usecase';
+import { TokenRefreshProcessor } from './refresh/token-refresh.processor';
 
 /**
  * Background processors (BullMQ). Today: the `credentials` queue's device-code polling and the
@@ -43,15 +45,21 @@ export class WorkersModule implements OnApplicationShutdown {
         }),
         VaultModule.forRoot({ vaultKeys: config.VAULT_KEYS }),
         JobsModule.forRoot({ redisUrl: config.REDIS_URL, keyPrefix: config.REDIS_KEY_PREFIX }),
-        ProviderFlowsModule.forRoot(),
+        ProviderFlowsModule.forRoot({ refresh: refreshSettings(config) }),
         BullModule.forRoot({ prefix: `${config.REDIS_KEY_PREFIX}bull`, connection }),
-        BullModule.registerQueue({ name: QUEUES.credentials }, { name: QUEUES.maintenance }),
+        BullModule.registerQueue(
+          { name: QUEUES.credentials },
+          { name: QUEUES.maintenance },
+          { name: QUEUES.tokenRefresh },
+        ),
       ],
       providers: [
         { provide: APP_CONFIG, useValue: config },
         { provide: BULL_CONNECTION, useValue: connection },
         CredentialsProcessor,
         CleanupProcessor,
+        RefreshSweepUseCase,
+        TokenRefreshProcessor,
       ],
     };
   }

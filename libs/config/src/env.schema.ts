@@ -118,6 +118,19 @@ export const commonSchema = z.object({
   SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).max(120_000).default(10_000),
 });
 
+/**
+ * Provider-token refresh (issue 10), read by the broker (on-demand refresh) and the workers
+ * (proactive refresh): both must agree on the lead and the lease.
+ */
+const refreshShape = {
+  /** Refresh this long before an access token expires (reference `refresh_threshold`); never more than half its lifetime. */
+  REFRESH_THRESHOLD_S: z.coerce.number().int().min(1).max(86_400).default(300),
+  /** How long one refresher holds a connection's lease; must outlive the token endpoint's 10 s timeout. */
+  REFRESH_LEASE_MS: z.coerce.number().int().min(11_000).max(600_000).default(20_000),
+  /** Connections whose access token never expires but which hold a refresh token are refreshed this often (keep-alive). */
+  REFRESH_KEEPALIVE_HOURS: z.coerce.number().int().min(1).max(8760).default(168),
+};
+
 /** A trusted external issuer of access tokens for the gateway (Keycloak, Entra ID, Auth0, ...). */
 const trustedIssuerSchema = z.strictObject({
   /** The `iss` the tokens carry, byte for byte. */
@@ -251,6 +264,7 @@ export const gatewaySchema = commonSchema.extend({
 
 export const tokenBrokerSchema = commonSchema
   .extend({
+    ...refreshShape,
     BROKER_PORT: port(8081),
     BROKER_HOST: z.string().default('0.0.0.0'),
     /** The authorization server's issuer, byte for byte: https, or http on a loopback host for development. */
@@ -363,6 +377,11 @@ export const tokenBrokerSchema = commonSchema
   });
 
 export const workersSchema = commonSchema.extend({
+  ...refreshShape,
+  /** How often the refresh sweep re-queues connections whose refresh job was lost (Redis flushed), in ms. */
+  REFRESH_SWEEP_EVERY_MS: z.coerce.number().int().min(1000).max(86_400_000).default(300_000),
+  /** Attempts of one refresh before it is dead-lettered (transient failures back off exponentially). */
+  REFRESH_ATTEMPTS: z.coerce.number().int().min(1).max(50).default(8),
   /** The same key ring as the broker's: workers open and seal provider tokens. */
   VAULT_KEYS: z.string().superRefine(checkedBy((v) => KeyRing.parse(v))),
   /** Jobs processed at once per worker process. */

@@ -3,7 +3,10 @@ export {
   devicePollJobId,
   JOBS,
   QUEUES,
+  REFRESH_SWEEP_SCHEDULER_ID,
+  refreshJobId,
   type DevicePollPayload,
+  type TokenRefreshPayload,
 } from './job-catalog';
-export { JobProducer } from './job.producer';
+export { DEFAULT_REFRESH_ATTEMPTS, JobProducer, refreshJobOptions } from './job.producer';
 export { JobsModule } from './jobs.module';

@@ -7,12 +7,20 @@ export const QUEUES = {
   credentials: 'credentials',
   /** Deployment-wide housekeeping (repeatable jobs: one run per deployment, whatever the replicas). */
   maintenance: 'maintenance',
+  /** Provider-token refresh: one job per connection and token generation (issue 10 §1). */
+  tokenRefresh: 'token-refresh',
 } as const;
 
 export const JOBS = {
   devicePoll: 'device-poll',
   cleanup: 'cleanup',
+  tokenRefresh: 'token-refresh',
+  /** Repeatable: re-queues refreshes whose job was lost (Redis flushed, a queue obliterated). */
+  refreshSweep: 'refresh-sweep',
 } as const;
+
+/** The one job scheduler of the refresh sweep. */
+export const REFRESH_SWEEP_SCHEDULER_ID = 'refresh-sweep';
 
 /** The one job scheduler of the `cleanup` job (upserted by every workers replica: still one). */
 export const CLEANUP_SCHEDULER_ID = 'cleanup';
@@ -27,4 +35,21 @@ export interface DevicePollPayload {
 /** BullMQ custom ids may not contain ':' and must not look like integers. */
 export function devicePollJobId(pendingId: string, attempt: number): string {
   return `device-poll_${pendingId}_${attempt}`;
+}
+
+/** The refresh of one connection at one token generation. */
+export interface TokenRefreshPayload {
+  connectionId: string;
+  /** The generation the job was queued for; a newer one means someone refreshed already. */
+  generation: number;
+}
+
+/**
+ * `refresh_<connectionId>_<generation>`: every producer (the broker after a connect or an
+ * on-demand refresh, the workers after a refresh, the sweep) queues the same id for the same
+ * refresh, so BullMQ keeps one job. The generation is in the id so that a job, once it has
+ * refreshed, never needs to re-queue its own (still active) id; ':' is not allowed by BullMQ.
+ */
+export function refreshJobId(payload: TokenRefreshPayload): string {
+  return `refresh_${payload.connectionId}_${payload.generation}`;
 }

@@ -2,7 +2,17 @@ import { Queue } from 'bullmq';
 import Redis from 'ioredis';
 import pino, { type Logger } from 'pino';
 import { logRedisErrors } from '@app/redis';
-import { type DevicePollPayload, devicePollJobId, JOBS, QUEUES } from './job-catalog';
+import {
+  type DevicePollPayload,
+  devicePollJobId,
+  JOBS,
+  QUEUES,
+  refreshJobId,
+  type TokenRefreshPayload,
+} from './job-catalog';
+
+/** Attempts of one refresh job before it is dead-lettered (the workers' REFRESH_ATTEMPTS). */
+export const DEFAULT_REFRESH_ATTEMPTS = 8;
 
 /**
  * Enqueues jobs for the workers. Gateway and broker use it without importing the workers app.
@@ -10,6 +20,7 @@ import { type DevicePollPayload, devicePollJobId, JOBS, QUEUES } from './job-cat
  */
 export class JobProducer {
   private readonly credentials: Queue;
+  private readonly refresh: Queue;
   private readonly connection: Redis;
 
   constructor(redisUrl: string, keyPrefix: string, logger: Logger = pino({ level: 'silent' })) {
@@ -24,9 +35,28 @@ export class JobProducer {
       connection: this.connection,
       defaultJobOptions: { removeOnComplete: 1000, removeOnFail: 5000 },
     });
+    this.refresh = new Queue(QUEUES.tokenRefresh, {
+      prefix: `${keyPrefix}bull`,
+      connection: this.connection,
+      defaultJobOptions: { removeOnComplete: true, removeOnFail: { age: 7 * 86_400 } },
+    });
     logRedisErrors(this.connection, logger, 'job-producer');
     // BullMQ re-emits its connection's errors on the queue: logged above already.
     this.credentials.on('error', () => undefined);
+    this.refresh.on('error', () => undefined);
+  }
+
+  /**
+   * Queues the refresh of one connection generation to run at `runAt` (epoch ms). Queued twice,
+   * it is one job (the id is the dedupe key). Transient failures retry with exponential backoff
+   * and jitter; after the last attempt the job stays failed (the dead-letter view) for 7 days.
+   */
+  async scheduleRefresh(
+    payload: TokenRefreshPayload,
+    runAt: number,
+    attempts = DEFAULT_REFRESH_ATTEMPTS,
+  ): Promise<void> {
+    await this.refresh.add(JOBS.tokenRefresh, payload, refreshJobOptions(payload, runAt, attempts));
   }
 
   async enqueueDevicePoll(payload: DevicePollPayload, delayMs: number): Promise<void> {
@@ -44,9 +74,25 @@ export class JobProducer {
     return this.credentials;
   }
 
+  /** The token-refresh queue, for the dead-letter view and tests. */
+  get refreshQueue(): Queue {
+    return this.refresh;
+  }
+
   async close(): Promise<void> {
     await this.credentials.close();
+    await this.refresh.close();
     // A connection we passed in is ours to close, not BullMQ's.
     await this.connection.quit().catch(() => this.connection.disconnect());
   }
+}
+
+/** The options of a refresh job, the same for every producer (the sweep queues in bulk with them). */
+export function refreshJobOptions(payload: TokenRefreshPayload, runAt: number, attempts: number) {
+  return {
+    jobId: refreshJobId(payload),
+    delay: Math.max(0, runAt - Date.now()),
+    attempts,
+    backoff: { type: 'exponential' as const, delay: 2000, jitter: 0.5 },
+  };
 }

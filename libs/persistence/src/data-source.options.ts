@@ -20,6 +20,7 @@ import { RefreshTokenReuseWindow1764910000000 } from './migrations/1764910000000
 import { CreateUpstreams1764930000000 } from './migrations/1764930000000-CreateUpstreams';
 import { CountUpstreamChanges1764940000000 } from './migrations/1764940000000-CountUpstreamChanges';
 import { CreateCallTrail1764950000000 } from './migrations/1764950000000-CreateCallTrail';
+import { ConnectionRefreshState1764960000000 } from './migrations/1764960000000-ConnectionRefreshState';
 
 export const ENTITIES = [
   PolicyEntity,
@@ -45,6 +46,7 @@ export const MIGRATIONS = [
   CreateUpstreams1764930000000,
   CountUpstreamChanges1764940000000,
   CreateCallTrail1764950000000,
+  ConnectionRefreshState1764960000000,
 ];
 
 /** The one data-source definition shared by the apps, the migrate CLI and the tests. */

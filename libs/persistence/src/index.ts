@@ -35,6 +35,12 @@ export { SigningKeyEntity, type SigningKeyState } from './entities/signing-key.e
 export { ConnectionEntity, type ConnectionStatus } from './entities/connection.entity';
 export { ConnectionRepository, type ConnectionTokens } from './repositories/connection.repository';
 export {
+  ConnectionRefreshRepository,
+  type RefreshableConnection,
+  type RefreshedTokens,
+  type RefreshLease,
+} from './repositories/connection-refresh.repository';
+export {
   ConsentRepository,
   OAuthRecordRepository,
   UserRepository,

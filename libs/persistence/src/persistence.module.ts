@@ -16,6 +16,7 @@ import {
   UserRepository,
 } from './repositories/authorization-server.repositories';
 import { ConnectionRepository } from './repositories/connection.repository';
+import { ConnectionRefreshRepository } from './repositories/connection-refresh.repository';
 import {
   ApiKeyRepository,
   ProviderRepository,
@@ -32,6 +33,7 @@ const REPOSITORIES = [
   ApiKeyRepository,
   ServiceAccountRepository,
   ConnectionRepository,
+  ConnectionRefreshRepository,
   UserRepository,
   ConsentRepository,
   OAuthRecordRepository,

@@ -7,6 +7,7 @@ import { storeConnection } from './connection-writer';
 import { OAuthClientError } from './oauth-client.error';
 import { resolveProviderClient } from './provider-client';
 import type { ProviderMetadataResolver } from './provider-metadata.resolver';
+import type { RefreshScheduler } from './refresh-scheduler';
 import { providerFetch, USER_AGENT } from './provider-fetch';
 import type { TokenEndpointClient, TokenResponse } from './token-endpoint.client';
 
@@ -60,6 +61,7 @@ export class AuthorizationCodeFlow {
     private readonly client: TokenEndpointClient,
     private readonly changes: CredentialChangePublisher,
     private readonly resolver?: ProviderMetadataResolver,
+    private readonly scheduler?: RefreshScheduler,
   ) {
     // The state is a bearer secret: stored under its hash, so reading Redis yields no usable state.
     this.pendingByState = new SingleUseStore(redis, {
@@ -183,10 +185,16 @@ export class AuthorizationCodeFlow {
     const connection = await storeConnection(
       this.connections,
       this.vault,
-      { subject, providerId: row.id, requestedScopes: pending.scopes },
+      {
+        subject,
+        providerId: row.id,
+        requestedScopes: pending.scopes,
+        ...(pending.resource === undefined ? {} : { resource: pending.resource }),
+      },
       token,
       now,
     );
+    await this.scheduler?.scheduleNext(connection);
     // The gateways drop what they cached for this user (a missing or narrower connection), then
     // wake a client waiting on this remedy (issue 9 §2: the remedy's id — the connect link the
     // gateway named as the elicitation — or, for a flow started without one, the state).

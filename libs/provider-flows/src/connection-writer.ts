@@ -12,12 +12,13 @@ export function parseScopes(scope: string): string[] {
  * Stores a provider's token answer as the user's connection: tokens sealed and bound to the
  * connection row, scopes granted plus those asked for (providers spell granted scopes differently,
  * so a connection is recognised as covering the request that created it), expiry only when the
- * provider gave one (GitHub OAuth app tokens do not expire).
+ * provider gave one (GitHub OAuth app tokens do not expire), and the RFC 8707 resource the grant
+ * was asked for (sent again on every refresh).
  */
 export function storeConnection(
   connections: ConnectionRepository,
   vault: Vault,
-  grant: { subject: string; providerId: string; requestedScopes: string[] },
+  grant: { subject: string; providerId: string; requestedScopes: string[]; resource?: string },
   token: TokenResponse,
   now = Date.now(),
 ): Promise<ConnectionEntity> {
@@ -40,5 +41,7 @@ export function storeConnection(
     tokenType: token.token_type,
     scopes: [...new Set([...grant.requestedScopes, ...granted])],
     expiresAt: token.expires_in === undefined ? null : new Date(now + token.expires_in * 1000),
+    issuedAt: new Date(now),
+    resource: grant.resource ?? null,
   });
 }

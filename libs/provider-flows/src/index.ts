@@ -42,3 +42,18 @@ export {
   type CodeAuthorizationStart,
 } from './authorization-code.flow';
 export { parseScopes, storeConnection } from './connection-writer';
+export {
+  failureKind,
+  RefreshConnectionUseCase,
+  type RefreshOutcome,
+  type RefreshRequest,
+} from './refresh-connection.usecase';
+export {
+  jitteredRunAt,
+  refreshSettings,
+  refreshWindow,
+  type RefreshSettings,
+  type RefreshTiming,
+  type RefreshWindow,
+} from './refresh-schedule';
+export { RefreshScheduler } from './refresh-scheduler';

@@ -17,9 +17,13 @@ export class OAuthClientError extends Error {
     readonly code: OAuthClientErrorCode,
     message: string,
     readonly oauthError?: string,
-    options?: { cause?: unknown },
+    options?: { cause?: unknown; status?: number },
   ) {
     super(message, options);
     this.name = 'OAuthClientError';
+    this.status = options?.status;
   }
+
+  /** The HTTP status of the provider's answer, when there was one (429 and 5xx are transient). */
+  readonly status?: number;
 }

@@ -10,6 +10,7 @@ import type {
 import { OAuthClientError } from './oauth-client.error';
 import { type ProviderClient, resolveProviderClient } from './provider-client';
 import type { ProviderMetadataResolver } from './provider-metadata.resolver';
+import type { RefreshScheduler } from './refresh-scheduler';
 import type { TokenEndpointClient, TokenResponse } from './token-endpoint.client';
 
 export type DevicePollOutcome =
@@ -39,6 +40,7 @@ export class PollDeviceAuthorizationUseCase {
     private readonly store: DeviceAuthorizationStore,
     private readonly changes: CredentialChangePublisher,
     private readonly resolver?: ProviderMetadataResolver,
+    private readonly scheduler?: RefreshScheduler,
   ) {}
 
   async execute(pendingId: string, now = Date.now()): Promise<DevicePollOutcome> {
@@ -104,10 +106,16 @@ export class PollDeviceAuthorizationUseCase {
     const connection = await storeConnection(
       this.connections,
       this.vault,
-      { subject: pending.subject, providerId: row.id, requestedScopes: pending.scopes },
+      {
+        subject: pending.subject,
+        providerId: row.id,
+        requestedScopes: pending.scopes,
+        ...(client.resource === undefined ? {} : { resource: client.resource }),
+      },
       token,
       now,
     );
+    await this.scheduler?.scheduleNext(connection);
     // The gateways drop what they cached for this user (the remedy it was waiting for is done),
     // and wake a client waiting on it (issue 9 §2: the user code is the elicitation id).
     if (pending.userCode === undefined) {

@@ -2,7 +2,13 @@ import { type DynamicModule, Module } from '@nestjs/common';
 import type Redis from 'ioredis';
 import { Vault } from '@app/crypto';
 import { JobProducer } from '@app/jobs';
-import { ConnectionRepository, ProviderRepository } from '@app/persistence';
+import type { Logger } from 'pino';
+import { LOGGER } from '@app/observability';
+import {
+  ConnectionRefreshRepository,
+  ConnectionRepository,
+  ProviderRepository,
+} from '@app/persistence';
 import {
   CredentialChangePublisher,
   REDIS,
@@ -13,6 +19,9 @@ import { AuthorizationCodeFlow } from './authorization-code.flow';
 import { DeviceAuthorizationStore } from './device-authorization.store';
 import { PollDeviceAuthorizationUseCase } from './poll-device-authorization.usecase';
 import { ProviderMetadataResolver } from './provider-metadata.resolver';
+import { RefreshConnectionUseCase } from './refresh-connection.usecase';
+import type { RefreshSettings } from './refresh-schedule';
+import { RefreshScheduler } from './refresh-scheduler';
 import { StartDeviceAuthorizationUseCase } from './start-device-authorization.usecase';
 import { TokenEndpointClient } from './token-endpoint.client';
 
@@ -24,10 +33,55 @@ import { TokenEndpointClient } from './token-endpoint.client';
 @Module({})
 export class ProviderFlowsModule {
   /** `metadataResolver`: one resolver (and its metadata cache) shared by several containers. */
-  static forRoot(options: { metadataResolver?: ProviderMetadataResolver } = {}): DynamicModule {
+  static forRoot(options: {
+    /** REFRESH_THRESHOLD_S, REFRESH_KEEPALIVE_HOURS and REFRESH_LEASE_MS (refreshSettings). */
+    refresh: RefreshSettings;
+    metadataResolver?: ProviderMetadataResolver;
+  }): DynamicModule {
     const metadataResolver = options.metadataResolver ?? new ProviderMetadataResolver();
+    const { leaseMs, ...timing } = options.refresh;
     const providers = [
       TokenEndpointClient,
+      {
+        provide: RefreshScheduler,
+        useFactory: (jobs: JobProducer, logger: Logger) =>
+          new RefreshScheduler(jobs, timing, logger),
+        inject: [JobProducer, LOGGER],
+      },
+      {
+        provide: RefreshConnectionUseCase,
+        useFactory: (
+          refreshes: ConnectionRefreshRepository,
+          providerRepository: ProviderRepository,
+          vault: Vault,
+          client: TokenEndpointClient,
+          scheduler: RefreshScheduler,
+          changes: CredentialChangePublisher,
+          logger: Logger,
+          resolver: ProviderMetadataResolver,
+        ) =>
+          new RefreshConnectionUseCase(
+            refreshes,
+            providerRepository,
+            vault,
+            client,
+            scheduler,
+            changes,
+            leaseMs,
+            logger,
+            resolver,
+          ),
+        inject: [
+          ConnectionRefreshRepository,
+          ProviderRepository,
+          Vault,
+          TokenEndpointClient,
+          RefreshScheduler,
+          CredentialChangePublisher,
+          LOGGER,
+          ProviderMetadataResolver,
+        ],
+      },
       {
         provide: AuthorizationCodeFlow,
         useFactory: (
@@ -39,6 +93,7 @@ export class ProviderFlowsModule {
           client: TokenEndpointClient,
           changes: CredentialChangePublisher,
           resolver: ProviderMetadataResolver,
+          scheduler: RefreshScheduler,
         ) =>
           new AuthorizationCodeFlow(
             redis,
@@ -49,6 +104,7 @@ export class ProviderFlowsModule {
             client,
             changes,
             resolver,
+            scheduler,
           ),
         inject: [
           REDIS,
@@ -59,6 +115,7 @@ export class ProviderFlowsModule {
           TokenEndpointClient,
           CredentialChangePublisher,
           ProviderMetadataResolver,
+          RefreshScheduler,
         ],
       },
       // A factory, not `useValue`: Nest hashes a dynamic module's metadata, values included.
@@ -98,6 +155,7 @@ export class ProviderFlowsModule {
           store: DeviceAuthorizationStore,
           changes: CredentialChangePublisher,
           resolver: ProviderMetadataResolver,
+          scheduler: RefreshScheduler,
         ) =>
           new PollDeviceAuthorizationUseCase(
             providers,
@@ -107,6 +165,7 @@ export class ProviderFlowsModule {
             store,
             changes,
             resolver,
+            scheduler,
           ),
         inject: [
           ProviderRepository,
@@ -116,6 +175,7 @@ export class ProviderFlowsModule {
           DeviceAuthorizationStore,
           CredentialChangePublisher,
           ProviderMetadataResolver,
+          RefreshScheduler,
         ],
       },
     ];

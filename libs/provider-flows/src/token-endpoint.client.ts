@@ -178,7 +178,12 @@ async function readAnswer(response: Response, url: string): Promise<Record<strin
   try {
     body = JSON.parse(await response.text());
   } catch {
-    throw new OAuthClientError('bad_response', `${host} answered ${response.status} without JSON`);
+    throw new OAuthClientError(
+      'bad_response',
+      `${host} answered ${response.status} without JSON`,
+      undefined,
+      { status: response.status },
+    );
   }
   if (body === null || typeof body !== 'object' || Array.isArray(body)) {
     throw new OAuthClientError(
@@ -197,6 +202,7 @@ async function readAnswer(response: Response, url: string): Promise<Record<strin
       'oauth_error',
       `${host} answered ${response.status} (${code ?? 'no error code'})`,
       code,
+      { status: response.status },
     );
   }
   return object;

@@ -6,3 +6,8 @@ export {
   type UpstreamFixtureOptions,
 } from './upstream-fixture';
 export { within } from './within';
+export {
+  MockTokenEndpoint,
+  type MockTokenEndpointOptions,
+  type MockTokenStats,
+} from './mock-token-endpoint';

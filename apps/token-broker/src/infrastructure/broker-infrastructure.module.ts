@@ -21,7 +21,10 @@ export class BrokerInfrastructureModule {
       PersistenceModule.forDataSource(infrastructure.dataSource),
       VaultModule.forVault(infrastructure.vault, infrastructure.apiKeyPepper),
       JobsModule.forProducer(infrastructure.jobs),
-      ProviderFlowsModule.forRoot({ metadataResolver: infrastructure.metadataResolver }),
+      ProviderFlowsModule.forRoot({
+        refresh: infrastructure.refresh,
+        metadataResolver: infrastructure.metadataResolver,
+      }),
       UpstreamCacheModule.forCache(infrastructure.upstreams),
     ];
     return { module: BrokerInfrastructureModule, imports: modules, exports: modules };

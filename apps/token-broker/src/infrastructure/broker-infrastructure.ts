@@ -4,6 +4,7 @@ import { DataSource } from 'typeorm';
 import type { TokenBrokerConfig } from '@app/config';
 import { KeyRing, parsePepper, Vault } from '@app/crypto';
 import { JobProducer } from '@app/jobs';
+import { type RefreshSettings, refreshSettings } from '@app/provider-flows';
 import { buildDataSourceOptions, UpstreamRepository } from '@app/persistence';
 import { ProviderMetadataResolver } from '@app/provider-flows';
 import { createRedisClient, createSubscriber, type RedisModuleOptions } from '@app/redis';
@@ -41,6 +42,8 @@ export class BrokerInfrastructure {
     readonly metadataResolver: ProviderMetadataResolver,
     readonly upstreams: UpstreamCache,
     private readonly upstreamSubscriber: Redis,
+    /** The refresh lead and lease, shared with the workers (on-demand refresh, issue 10 §2). */
+    readonly refresh: RefreshSettings,
   ) {}
 
   static async open(config: TokenBrokerConfig, logger: Logger): Promise<BrokerInfrastructure> {
@@ -80,6 +83,7 @@ export class BrokerInfrastructure {
         new ProviderMetadataResolver(),
         upstreams,
         subscriber,
+        refreshSettings(config),
       );
     } catch (error) {
       // Nothing half-opened keeps the process alive.

@@ -43,6 +43,32 @@ export class ConnectionEntity {
   @Column({ type: 'text' })
   status: ConnectionStatus;
 
+  /** The RFC 8707 resource the grant was obtained for; sent again on every refresh. */
+  @Column({ type: 'text', nullable: true })
+  resource: string | null;
+
+  /** When the current access token was obtained (its lifetime bounds the refresh lead). */
+  @Column({ name: 'issued_at', type: 'timestamptz', nullable: true })
+  issuedAt: Date | null;
+
+  /** The single-flight refresh lease: whoever holds this token may write rotated tokens. */
+  @Column({ name: 'refresh_lease_token', type: 'uuid', nullable: true })
+  refreshLeaseToken: string | null;
+
+  @Column({ name: 'refresh_lease_until', type: 'timestamptz', nullable: true })
+  refreshLeaseUntil: Date | null;
+
+  /** Failed refreshes since the last success. */
+  @Column({ name: 'refresh_failures', type: 'integer', default: 0 })
+  refreshFailures: number;
+
+  /** Why the last refresh failed (a provider error code or a short reason; never a token). */
+  @Column({ name: 'last_refresh_error', type: 'text', nullable: true })
+  lastRefreshError: string | null;
+
+  @Column({ name: 'last_refreshed_at', type: 'timestamptz', nullable: true })
+  lastRefreshedAt: Date | null;
+
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt: Date;
 

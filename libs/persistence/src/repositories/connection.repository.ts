@@ -7,6 +7,10 @@ export interface ConnectionTokens {
   tokenType: string;
   scopes: string[];
   expiresAt: Date | null;
+  /** When the access token was obtained. */
+  issuedAt: Date;
+  /** The RFC 8707 resource the grant was obtained for (kept for refreshes). */
+  resource: string | null;
 }
 
 /** Users' provider connections: one per (subject, provider); reconnecting replaces the tokens. */
@@ -53,8 +57,15 @@ export class ConnectionRepository {
         tokenType: tokens.tokenType,
         scopes: tokens.scopes,
         expiresAt: tokens.expiresAt,
+        issuedAt: tokens.issuedAt,
+        resource: tokens.resource,
         refreshGeneration: (existing?.refreshGeneration ?? -1) + 1,
         status: 'active' as ConnectionStatus,
+        // A refresh in flight for the replaced grant will find its generation gone.
+        refreshLeaseToken: null,
+        refreshLeaseUntil: null,
+        refreshFailures: 0,
+        lastRefreshError: null,
       });
     });
   }

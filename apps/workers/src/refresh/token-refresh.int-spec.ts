@@ -1,0 +1,166 @@
+import 'reflect-metadata';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { Queue } from 'bullmq';
+import pino from 'pino';
+import { DataSource } from 'typeorm';
+import { loadConfig, workersSchema } from '@app/config';
+import { KeyRing, Vault } from '@app/crypto';
+import { QUEUES, refreshJobId } from '@app/jobs';
+import { createHttpApp, MetricsService } from '@app/observability';
+import { buildDataSourceOptions, ConnectionRefreshRepository } from '@app/persistence';
+import { MockTokenEndpoint, within } from '@app/testing';
+import {
+  seedConnection,
+  seedRefreshProvider,
+  storedRefreshToken,
+} from '../../../../test/support/refresh-fixture';
+import {
+  createTestDatabase,
+  testRedisPrefix,
+  type TestDatabase,
+} from '../../../../test/support/test-database';
+import { WorkersModule } from '../workers.module';
+
+/**
+ * Issue 10 §1–2: the token-refresh queue against a provider with strict rotation (the mock token
+ * endpoint), real Postgres, Redis and BullMQ, one workers process in-process.
+ */
+describe('workers: proactive token refresh (RFC 6749 §6, strict rotation)', () => {
+  let database: TestDatabase;
+  let ds: DataSource;
+  let app: NestFastifyApplication;
+  let queue: Queue;
+  let providerId: string;
+  let refreshes: ConnectionRefreshRepository;
+  const mock = new MockTokenEndpoint({ expiresIn: 3600 });
+  const prefix = testRedisPrefix();
+  const vaultKeys = KeyRing.generateSpec('k1');
+  const vault = new Vault(KeyRing.parse(vaultKeys));
+
+  beforeAll(async () => {
+    database = await createTestDatabase();
+    ds = await new DataSource(buildDataSourceOptions(database.url, { poolSize: 2 })).initialize();
+    refreshes = new ConnectionRefreshRepository(ds);
+    await mock.start();
+    providerId = await seedRefreshProvider(ds, vault, mock.url);
+    const config = loadConfig(workersSchema, {
+      DATABASE_URL: database.url,
+      REDIS_URL: process.env.REDIS_URL,
+      REDIS_KEY_PREFIX: prefix,
+      VAULT_KEYS: vaultKeys,
+      LOG_LEVEL: 'silent',
+      REFRESH_THRESHOLD_S: '300',
+      REFRESH_SWEEP_EVERY_MS: '3600000',
+    });
+    const logger = pino({ level: 'silent' });
+    const metrics = new MetricsService('test-refresh');
+    app = await createHttpApp(WorkersModule.forRoot(config, logger, metrics), { logger, metrics });
+    await app.init();
+    queue = new Queue(QUEUES.tokenRefresh, {
+      prefix: `${prefix}bull`,
+      connection: { url: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379' },
+    });
+  });
+
+  afterAll(async () => {
+    await app.close();
+    await queue.obliterate({ force: true });
+    await queue.close();
+    await mock.stop();
+    await ds.destroy();
+    await database.drop();
+  });
+
+  const sweepNow = () => queue.add('refresh-sweep', {});
+
+  it('refreshes a 4-second token at half its lifetime (lead shortened from 5 min), stores the rotated pair, queues the next generation', async () => {
+    const family = 'short-lived';
+    const seeded = await seedConnection(ds, vault, providerId, 'alice', mock.issue(family), 4000);
+    await sweepNow();
+    await within(10_000, async () => {
+      const row = await refreshes.findById(seeded.id);
+      return row!.refreshGeneration === seeded.refreshGeneration + 1;
+    });
+    const row = (await refreshes.findById(seeded.id))!;
+    expect(row.status).toBe('active');
+    expect(storedRefreshToken(vault, row)).toBe(mock.latestOf(family));
+    expect(row.expiresAt!.getTime() - row.issuedAt!.getTime()).toBe(3600_000);
+    const next = await queue.getJob(
+      refreshJobId({ connectionId: row.id, generation: row.refreshGeneration }),
+    );
+    expect(await next?.getState()).toBe('delayed');
+    // Lead min(300 s, 1800 s) before expiry, minus at most 30 s of jitter.
+    const runAt = next!.timestamp + next!.opts.delay!;
+    expect(runAt).toBeLessThanOrEqual(row.expiresAt!.getTime() - 300_000);
+    expect(runAt).toBeGreaterThanOrEqual(row.expiresAt!.getTime() - 330_000);
+    expect(mock.stats.reuses).toBe(0);
+  });
+
+  it('invalid_grant (a refresh token the provider already rotated): needs_reauth, refresh token dropped, job failed without retries', async () => {
+    const family = 'burnt';
+    const first = mock.issue(family);
+    const seeded = await seedConnection(ds, vault, providerId, 'bob', first, 1000);
+    // Someone used the refresh token behind our back (or we crashed after the provider answered).
+    await fetch(mock.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({
+        grant_type: 'refresh_token',
+        refresh_token: first.refresh_token,
+      }),
+    });
+    await sweepNow();
+    await within(10_000, async () => (await refreshes.findById(seeded.id))!.status !== 'active');
+    const row = (await refreshes.findById(seeded.id))!;
+    expect(row).toMatchObject({
+      status: 'needs_reauth',
+      refreshTokenSealed: null,
+      lastRefreshError: 'invalid_grant',
+      refreshFailures: 1,
+    });
+    const job = await queue.getJob(
+      refreshJobId({ connectionId: seeded.id, generation: seeded.refreshGeneration }),
+    );
+    expect(await job!.getState()).toBe('failed');
+    expect(job!.attemptsMade).toBe(1);
+  });
+
+  it('a 503 is retried with backoff and the refresh then succeeds; nothing is marked because of an outage', async () => {
+    const family = 'flaky';
+    mock.options.errorRate = 1;
+    const seeded = await seedConnection(ds, vault, providerId, 'carol', mock.issue(family), 1000);
+    await sweepNow();
+    await within(10_000, async () => (await refreshes.findById(seeded.id))!.refreshFailures >= 1);
+    expect((await refreshes.findById(seeded.id))!.status).toBe('active');
+    mock.options.errorRate = 0;
+    await within(20_000, async () => {
+      const row = await refreshes.findById(seeded.id);
+      return row!.refreshGeneration > seeded.refreshGeneration;
+    });
+    const row = (await refreshes.findById(seeded.id))!;
+    expect(row).toMatchObject({ status: 'active', refreshFailures: 0, lastRefreshError: null });
+    expect(storedRefreshToken(vault, row)).toBe(mock.latestOf(family));
+  });
+
+  it('the sweep re-queues a refresh whose job was lost (queue drained), once', async () => {
+    const seeded = await seedConnection(
+      ds,
+      vault,
+      providerId,
+      'dave',
+      mock.issue('lost'),
+      3600_000,
+    );
+    // Due in 55 min, inside the sweep horizon (two sweep periods of 1 h): queued, delayed.
+    await sweepNow();
+    const id = refreshJobId({ connectionId: seeded.id, generation: seeded.refreshGeneration });
+    await within(10_000, async () => (await queue.getJob(id)) !== undefined);
+    await queue.drain(true);
+    expect(await queue.getJob(id)).toBeUndefined();
+    await sweepNow();
+    await sweepNow();
+    await within(10_000, async () => (await queue.getJob(id)) !== undefined);
+    const delayed = await queue.getDelayed();
+    expect(delayed.filter((job) => job.id === id)).toHaveLength(1);
+  });
+});
