@@ -5,7 +5,7 @@ import pino from 'pino';
 import { DataSource } from 'typeorm';
 import { loadConfig, workersSchema } from '@app/config';
 import { KeyRing, Vault } from '@app/crypto';
-import { QUEUES, refreshJobId } from '@app/jobs';
+import { JobProducer, QUEUES, refreshJobId } from '@app/jobs';
 import { createHttpApp, MetricsService } from '@app/observability';
 import { buildDataSourceOptions, ConnectionRefreshRepository } from '@app/persistence';
 import { MockTokenEndpoint, within } from '@app/testing';
@@ -162,5 +162,34 @@ describe('workers: proactive token refresh (RFC 6749 §6, strict rotation)', () 
     await within(10_000, async () => (await queue.getJob(id)) !== undefined);
     const delayed = await queue.getDelayed();
     expect(delayed.filter((job) => job.id === id)).toHaveLength(1);
+  });
+
+  it('a job that runs before the window (queued too early) goes back to delayed without an attempt or a provider call', async () => {
+    const seeded = await seedConnection(
+      ds,
+      vault,
+      providerId,
+      'erin',
+      mock.issue('early'),
+      3600_000,
+    );
+    const before = mock.stats.refreshes;
+    const producer = new JobProducer(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379', prefix);
+    try {
+      const payload = { connectionId: seeded.id, generation: seeded.refreshGeneration };
+      await producer.scheduleRefresh(payload, Date.now());
+      const job = () => queue.getJob(refreshJobId(payload));
+      await within(10_000, async () => (await (await job())?.getState()) === 'delayed');
+      const delayed = (await job())!;
+      expect(delayed.attemptsMade).toBe(0);
+      // Back to its window: at most the lead (300 s) and 30 s of jitter before expiry.
+      expect(delayed.timestamp + (delayed.delay ?? 0)).toBeGreaterThan(
+        seeded.expiresAt!.getTime() - 331_000,
+      );
+      expect(mock.stats.refreshes).toBe(before);
+      expect((await refreshes.findById(seeded.id))!.refreshLeaseToken).toBeNull();
+    } finally {
+      await producer.close();
+    }
   });
 });
