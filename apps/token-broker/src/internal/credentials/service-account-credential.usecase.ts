@@ -25,7 +25,15 @@ interface CacheEntry {
   value?: InjectedCredential;
   /** Reuse until this instant (a minute before expiry, or half the lifetime if shorter). */
   reuseUntil?: number;
+  /** From this instant a call also starts the next token in the background (refresh ahead). */
+  renewFrom?: number;
+  /** The background renewal in flight, so there is only one. */
+  renewing?: Promise<void>;
 }
+
+// Renew ahead this long before expiry (the workers' REFRESH_THRESHOLD_S default), or at a quarter
+// of the lifetime for short-lived tokens: well before `reuseUntil`, so calls never wait.
+const RENEW_AHEAD_MS = 300_000;
 
 const ASSERTION_LIFETIME_S = 3600;
 const MAX_CACHED_ACCOUNTS = 1000;
@@ -73,6 +81,9 @@ export class ServiceAccountCredentialUseCase {
         return cached.pending;
       }
       if (cached.reuseUntil === undefined || cached.reuseUntil > now) {
+        if (cached.renewFrom !== undefined && cached.renewFrom <= now) {
+          this.renewAhead(account, cached, now);
+        }
         return cached.value;
       }
     }
@@ -88,10 +99,7 @@ export class ServiceAccountCredentialUseCase {
     entry.pending.then(
       (value) => {
         entry.value = value;
-        if (value.expiresAt !== null) {
-          const lifetime = value.expiresAt.getTime() - now;
-          entry.reuseUntil = value.expiresAt.getTime() - Math.min(60_000, lifetime / 2);
-        }
+        Object.assign(entry, reuseWindow(value, now));
       },
       () => {
         if (this.cache.get(account.id) === entry) {
@@ -100,6 +108,39 @@ export class ServiceAccountCredentialUseCase {
       },
     );
     return entry.pending;
+  }
+
+  /**
+   * Issue 10 §1 for service accounts: a token near its end is renewed in the background while the
+   * current one is still handed out, so no tool call waits on the token endpoint. Machine tokens
+   * live only in this process's memory (never in Redis or Postgres), so the renewal is driven by
+   * use here rather than by a worker job: an account nobody calls is not renewed. A failed
+   * renewal is logged and tried again by the next call; at `reuseUntil` a call waits as before.
+   */
+  private renewAhead(account: ServiceAccountEntity, entry: CacheEntry, now: number): void {
+    if (entry.renewing !== undefined) {
+      return;
+    }
+    entry.renewing = this.obtain(account, now).then(
+      (value) => {
+        if (this.cache.get(account.id) !== entry) {
+          return;
+        }
+        this.cache.set(account.id, {
+          version: entry.version,
+          pending: Promise.resolve(value),
+          value,
+          ...reuseWindow(value, now),
+        });
+      },
+      (error: unknown) => {
+        entry.renewing = undefined;
+        this.logger.warn(
+          { err: { message: (error as Error).message }, service_account_id: account.id },
+          'service account token renewal failed; the current token is kept until near expiry',
+        );
+      },
+    );
   }
 
   private async obtain(account: ServiceAccountEntity, now: number): Promise<InjectedCredential> {
@@ -203,4 +244,20 @@ export class ServiceAccountCredentialUseCase {
       expiresAt: new Date(now + expiresIn(seconds) * 1000),
     };
   }
+}
+
+/** How long a machine token is handed out, and from when it is renewed ahead (none: no expiry). */
+function reuseWindow(
+  value: InjectedCredential,
+  now: number,
+): Pick<CacheEntry, 'reuseUntil' | 'renewFrom'> {
+  if (value.expiresAt === null) {
+    return {};
+  }
+  const expiresAt = value.expiresAt.getTime();
+  const lifetime = expiresAt - now;
+  return {
+    reuseUntil: expiresAt - Math.min(60_000, lifetime / 2),
+    renewFrom: expiresAt - Math.min(RENEW_AHEAD_MS, lifetime * 0.75),
+  };
 }
