@@ -5,6 +5,7 @@ import { Writable } from 'node:stream';
 import Redis from 'ioredis';
 import { createRemoteJWKSet, decodeJwt, decodeProtectedHeader, jwtVerify } from 'jose';
 import { SigningKeyStore } from '@app/vault';
+import { OAuthRecordRepository } from '@app/persistence';
 import { AuthorizationServer } from '../../apps/token-broker/src/authorization/authorization-server';
 import { createLogger } from '@app/observability';
 import { ConsentCookies } from '../../apps/token-broker/src/authorization/consent-cookie';
@@ -874,7 +875,8 @@ describe('SPEC-MUST 25: client registration (DCR, RFC 7591) and Client ID Metada
       await registeredAgo(young.client_id, 23);
       expect(await authorizePage(unused.json.client_id)).toBe(303);
 
-      await broker.publicApp.get(AuthorizationServer).removeStaleRecords();
+      // What the workers' cleanup job runs (AS_UNUSED_CLIENT_TTL_HOURS default 24).
+      await broker.publicApp.get(OAuthRecordRepository).deleteUnusedClients(24);
 
       expect(await authorizePage(unused.json.client_id)).toBe(400);
       const read = await fetch(`${broker.issuer}/register/${unused.json.client_id}`, {

@@ -10,14 +10,17 @@ import { ProviderFlowsModule, refreshSettings } from '@app/provider-flows';
 import { logRedisErrors, RedisModule } from '@app/redis';
 import { VaultModule } from '@app/vault';
 import { CredentialsProcessor } from './credentials/credentials.processor';
-import { CleanupProcessor } from './maintenance/cleanup.processor';
+import { CleanupUseCase } from './maintenance/cleanup.usecase';
+import { MaintenanceMetrics } from './maintenance/maintenance.metrics';
+import { MaintenanceProcessor } from './maintenance/maintenance.processor';
+import { ResealVaultUseCase } from './maintenance/reseal-vault.usecase';
+import { RotateSigningKeyUseCase } from './maintenance/rotate-signing-key.usecase';
 import { RefreshSweepUseCase } from './refresh/refresh-sweep.usecase';
 import { TokenRefreshProcessor } from './refresh/token-refresh.processor';
 
 /**
- * Background processors (BullMQ). Today: the `credentials` queue's device-code polling and the
- * `maintenance` queue's cleanup (call-trail retention). Token refresh, session recovery, the rest
- * of the cleanup and scheduled key rotation arrive with the workers issue.
+ * Background processors (BullMQ): the `credentials` queue's device-code polling, the
+ * `token-refresh` queue, and the `maintenance` queue (cleanup, vault re-seal, signing-key rotation).
  */
 const BULL_CONNECTION = Symbol('BULL_CONNECTION');
 
@@ -57,7 +60,11 @@ export class WorkersModule implements OnApplicationShutdown {
         { provide: APP_CONFIG, useValue: config },
         { provide: BULL_CONNECTION, useValue: connection },
         CredentialsProcessor,
-        CleanupProcessor,
+        MaintenanceMetrics,
+        CleanupUseCase,
+        ResealVaultUseCase,
+        RotateSigningKeyUseCase,
+        MaintenanceProcessor,
         RefreshSweepUseCase,
         TokenRefreshProcessor,
       ],

@@ -291,13 +291,6 @@ export const tokenBrokerSchema = commonSchema
     AS_INTROSPECTION_CLIENTS: commaSet(),
     /** Dynamic client registrations accepted per client address per hour (open registration). */
     AS_REGISTRATIONS_PER_HOUR: z.coerce.number().int().min(1).max(100_000).default(60),
-    /** Hours a registered client (DCR) may go without completing a sign-in before it is removed. */
-    AS_UNUSED_CLIENT_TTL_HOURS: z.coerce
-      .number()
-      .int()
-      .min(1)
-      .max(365 * 24)
-      .default(24),
     /** Lifetime of the access tokens we issue to MCP clients. */
     AS_ACCESS_TOKEN_TTL_SECONDS: z.coerce.number().int().min(60).max(3600).default(600),
     /** Lifetime of a refresh token (each use rotates it and restarts the clock). */
@@ -397,6 +390,33 @@ export const workersSchema = commonSchema.extend({
     .min(1000)
     .max(7 * 86_400_000)
     .default(3_600_000),
+  /**
+   * Hours a registered client (DCR) may go without completing a sign-in before the cleanup job
+   * removes it (open registration stays bounded).
+   */
+  AS_UNUSED_CLIENT_TTL_HOURS: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(365 * 24)
+    .default(24),
+  /** Days the admin audit trail (`audit_events`) is kept; the cleanup job deletes older events. */
+  AUDIT_RETENTION_DAYS: z.coerce.number().int().min(1).max(36_500).default(365),
+  /**
+   * How often the workers look for vault rows sealed with a key other than the first of
+   * VAULT_KEYS and re-seal them (also once at start when there are any), in ms.
+   */
+  VAULT_ROTATION_EVERY_MS: z.coerce
+    .number()
+    .int()
+    .min(60_000)
+    .max(7 * 86_400_000)
+    .default(3_600_000),
+  /**
+   * Days a token-signing key signs before the workers rotate it (the previous key stays published
+   * so its tokens keep verifying); 0 turns scheduled rotation off.
+   */
+  SIGNING_KEY_ROTATE_DAYS: z.coerce.number().int().min(0).max(3650).default(90),
 });
 
 export const migrateSchema = commonSchema;

@@ -116,6 +116,14 @@ export class Vault {
   }
 
   /**
+   * The id of the key `seal` uses (the first of the ring), as it appears in the second
+   * dot-separated part of every value sealed with it: lets a store find values on older keys.
+   */
+  get activeKeyId(): string {
+    return this.ring.activeId;
+  }
+
+  /**
    * Whether `sealed` names the active key, i.e. needs no rotation. Reads only the header: it does
    * not prove the value opens.
    *

@@ -13,7 +13,12 @@ export const QUEUES = {
 
 export const JOBS = {
   devicePoll: 'device-poll',
+  /** Repeatable (maintenance): deletes what expired in Postgres, in bounded batches. */
   cleanup: 'cleanup',
+  /** Maintenance: re-seals vault rows to the first key of VAULT_KEYS (scheduled, and at start). */
+  vaultRotation: 'vault-rotation',
+  /** Repeatable (maintenance): rotates the token-signing key once it is SIGNING_KEY_ROTATE_DAYS old. */
+  signingKeyRotation: 'signing-key-rotation',
   tokenRefresh: 'token-refresh',
   /** Repeatable: re-queues refreshes whose job was lost (Redis flushed, a queue obliterated). */
   refreshSweep: 'refresh-sweep',
@@ -24,6 +29,18 @@ export const REFRESH_SWEEP_SCHEDULER_ID = 'refresh-sweep';
 
 /** The one job scheduler of the `cleanup` job (upserted by every workers replica: still one). */
 export const CLEANUP_SCHEDULER_ID = 'cleanup';
+
+/** The job scheduler of the vault re-seal; also the deduplication id of the run queued at start. */
+export const VAULT_ROTATION_SCHEDULER_ID = 'vault-rotation';
+
+/** The job scheduler that checks the signing key's age (it rotates only when it is due). */
+export const SIGNING_KEY_ROTATION_SCHEDULER_ID = 'signing-key-rotation';
+
+/**
+ * The maintenance jobs carry nothing: each run reads what is due from the database, so a run
+ * repeated, lost or overlapping another does no harm.
+ */
+export type MaintenancePayload = Record<string, never>;
 
 /** One poll of a pending RFC 8628 device authorization. */
 export interface DevicePollPayload {

@@ -1,4 +1,10 @@
-export { RotateVaultKeysUseCase, type RotationReport } from './rotate-vault-keys.usecase';
+export {
+  RotateVaultKeysUseCase,
+  type OldKeyCount,
+  type RotationProgress,
+  type RotationReport,
+} from './rotate-vault-keys.usecase';
+export { SEALED_COLUMNS, type SealedColumn } from './sealed-columns';
 export {
   providerSecretBinding,
   serviceAccountSecretBinding,

@@ -1,82 +1,35 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { type SealBinding, Vault } from '@app/crypto';
-import {
-  connectionTokenBinding,
-  oauthRecordBinding,
-  providerSecretBinding,
-  serviceAccountSecretBinding,
-  signingKeySecretBinding,
-} from './seal-bindings';
+import { Vault } from '@app/crypto';
+import { SEALED_COLUMNS, type SealedColumn } from './sealed-columns';
 
 export interface RotationReport {
+  /** Values found on an old key. */
   examined: number;
   resealed: number;
-  /** Rows that changed while being rotated (an admin edit); run again until this is 0. */
+  /** Values that changed while being rotated (a refresh, an admin edit): already new, or next run. */
   skipped: number;
-  /** Rows whose value would not open (wrong binding or a key no longer in VAULT_KEYS): ids only. */
+  /** Values that would not open (wrong binding or a key no longer in VAULT_KEYS): ids only. */
   failed: { table: string; id: string }[];
 }
 
-interface SealedColumn {
+/** One column's share of the values still sealed with a key other than the active one. */
+export interface OldKeyCount {
   table: string;
-  /** The primary key column (returned as `id`). */
-  key: 'id' | 'kid';
   column: string;
-  /** Extra columns the binding needs. */
-  select: string;
-  binding: (row: Record<string, string>) => SealBinding;
+  count: number;
 }
 
-const COLUMNS: SealedColumn[] = [
-  {
-    table: 'providers',
-    key: 'id',
-    column: 'client_secret_sealed',
-    select: 'name',
-    binding: (row) => providerSecretBinding(row.id),
-  },
-  {
-    table: 'signing_keys',
-    key: 'kid',
-    column: 'private_jwk_sealed',
-    select: 'kid',
-    binding: (row) => signingKeySecretBinding(row.kid),
-  },
-  {
-    table: 'connections',
-    key: 'id',
-    column: 'access_token_sealed',
-    select: 'provider_id',
-    binding: (row) => connectionTokenBinding(row.id, row.provider_id, 'access_token'),
-  },
-  {
-    table: 'connections',
-    key: 'id',
-    column: 'refresh_token_sealed',
-    select: 'provider_id',
-    binding: (row) => connectionTokenBinding(row.id, row.provider_id, 'refresh_token'),
-  },
-  {
-    table: 'service_accounts',
-    key: 'id',
-    column: 'secret_sealed',
-    select: 'name, type',
-    binding: (row) => serviceAccountSecretBinding(row.id, row.type),
-  },
-  {
-    table: 'oauth_records',
-    key: 'id',
-    column: 'payload_sealed',
-    select: 'model',
-    binding: (row) => oauthRecordBinding(row.id),
-  },
-];
+/** Called after each batch: what it re-sealed, so a gauge can follow the run. */
+export type RotationProgress = (column: SealedColumn, resealed: number) => void;
 
 /**
  * Re-seals every secret not sealed with the active key (after a new key was put first in
- * VAULT_KEYS). Idempotent and resumable: each row is re-sealed in its own short transaction,
- * only if it still holds the value read, so concurrent admin edits are never overwritten.
+ * VAULT_KEYS), in batches. Resumable: only values naming another key are read (the key id is in
+ * the sealed value's header), in primary-key order, so a run stopped anywhere continues where
+ * the next one starts. One UPDATE per batch, each row only if it still holds the value read:
+ * a refresh or an admin edit that wrote the row meanwhile is never overwritten (it sealed with
+ * the active key already, or the next run re-seals it).
  */
 @Injectable()
 export class RotateVaultKeysUseCase {
@@ -85,52 +38,76 @@ export class RotateVaultKeysUseCase {
     private readonly vault: Vault,
   ) {}
 
-  async execute(batchSize = 200): Promise<RotationReport> {
+  /** How many values each sealed column still holds under an old key (for the gauge). */
+  async countOnOldKey(): Promise<OldKeyCount[]> {
+    const counts: OldKeyCount[] = [];
+    for (const column of SEALED_COLUMNS) {
+      const [{ n }]: { n: number }[] = await this.dataSource.query(
+        `SELECT count(*)::int AS n FROM ${column.table} WHERE ${onOldKey(column)}`,
+        [this.vault.activeKeyId],
+      );
+      counts.push({ table: column.table, column: column.column, count: n });
+    }
+    return counts;
+  }
+
+  async execute(batchSize = 500, onProgress?: RotationProgress): Promise<RotationReport> {
     const report: RotationReport = { examined: 0, resealed: 0, skipped: 0, failed: [] };
-    for (const column of COLUMNS) {
-      let after = '';
+    for (const column of SEALED_COLUMNS) {
+      let after: string | null = null;
       for (;;) {
         const rows: Record<string, string>[] = await this.dataSource.query(
-          `SELECT ${column.key}::text AS id, ${column.select}, ${column.column} AS sealed FROM ${column.table}
-            WHERE ${column.key}::text > $1 AND ${column.column} IS NOT NULL ORDER BY ${column.key}::text LIMIT $2`,
-          [after, batchSize],
+          `SELECT ${column.key}::text AS id, ${column.select}, ${column.column} AS sealed
+             FROM ${column.table}
+            WHERE ${onOldKey(column)} AND ($2::text IS NULL OR ${column.key} > $2::${column.keyType})
+            ORDER BY ${column.key} LIMIT $3`,
+          [this.vault.activeKeyId, after, batchSize],
         );
         if (rows.length === 0) {
           break;
         }
         after = rows[rows.length - 1].id;
-        for (const row of rows) {
-          report.examined += 1;
-          await this.rotateRow(column, row, report);
-        }
+        report.examined += rows.length;
+        const resealed = await this.resealBatch(column, rows, report);
+        onProgress?.(column, resealed);
       }
     }
     return report;
   }
 
-  private async rotateRow(
+  private async resealBatch(
     column: SealedColumn,
-    row: Record<string, string>,
+    rows: Record<string, string>[],
     report: RotationReport,
-  ): Promise<void> {
-    let resealed: string;
-    try {
-      if (this.vault.isSealedWithActiveKey(row.sealed)) {
-        return;
+  ): Promise<number> {
+    const ids: string[] = [];
+    const before: string[] = [];
+    const after: string[] = [];
+    for (const row of rows) {
+      try {
+        after.push(this.vault.reseal(row.sealed, column.binding(row)));
+        ids.push(row.id);
+        before.push(row.sealed);
+      } catch {
+        report.failed.push({ table: column.table, id: row.id });
       }
-      resealed = this.vault.reseal(row.sealed, column.binding(row));
-    } catch {
-      report.failed.push({ table: column.table, id: row.id });
-      return;
+    }
+    if (ids.length === 0) {
+      return 0;
     }
     const result: [unknown[], number] = await this.dataSource.query(
-      `UPDATE ${column.table} SET ${column.column} = $1 WHERE ${column.key}::text = $2 AND ${column.column} = $3`,
-      [resealed, row.id, row.sealed],
+      `UPDATE ${column.table} AS t SET ${column.column} = v.after
+         FROM unnest($1::text[], $2::text[], $3::text[]) AS v(id, before, after)
+        WHERE t.${column.key} = v.id::${column.keyType} AND t.${column.column} = v.before`,
+      [ids, before, after],
     );
-    if (result[1] === 1) {
-      report.resealed += 1;
-    } else {
-      report.skipped += 1;
-    }
+    report.resealed += result[1];
+    report.skipped += ids.length - result[1];
+    return result[1];
   }
+}
+
+/** Non-null values whose header names another key (`v1.<keyId>.…`); LIKE would treat `_` as a wildcard. */
+function onOldKey(column: SealedColumn): string {
+  return `${column.column} IS NOT NULL AND split_part(${column.column}, '.', 2) <> $1`;
 }

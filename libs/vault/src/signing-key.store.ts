@@ -54,11 +54,25 @@ export class SigningKeyStore {
   async rotate(): Promise<string> {
     return this.dataSource.transaction(async (m) => {
       await m.query('SELECT pg_advisory_xact_lock($1)', [SIGNING_KEY_LOCK]);
-      // The key before the previous one is no longer published: nothing may verify or sign with
-      // it, so its private half is not kept either.
-      await m.query(`DELETE FROM signing_keys WHERE state = 'previous'`);
-      await m.query(`UPDATE signing_keys SET state = 'previous' WHERE state = 'active'`);
-      return (await this.insertActive(m)).kid;
+      return this.rotateLocked(m);
+    });
+  }
+
+  /**
+   * Rotates only when the active key is older than `maxAgeMs` (or missing); returns the new kid,
+   * or null when the key was young enough. Checked under the rotation lock, so two schedulers,
+   * replicas or a retried job never rotate twice in a row — a second rotation would drop the key
+   * that signed the tokens still in use.
+   */
+  async rotateIfOlderThan(maxAgeMs: number): Promise<string | null> {
+    return this.dataSource.transaction(async (m) => {
+      await m.query('SELECT pg_advisory_xact_lock($1)', [SIGNING_KEY_LOCK]);
+      const [due]: { due: boolean }[] = await m.query(
+        `SELECT coalesce(bool_and(created_at < now() - make_interval(secs => $1::float8)), true) AS due
+           FROM signing_keys WHERE state = 'active'`,
+        [maxAgeMs / 1000],
+      );
+      return due.due ? this.rotateLocked(m) : null;
     });
   }
 
@@ -92,6 +106,14 @@ export class SigningKeyStore {
     return {
       keys: rows.map((row) => ({ ...row.publicJwk, kid: row.kid, alg: row.alg, use: 'sig' })),
     };
+  }
+
+  private async rotateLocked(m: EntityManager): Promise<string> {
+    // The key before the previous one is no longer published: nothing may verify or sign with
+    // it, so its private half is not kept either.
+    await m.query(`DELETE FROM signing_keys WHERE state = 'previous'`);
+    await m.query(`UPDATE signing_keys SET state = 'previous' WHERE state = 'active'`);
+    return (await this.insertActive(m)).kid;
   }
 
   private async insertActive(m: EntityManager): Promise<SigningKeyEntity> {

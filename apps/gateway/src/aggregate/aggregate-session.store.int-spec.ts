@@ -66,4 +66,14 @@ describe('AggregateSessionStore (Redis)', () => {
     );
     expect(late.id).toBe('two');
   });
+
+  it('a claim on a session that expired meanwhile leaves no key without a TTL (issue 10 §1: Redis state expires)', async () => {
+    const a = replica();
+    const session = await a.create(fields);
+    const [key] = await redis.keys(`${prefix}*`);
+    await redis.del(key!);
+    await a.claimUpstream(session, 'gh', { id: 'one', version: '2025-11-25' });
+    expect(await redis.ttl(key!)).toBeGreaterThan(590);
+    expect(await replica().find(session.id)).toBeUndefined();
+  });
 });

@@ -28,15 +28,18 @@ export interface AggregateSession {
 }
 
 const TOUCH_EVERY_MS = 60_000;
-/** KEYS[1] session hash; ARGV: field, the new ref, the ref it replaces ('' for a first open). */
+/**
+ * KEYS[1] session hash; ARGV: field, the new ref, the ref it replaces ('' for a first open), the
+ * idle TTL. A session that expired between its read and this claim would be re-created by HSET
+ * without a TTL and never leave Redis: the TTL is set again whenever the key has none.
+ */
 const CLAIM_SCRIPT = `
 local current = redis.call('HGET', KEYS[1], ARGV[1])
-if (not current and ARGV[3] == '') or (current and current == ARGV[3]) then
+if (not current) or current == ARGV[3] then
   redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
-  return ARGV[2]
-end
-if not current then
-  redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
+  if redis.call('TTL', KEYS[1]) < 0 then
+    redis.call('EXPIRE', KEYS[1], ARGV[4])
+  end
   return ARGV[2]
 end
 return current
@@ -126,6 +129,7 @@ export class AggregateSessionStore {
       `${UPSTREAM_FIELD}${upstream}`,
       JSON.stringify(ref),
       replacing === undefined ? '' : JSON.stringify(replacing),
+      this.ttlSeconds,
     )) as string;
     const winner = JSON.parse(stored) as UpstreamSessionRef;
     session.upstreams[upstream] = winner;

@@ -98,22 +98,15 @@ export class AuthorizationServer implements OnModuleInit, OnModuleDestroy {
 
   async onModuleInit(): Promise<void> {
     await this.reloadIfKeysChanged();
-    // Another process (the workers' rotation job, an operator) may rotate the signing keys: the
-    // engine is rebuilt with the new active key within a minute. Clients, grants and sessions live
-    // in Postgres, so nothing is lost by the swap.
-    // The same tick removes records expired for over an hour (codes, sessions, rotated tokens) and
-    // registered clients that never completed a sign-in (open registration stays bounded).
+    // Another process (the workers' signing-key rotation job, an operator) may rotate the signing
+    // keys: the engine is rebuilt with the new active key within a minute. Clients, grants and
+    // sessions live in Postgres, so nothing is lost by the swap. Expired records and unused
+    // clients are removed by the workers' cleanup job (once per deployment, not per replica).
     this.keyWatch = setInterval(() => {
       this.reloadIfKeysChanged().catch((error: unknown) =>
         this.logger.warn(
           { err: { message: (error as Error).message } },
           'signing key check failed',
-        ),
-      );
-      this.removeStaleRecords().catch((error: unknown) =>
-        this.logger.warn(
-          { err: { message: (error as Error).message } },
-          'expired record cleanup failed',
         ),
       );
     }, KEY_WATCH_INTERVAL_MS);
@@ -122,20 +115,6 @@ export class AuthorizationServer implements OnModuleInit, OnModuleDestroy {
 
   onModuleDestroy(): void {
     clearInterval(this.keyWatch);
-  }
-
-  /** Removes expired records and unused registered clients (once a minute; tests call it). */
-  async removeStaleRecords(): Promise<void> {
-    const removed = await this.records.deleteExpired();
-    const unusedClients = await this.records.deleteUnusedClients(
-      this.config.AS_UNUSED_CLIENT_TTL_HOURS,
-    );
-    if (removed > 0 || unusedClients > 0) {
-      this.logger.debug(
-        { removed, unused_clients: unusedClients },
-        'stale authorization records removed',
-      );
-    }
   }
 
   /**

@@ -27,4 +27,17 @@ export class AuditRepository {
     }
     return qb.getMany();
   }
+
+  /**
+   * Deletes at most `limit` events older than `date` (the cleanup job's AUDIT_RETENTION_DAYS;
+   * bounded so a large backlog never holds one long transaction); returns how many.
+   */
+  async deleteOlderThan(date: Date, limit = 5000): Promise<number> {
+    const result: [unknown[], number] = await this.dataSource.query(
+      `DELETE FROM audit_events WHERE id IN (
+         SELECT id FROM audit_events WHERE occurred_at < $1 ORDER BY occurred_at LIMIT $2)`,
+      [date, limit],
+    );
+    return result[1];
+  }
 }

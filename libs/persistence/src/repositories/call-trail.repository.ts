@@ -154,10 +154,15 @@ export class CallTrailRepository {
   }
 
   /** Retention (the workers' cleanup job, issue 10): deletes rows older than `date`, returns how many. */
-  async deleteOlderThan(date: Date): Promise<number> {
+  /**
+   * Deletes at most `limit` rows older than `date` (one short statement: the cleanup job loops, so
+   * a large backlog never holds one long transaction); returns how many.
+   */
+  async deleteOlderThan(date: Date, limit = 5000): Promise<number> {
     const result: [unknown[], number] = await this.dataSource.query(
-      'DELETE FROM call_trail WHERE occurred_at < $1',
-      [date],
+      `DELETE FROM call_trail WHERE id IN (
+         SELECT id FROM call_trail WHERE occurred_at < $1 ORDER BY occurred_at LIMIT $2)`,
+      [date, limit],
     );
     return result[1];
   }
