@@ -73,6 +73,26 @@ describe('token signing keys (real Postgres)', () => {
     await expect(jwtVerify(oldToken, createLocalJWKSet(after))).rejects.toThrow();
   });
 
+  it('scheduled rotation (issue 10 §1): only a key older than the age rotates, once, however many ask at once', async () => {
+    const DAY_MS = 86_400_000;
+    const before = await store.active();
+    expect(await store.rotateIfOlderThan(90 * DAY_MS)).toBeNull();
+    expect((await store.active()).kid).toBe(before.kid);
+
+    await ds.query(
+      `UPDATE signing_keys SET created_at = now() - interval '91 days' WHERE state = 'active'`,
+    );
+    const results = await Promise.all([
+      store.rotateIfOlderThan(90 * DAY_MS),
+      store.rotateIfOlderThan(90 * DAY_MS),
+      store.rotateIfOlderThan(90 * DAY_MS),
+    ]);
+    const rotated = results.filter((kid) => kid !== null);
+    expect(rotated).toHaveLength(1);
+    // The key that signed until now stays published: its tokens keep verifying.
+    expect((await store.publicJwks()).keys.map((k) => k.kid)).toEqual([rotated[0], before.kid]);
+  });
+
   it('private keys follow a vault key rotation', async () => {
     const newSpec = KeyRing.generateSpec('k2');
     const report = await new RotateVaultKeysUseCase(

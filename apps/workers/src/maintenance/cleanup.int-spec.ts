@@ -4,7 +4,7 @@ import { Queue } from 'bullmq';
 import pino from 'pino';
 import { DataSource } from 'typeorm';
 import { loadConfig, workersSchema } from '@app/config';
-import { KeyRing } from '@app/crypto';
+import { KeyRing, Vault } from '@app/crypto';
 import {
   CLEANUP_SCHEDULER_ID,
   QUEUES,
@@ -19,6 +19,7 @@ import {
   OAuthRecordRepository,
 } from '@app/persistence';
 import { within } from '@app/testing';
+import { SigningKeyStore } from '@app/vault';
 import { CLEANUP_BATCH } from './cleanup.usecase';
 import {
   createTestDatabase,
@@ -98,7 +99,7 @@ describe('workers: the cleanup job (retention and expiry, once per deployment)',
       expiresInSeconds,
     );
 
-  it('deletes what is past its retention or expiry and keeps the rest; two replicas share one schedule per job', async () => {
+  it('deletes what is past its retention or expiry and keeps the rest; two replicas share one schedule per job and rotate an aged signing key once', async () => {
     // More rows than one batch, so the job must loop (each DELETE a short transaction).
     const old = Array.from({ length: CLEANUP_BATCH + 7 }, (_, i) => record(`old-${i}`, 40));
     await trail.insertMany([...old, record('old-2', 31), record('new', 29)]);
@@ -121,11 +122,17 @@ describe('workers: the cleanup job (retention and expiry, once per deployment)',
       `UPDATE oauth_records SET created_at = now() - interval '25 hours' WHERE id = 'Client:unused'`,
     );
 
+    // A signing key past SIGNING_KEY_ROTATE_DAYS: two replicas start, it is rotated once.
+    const vaultKeys = KeyRing.generateSpec('k1');
+    const agedKid = (await new SigningKeyStore(ds, new Vault(KeyRing.parse(vaultKeys))).active())
+      .kid;
+    await ds.query(`UPDATE signing_keys SET created_at = now() - interval '91 days'`);
+
     const config = loadConfig(workersSchema, {
       DATABASE_URL: database.url,
       REDIS_URL: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
       REDIS_KEY_PREFIX: prefix,
-      VAULT_KEYS: KeyRing.generateSpec('k1'),
+      VAULT_KEYS: vaultKeys,
       CALL_TRAIL_RETENTION_DAYS: '30',
       AUDIT_RETENTION_DAYS: '365',
       AS_UNUSED_CLIENT_TTL_HOURS: '24',
@@ -184,6 +191,22 @@ describe('workers: the cleanup job (retention and expiry, once per deployment)',
           unused_clients_deleted: 1,
         },
       ]);
+      await within(30_000, async () =>
+        (await queue.getCompleted()).some((job) => job.name === 'signing-key-rotation'),
+      );
+      const keys = (await ds.query('SELECT kid, state FROM signing_keys ORDER BY created_at')) as {
+        kid: string;
+        state: string;
+      }[];
+      expect(keys.map((k) => [k.kid === agedKid, k.state])).toEqual([
+        [true, 'previous'],
+        [false, 'active'],
+      ]);
+      expect(
+        (await queue.getCompleted())
+          .filter((job) => job.name === 'signing-key-rotation')
+          .map((job) => job.returnvalue),
+      ).toEqual([{ rotated: keys[1]!.kid }]);
     } finally {
       await queue.close();
     }
