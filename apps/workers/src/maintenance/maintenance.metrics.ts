@@ -9,6 +9,7 @@ export class MaintenanceMetrics {
   readonly rowsOnOldKey: Gauge<'table' | 'column'>;
   readonly deleted: Counter<'kind'>;
   readonly signingKeyRotations: Counter;
+  private countOldKeys?: () => Promise<void>;
 
   constructor(metrics: MetricsService) {
     const registers = [metrics.registry];
@@ -17,6 +18,11 @@ export class MaintenanceMetrics {
       help: 'Rows whose sealed column is still sealed with a key other than the active one (first of VAULT_KEYS).',
       labelNames: ['table', 'column'],
       registers,
+      // Counted on scrape (at most once a minute), so every replica reports the current figure,
+      // not what it saw when it last ran the job.
+      collect: async () => {
+        await this.countOldKeys?.();
+      },
     });
     this.deleted = new Counter({
       name: 'maintenance_cleanup_deleted_total',
@@ -29,5 +35,10 @@ export class MaintenanceMetrics {
       help: 'Token-signing keys rotated by the scheduled signing-key rotation.',
       registers,
     });
+  }
+
+  /** What refreshes `vault_rows_on_old_key` when `/metrics` is read. */
+  countOldKeysOnScrape(count: () => Promise<void>): void {
+    this.countOldKeys = count;
   }
 }

@@ -4,6 +4,9 @@ import { LOGGER } from '@app/observability';
 import { RotateVaultKeysUseCase, type RotationReport } from '@app/vault';
 import { MaintenanceMetrics } from './maintenance.metrics';
 
+/** How long a count of old-key values serves scrapes before it is taken again. */
+const COUNT_FRESH_MS = 60_000;
+
 export type ResealReport = Omit<RotationReport, 'failed'> & { failed: number; left: number };
 
 /**
@@ -13,11 +16,15 @@ export type ResealReport = Omit<RotationReport, 'failed'> & { failed: number; le
  */
 @Injectable()
 export class ResealVaultUseCase {
+  private countedAt = 0;
+
   constructor(
     private readonly rotation: RotateVaultKeysUseCase,
     private readonly metrics: MaintenanceMetrics,
     @Inject(LOGGER) private readonly logger: Logger,
-  ) {}
+  ) {
+    metrics.countOldKeysOnScrape(() => this.countIfStale());
+  }
 
   /** Values still on an old key; refreshes the gauge (the workers call it at start). */
   async pending(): Promise<number> {
@@ -26,7 +33,18 @@ export class ResealVaultUseCase {
       this.metrics.rowsOnOldKey.set({ table, column }, count);
       total += count;
     }
+    this.countedAt = Date.now();
     return total;
+  }
+
+  private async countIfStale(): Promise<void> {
+    if (Date.now() - this.countedAt < COUNT_FRESH_MS) {
+      return;
+    }
+    // A scrape during a database outage shows the last count rather than failing /metrics.
+    await this.pending().catch((error: unknown) =>
+      this.logger.debug({ err: { message: (error as Error).message } }, 'old-key count failed'),
+    );
   }
 
   async execute(): Promise<ResealReport> {
