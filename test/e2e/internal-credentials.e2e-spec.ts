@@ -332,9 +332,11 @@ describe('internal credential API (gateway → broker)', () => {
         connection: { host: '127.0.0.1', port: 6379 },
       });
       try {
-        const delayed = await queue.getDelayed();
-        expect(delayed.map((j) => j.name)).toContain('device-poll');
-        expect(Object.keys(delayed[0].data).sort()).toEqual(['attempt', 'pendingId']);
+        const polls = (await queue.getDelayed()).filter((j) => j.name === 'device-poll');
+        expect(polls).toHaveLength(1);
+        // Ids only: one job per pending authorization, named after it.
+        expect(Object.keys(polls[0]!.data)).toEqual(['pendingId']);
+        expect(polls[0]!.id).toBe(`device-poll_${polls[0]!.data.pendingId}`);
       } finally {
         await queue.obliterate({ force: true });
         await queue.close();

@@ -10,9 +10,12 @@ import { ProviderFlowsModule, refreshSettings } from '@app/provider-flows';
 import { logRedisErrors, RedisModule } from '@app/redis';
 import { VaultModule } from '@app/vault';
 import { CredentialsProcessor } from './credentials/credentials.processor';
+import { DevicePollSweepUseCase } from './credentials/device-poll-sweep.usecase';
 import { CleanupProcessor } from './maintenance/cleanup.processor';
 import { RefreshSweepUseCase } from './refresh/refresh-sweep.usecase';
 import { TokenRefreshProcessor } from './refresh/token-refresh.processor';
+import { LiveSessionScanner } from './sessions/live-session.scanner';
+import { SessionRecoveryUseCase } from './sessions/session-recovery.usecase';
 
 /**
  * Background processors (BullMQ). Today: the `credentials` queue's device-code polling and the
@@ -57,6 +60,9 @@ export class WorkersModule implements OnApplicationShutdown {
         { provide: APP_CONFIG, useValue: config },
         { provide: BULL_CONNECTION, useValue: connection },
         CredentialsProcessor,
+        DevicePollSweepUseCase,
+        LiveSessionScanner,
+        SessionRecoveryUseCase,
         CleanupProcessor,
         RefreshSweepUseCase,
         TokenRefreshProcessor,
