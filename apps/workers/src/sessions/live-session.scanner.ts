@@ -3,7 +3,10 @@ import type Redis from 'ioredis';
 import { gatewaySessionKeyPrefixes } from '@app/gateway-contract';
 import { REDIS, REDIS_OPTIONS, type RedisModuleOptions } from '@app/redis';
 
-/** Keys looked at per SCAN step, and at most per run (the rest waits for the next run). */
+/**
+ * Keys looked at per SCAN step, and the sessions read per run (checked between steps, so a run
+ * may read one step more); the rest waits for the next run.
+ */
 const SCAN_COUNT = 1000;
 export const MAX_SESSIONS_PER_RUN = 100_000;
 
@@ -19,7 +22,7 @@ export interface LiveSubjects {
 /**
  * Reads who has live gateway sessions from the gateway's own Redis layout
  * (gatewaySessionKeyPrefixes): SCAN in steps (never KEYS), values fetched in one pipeline per
- * step, at most MAX_SESSIONS_PER_RUN sessions a run. A session without a recorded `subject`
+ * step, about MAX_SESSIONS_PER_RUN sessions a run. A session without a recorded `subject`
  * (written before it was recorded) stands for its principal key, which is the broker's subject
  * for API keys and external issuers; for the gateway's own issuer it matches no connection and
  * the session is left to the gateway's own answers.

@@ -24,6 +24,7 @@ import {
   type TestDatabase,
 } from '../../../../test/support/test-database';
 import { WorkersModule } from '../workers.module';
+import { LiveSessionScanner } from './live-session.scanner';
 import type { RecoveryCounts } from './session-recovery.usecase';
 
 const HOUR = 3_600_000;
@@ -231,6 +232,13 @@ describe('workers: session recovery after a gateway restart', () => {
     expect(await recoverNow()).toMatchObject({ refreshed: 0, valid: 3, unrecoverable: 2 });
     expect(mock.stats).toMatchObject({ refreshes: 2, reuses: 0 });
   }, 30_000);
+
+  it('reads a bounded number of sessions per run and says when it stopped short', async () => {
+    const scanner = app.get(LiveSessionScanner);
+    expect(await scanner.scan()).toMatchObject({ sessions: 5, truncated: false });
+    // The bound is checked between SCAN steps: one step may overshoot it.
+    expect(await scanner.scan(1)).toMatchObject({ truncated: true });
+  });
 
   it('gateway replicas starting together queue one recovery', async () => {
     const idle = new JobProducer(REDIS_URL, `${prefix}idle:`);
