@@ -332,9 +332,11 @@ describe('internal credential API (gateway → broker)', () => {
         connection: { host: '127.0.0.1', port: 6379 },
       });
       try {
-        const delayed = await queue.getDelayed();
-        expect(delayed.map((j) => j.name)).toContain('device-poll');
-        expect(Object.keys(delayed[0].data).sort()).toEqual(['attempt', 'pendingId']);
+        const polls = (await queue.getDelayed()).filter((j) => j.name === 'device-poll');
+        expect(polls).toHaveLength(1);
+        // Ids only: one job per pending authorization, named after it.
+        expect(Object.keys(polls[0]!.data)).toEqual(['pendingId']);
+        expect(polls[0]!.id).toBe(`device-poll_${polls[0]!.data.pendingId}`);
       } finally {
         await queue.obliterate({ force: true });
         await queue.close();
@@ -406,6 +408,40 @@ describe('internal credential API (gateway → broker)', () => {
         { subject: 'bob' },
       );
       expect(wider.json.outcome).toBe('auth_required');
+    });
+
+    it('issue 10 §1 session recovery fallback: a needs_reauth connection is never injected, the answer is auth_required', async () => {
+      const ds = await new DataSource(
+        buildDataSourceOptions(h.database.url, { poolSize: 1 }),
+      ).initialize();
+      try {
+        const provider = await new ProviderRepository(ds).findByName('idp');
+        const vault = new Vault(KeyRing.parse(h.config.VAULT_KEYS));
+        const connections = new ConnectionRepository(ds);
+        const connection = await connections.upsert('nina', provider!.id, {
+          seal: (id) => ({
+            accessTokenSealed: vault.seal(
+              'nina-access-token',
+              connectionTokenBinding(id, provider!.id, 'access_token'),
+            ),
+            refreshTokenSealed: null,
+          }),
+          tokenType: 'Bearer',
+          scopes: ['repo'],
+          expiresAt: new Date(Date.now() + 3600_000),
+          issuedAt: new Date(),
+          resource: null,
+        });
+        await connections.setStatus(connection.id, 'nina', 'needs_reauth');
+      } finally {
+        await ds.destroy();
+      }
+      const answer = await resolve(
+        { type: 'device_code', provider: 'idp', scopes: ['repo'] },
+        { subject: 'nina' },
+      );
+      expect(answer.json.outcome).toBe('auth_required');
+      expect(answer.text).not.toContain('nina-access-token');
     });
 
     it("lists and revokes only the user's own connections; a revoked one is never injected again, and the gateways are told", async () => {

@@ -1,6 +1,7 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import type { Logger } from 'pino';
 import { APP_CONFIG, type GatewayConfig } from '@app/config';
+import { JobsModule } from '@app/jobs';
 import { MetricsService, ObservabilityModule } from '@app/observability';
 import { PersistenceModule } from '@app/persistence';
 import { PolicyCacheModule } from '@app/policy-cache';
@@ -8,6 +9,7 @@ import { RedisModule } from '@app/redis';
 import { UpstreamCacheModule } from '@app/upstream-cache';
 import { AggregateModule } from './aggregate/aggregate.module';
 import { McpModule } from './mcp/mcp.module';
+import { SessionRecoveryTrigger } from './sessions/session-recovery.trigger';
 
 /**
  * The data plane: the policy set and the registered upstreams followed in memory, and the MCP
@@ -56,9 +58,12 @@ export class GatewayModule {
           ...UpstreamCacheModule.forRoot({ pollIntervalMs: config.UPSTREAM_POLL_INTERVAL_MS }),
           global: true,
         },
+        // Producer only: the gateway asks the workers for a session recovery when it starts.
+        JobsModule.forRoot({ redisUrl: config.REDIS_URL, keyPrefix: config.REDIS_KEY_PREFIX }),
         McpModule,
         AggregateModule,
       ],
+      providers: [SessionRecoveryTrigger],
     };
   }
 }

@@ -15,8 +15,11 @@ import { MaintenanceMetrics } from './maintenance/maintenance.metrics';
 import { MaintenanceProcessor } from './maintenance/maintenance.processor';
 import { ResealVaultUseCase } from './maintenance/reseal-vault.usecase';
 import { RotateSigningKeyUseCase } from './maintenance/rotate-signing-key.usecase';
+import { DevicePollSweepUseCase } from './credentials/device-poll-sweep.usecase';
 import { RefreshSweepUseCase } from './refresh/refresh-sweep.usecase';
 import { TokenRefreshProcessor } from './refresh/token-refresh.processor';
+import { LiveSessionScanner } from './sessions/live-session.scanner';
+import { SessionRecoveryUseCase } from './sessions/session-recovery.usecase';
 
 /**
  * Background processors (BullMQ): the `credentials` queue's device-code polling, the
@@ -65,6 +68,9 @@ export class WorkersModule implements OnApplicationShutdown {
         ResealVaultUseCase,
         RotateSigningKeyUseCase,
         MaintenanceProcessor,
+        DevicePollSweepUseCase,
+        LiveSessionScanner,
+        SessionRecoveryUseCase,
         RefreshSweepUseCase,
         TokenRefreshProcessor,
       ],

@@ -383,6 +383,16 @@ export const workersSchema = commonSchema.extend({
   WORKERS_HOST: z.string().default('0.0.0.0'),
   /** Days the call trail (`call_trail`) is kept; the cleanup job (issue 10) deletes older rows. */
   CALL_TRAIL_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(30),
+  /**
+   * How often the device-poll sweep re-queues the polling of pending device authorizations whose
+   * job was lost (once per deployment), in ms.
+   */
+  DEVICE_POLL_SWEEP_EVERY_MS: z.coerce.number().int().min(1000).max(3_600_000).default(60_000),
+  /**
+   * How often the workers recover live gateway sessions (refresh their near-expiry credentials,
+   * drop stale ones), once per deployment, in ms; gateways also ask for a run when they start.
+   */
+  SESSION_RECOVERY_EVERY_MS: z.coerce.number().int().min(1000).max(86_400_000).default(300_000),
   /** How often the cleanup job runs (once per deployment, whatever the number of workers), in ms. */
   CLEANUP_EVERY_MS: z.coerce
     .number()

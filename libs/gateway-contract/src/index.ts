@@ -59,3 +59,4 @@ export {
   connectionCompletedSchema,
   parseConnectionCompleted,
 } from './connection-completed';
+export { gatewaySessionKeyPrefixes } from './session-keys';

@@ -1,5 +1,6 @@
 export {
   CLEANUP_SCHEDULER_ID,
+  DEVICE_POLL_SWEEP_SCHEDULER_ID,
   devicePollJobId,
   JOBS,
   QUEUES,
@@ -7,9 +8,17 @@ export {
   SIGNING_KEY_ROTATION_SCHEDULER_ID,
   VAULT_ROTATION_SCHEDULER_ID,
   refreshJobId,
+  SESSION_RECOVERY_JOB_ID,
+  SESSION_RECOVERY_SCHEDULER_ID,
   type DevicePollPayload,
   type MaintenancePayload,
+  type EmptyPayload,
   type TokenRefreshPayload,
 } from './job-catalog';
-export { DEFAULT_REFRESH_ATTEMPTS, JobProducer, refreshJobOptions } from './job.producer';
+export {
+  DEFAULT_REFRESH_ATTEMPTS,
+  devicePollJobOptions,
+  JobProducer,
+  refreshJobOptions,
+} from './job.producer';
 export { JobsModule } from './jobs.module';

@@ -12,7 +12,12 @@ export const QUEUES = {
 } as const;
 
 export const JOBS = {
+  /** One job per pending device authorization for its whole life (a BullMQ step job). */
   devicePoll: 'device-poll',
+  /** Repeatable: re-queues the poll of a pending device authorization whose job was lost. */
+  devicePollSweep: 'device-poll-sweep',
+  /** Re-establishes what live gateway sessions need (gateway start, and on a schedule). */
+  sessionRecovery: 'session-recovery',
   /** Repeatable (maintenance): deletes what expired in Postgres, in bounded batches. */
   cleanup: 'cleanup',
   /** Maintenance: re-seals vault rows to the first key of VAULT_KEYS (scheduled, and at start). */
@@ -40,18 +45,35 @@ export const SIGNING_KEY_ROTATION_SCHEDULER_ID = 'signing-key-rotation';
  * The maintenance jobs carry nothing: each run reads what is due from the database, so a run
  * repeated, lost or overlapping another does no harm.
  */
-export type MaintenancePayload = Record<string, never>;
+export type MaintenancePayload = EmptyPayload;
 
-/** One poll of a pending RFC 8628 device authorization. */
+/** The one job scheduler of the device-poll sweep. */
+export const DEVICE_POLL_SWEEP_SCHEDULER_ID = 'device-poll-sweep';
+
+/** The one job scheduler of the periodic session recovery. */
+export const SESSION_RECOVERY_SCHEDULER_ID = 'session-recovery';
+
+/**
+ * The id of an on-demand session recovery (a gateway start): while one waits or runs, the other
+ * gateway replicas starting with it add nothing.
+ */
+export const SESSION_RECOVERY_JOB_ID = 'session-recovery_on-start';
+
+/** The polling of one pending RFC 8628 device authorization, from first poll to its end. */
 export interface DevicePollPayload {
   pendingId: string;
-  /** 1 for the first poll; each re-enqueue increments it. */
-  attempt: number;
 }
 
-/** BullMQ custom ids may not contain ':' and must not look like integers. */
-export function devicePollJobId(pendingId: string, attempt: number): string {
-  return `device-poll_${pendingId}_${attempt}`;
+/** Payload of the sweeps and the session recovery: nothing, they read their own state. */
+export type EmptyPayload = Record<string, never>;
+
+/**
+ * `device-poll_<pendingId>`: one job per pending authorization, moved back to delayed between
+ * polls, so re-queuing it (a reused authorization, the sweep) is a no-op while it lives. BullMQ
+ * custom ids may not contain ':' and must not look like integers.
+ */
+export function devicePollJobId(pendingId: string): string {
+  return `device-poll_${pendingId}`;
 }
 
 /** The refresh of one connection at one token generation. */

@@ -8,6 +8,7 @@ import {
   JOBS,
   QUEUES,
   refreshJobId,
+  SESSION_RECOVERY_JOB_ID,
   type TokenRefreshPayload,
 } from './job-catalog';
 
@@ -59,14 +60,24 @@ export class JobProducer {
     await this.refresh.add(JOBS.tokenRefresh, payload, refreshJobOptions(payload, runAt, attempts));
   }
 
+  /**
+   * Queues the polling of a pending device authorization, first poll after `delayMs`. A no-op
+   * while its job exists (one job per authorization: see devicePollJobId).
+   */
   async enqueueDevicePoll(payload: DevicePollPayload, delayMs: number): Promise<void> {
-    await this.credentials.add(JOBS.devicePoll, payload, {
-      jobId: devicePollJobId(payload.pendingId, payload.attempt),
-      delay: delayMs,
-      attempts: 3,
-      // A failed attempt never retries sooner than the provider's polling interval.
-      backoff: { type: 'fixed', delay: Math.max(delayMs, 1000) },
-    });
+    await this.credentials.add(JOBS.devicePoll, payload, devicePollJobOptions(payload, delayMs));
+  }
+
+  /**
+   * Asks the workers to recover live gateway sessions now (a gateway start). Replicas starting
+   * together queue one job; a run already waiting absorbs the others.
+   */
+  async requestSessionRecovery(): Promise<void> {
+    await this.credentials.add(
+      JOBS.sessionRecovery,
+      {},
+      { jobId: SESSION_RECOVERY_JOB_ID, removeOnComplete: true, removeOnFail: true, attempts: 3 },
+    );
   }
 
   /** The queue itself, for tests and health checks. */
@@ -85,6 +96,20 @@ export class JobProducer {
     // A connection we passed in is ours to close, not BullMQ's.
     await this.connection.quit().catch(() => this.connection.disconnect());
   }
+}
+
+/** The options of a device-poll job, the same for the broker and the workers' sweep. */
+export function devicePollJobOptions(payload: DevicePollPayload, delayMs: number) {
+  return {
+    jobId: devicePollJobId(payload.pendingId),
+    delay: Math.max(0, delayMs),
+    // A finished authorization has nothing left to look at; a failed job stays (the sweep retries it).
+    removeOnComplete: true,
+    // Polls are steps of one job (moveToDelayed), not attempts: attempts count only thrown
+    // failures (Postgres or Redis down under the poll), retried no sooner than 5 s apart.
+    attempts: 5,
+    backoff: { type: 'exponential' as const, delay: 5000 },
+  };
 }
 
 /** The options of a refresh job, the same for every producer (the sweep queues in bulk with them). */

@@ -28,6 +28,8 @@ export interface ActiveDeviceAuthorization<R> {
  * Redis, with TTLs equal to the device code's lifetime: nothing outlives the code. Per
  * (subject, provider) a pointer names the authorization in flight, so repeated tool calls show the
  * same user code instead of starting new flows; a short lease per pending id keeps polls apart.
+ * A sorted set indexes the pending ids by expiry, so the workers' sweep finds a pending
+ * authorization whose poll job was lost without scanning the keyspace.
  */
 export class DeviceAuthorizationStore {
   private readonly pending: SingleUseStore<PendingDeviceAuthorization>;
@@ -48,6 +50,13 @@ export class DeviceAuthorizationStore {
 
   async save(id: string, pending: PendingDeviceAuthorization, now = Date.now()): Promise<void> {
     await this.pending.put(id, pending, ttl(pending.expiresAt, now));
+    await this.redis.zadd(this.indexKey, pending.expiresAt, id);
+  }
+
+  /** Ids of authorizations still pending at `now` (expired index entries are pruned on the way). */
+  async pendingIds(now = Date.now(), limit = 10_000): Promise<string[]> {
+    await this.redis.zremrangebyscore(this.indexKey, '-inf', now);
+    return this.redis.zrangebyscore(this.indexKey, now, '+inf', 'LIMIT', 0, limit);
   }
 
   /** Updates a pending authorization only if it still exists (a finished one stays finished). */
@@ -64,6 +73,7 @@ export class DeviceAuthorizationStore {
     pending?: Pick<PendingDeviceAuthorization, 'subject' | 'providerId'>,
   ): Promise<void> {
     await this.pending.delete(id);
+    await this.redis.zrem(this.indexKey, id);
     if (pending) {
       const pointer = pointerId(pending.subject, pending.providerId);
       const active = await this.active.peek(pointer);
@@ -94,6 +104,10 @@ export class DeviceAuthorizationStore {
     return (await this.active.peek(
       pointerId(subject, providerId),
     )) as ActiveDeviceAuthorization<R> | null;
+  }
+
+  private get indexKey(): string {
+    return `${this.keyPrefix}device-pending`;
   }
 
   /**

@@ -162,7 +162,8 @@ describe('SPEC-MUST 31: RFC 8628 device authorization (real Postgres, Redis, Bul
     expect(await redis.get(keys[0])).not.toContain('device-code-secret-1');
     const [job] = await jobs.credentialsQueue.getDelayed();
     expect(job.name).toBe('device-poll');
-    expect(job.data).toEqual({ pendingId: keys[0].split(':').pop(), attempt: 1 });
+    expect(job.data).toEqual({ pendingId: keys[0].split(':').pop() });
+    expect(job.id).toBe(`device-poll_${keys[0].split(':').pop()}`);
     expect(job.opts.delay).toBe(5000);
   });
 

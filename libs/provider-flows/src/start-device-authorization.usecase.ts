@@ -51,11 +51,12 @@ export class StartDeviceAuthorizationUseCase {
     }
     // The same user asking again while a code is in flight gets the same code, not a new flow.
     const active = await this.store.getActive<DeviceAuthorizationRemedy>(subject, row.id);
-    if (
-      active !== null &&
-      active.expiresAt > now &&
-      (await this.store.get(active.pendingId)) !== null
-    ) {
+    const reused =
+      active !== null && active.expiresAt > now ? await this.store.get(active.pendingId) : null;
+    if (active !== null && reused !== null) {
+      // Its poll job may have been lost (Redis restored, a queue obliterated): queued again under
+      // the same id, which is a no-op while the job lives.
+      await this.jobs.enqueueDevicePoll({ pendingId: active.pendingId }, reused.interval * 1000);
       return {
         ...active.remedy,
         expires_in: Math.max(1, Math.floor((active.expiresAt - now) / 1000)),
@@ -129,7 +130,7 @@ export class StartDeviceAuthorizationUseCase {
         return winner.remedy;
       }
     }
-    await this.jobs.enqueueDevicePoll({ pendingId, attempt: 1 }, interval * 1000);
+    await this.jobs.enqueueDevicePoll({ pendingId }, interval * 1000);
     return remedy;
   }
 }

@@ -3,6 +3,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import type Redis from 'ioredis';
 import { APP_CONFIG, type GatewayConfig } from '@app/config';
 import { sha256Hex } from '@app/crypto';
+import { gatewaySessionKeyPrefixes } from '@app/gateway-contract';
 import { REDIS, REDIS_OPTIONS, type RedisModuleOptions } from '@app/redis';
 
 /** One upstream session the aggregate opened for a client session. */
@@ -19,6 +20,8 @@ export interface AggregateSession {
   id: string;
   /** SPEC-MUST 9: the principal that initialized it; only they may use it. */
   principal: string;
+  /** The user the broker knows (its connections): what the workers' session recovery reads. */
+  subject?: string;
   /** The version the gateway negotiated with the client. */
   version: string;
   /** What the client declared at initialize: upstream sessions are opened with the same. */
@@ -65,7 +68,7 @@ export class AggregateSessionStore {
     @Inject(REDIS_OPTIONS) options: RedisModuleOptions,
     @Inject(APP_CONFIG) config: GatewayConfig,
   ) {
-    this.prefix = `${options.keyPrefix}mcp-agg-session:`;
+    this.prefix = gatewaySessionKeyPrefixes(options.keyPrefix).aggregate;
     this.ttlSeconds = config.GATEWAY_SESSION_IDLE_TTL_S;
   }
 
@@ -76,6 +79,7 @@ export class AggregateSessionStore {
       .multi()
       .hset(key, {
         principal: fields.principal,
+        ...(fields.subject === undefined ? {} : { subject: fields.subject }),
         version: fields.version,
         capabilities: JSON.stringify(fields.capabilities),
         clientInfo: JSON.stringify(fields.clientInfo),
@@ -102,6 +106,7 @@ export class AggregateSessionStore {
     return {
       id,
       principal: hash.principal,
+      ...(hash.subject === undefined ? {} : { subject: hash.subject }),
       version: hash.version,
       capabilities: JSON.parse(hash.capabilities ?? '{}') as Record<string, unknown>,
       clientInfo: JSON.parse(hash.clientInfo ?? '{}') as Record<string, unknown>,

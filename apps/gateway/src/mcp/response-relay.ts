@@ -140,6 +140,7 @@ export class ResponseRelay {
         { elicitation?: { url?: unknown } } | undefined;
       await this.sessions.bind(sessionId, {
         principal: exchange.principal!.key,
+        subject: exchange.principal!.subject,
         upstream: exchange.routeName,
         urlElicitation: capabilities?.elicitation?.url !== undefined,
       });

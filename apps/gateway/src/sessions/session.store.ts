@@ -3,6 +3,7 @@ import type Redis from 'ioredis';
 import type { Logger } from 'pino';
 import { APP_CONFIG, type GatewayConfig } from '@app/config';
 import { sha256Hex } from '@app/crypto';
+import { gatewaySessionKeyPrefixes } from '@app/gateway-contract';
 import { LOGGER } from '@app/observability';
 import { REDIS, REDIS_OPTIONS, type RedisModuleOptions } from '@app/redis';
 import { BoundedCache } from '../auth/bounded-cache';
@@ -11,6 +12,8 @@ import { BoundedCache } from '../auth/bounded-cache';
 export interface SessionBinding {
   /** The principal that initialized it: only they may use it (SPEC-MUST 9). */
   principal: string;
+  /** The user the broker knows (its connections): what the workers' session recovery reads. */
+  subject?: string;
   /** The upstream route it belongs to: one upstream session (SPEC-MUST 17). */
   upstream: string;
   /** The client declared `elicitation.url` at initialize: auth-required answers use −32042. */
@@ -43,7 +46,7 @@ export class SessionStore {
     @Inject(APP_CONFIG) config: GatewayConfig,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {
-    this.prefix = `${options.keyPrefix}mcp-session:`;
+    this.prefix = gatewaySessionKeyPrefixes(options.keyPrefix).relay;
     this.ttlSeconds = config.GATEWAY_SESSION_IDLE_TTL_S;
   }
 

@@ -1,22 +1,45 @@
-import { Inject, type OnModuleInit } from '@nestjs/common';
-import { Processor, WorkerHost } from '@nestjs/bullmq';
-import type { Job } from 'bullmq';
+import { Inject, type OnApplicationBootstrap, type OnModuleInit } from '@nestjs/common';
+import { InjectQueue, Processor, WorkerHost } from '@nestjs/bullmq';
+import { DelayedError, type Job, type Queue, UnrecoverableError } from 'bullmq';
 import type { Logger } from 'pino';
 import { APP_CONFIG, type WorkersConfig } from '@app/config';
-import { type DevicePollPayload, JobProducer, JOBS, QUEUES } from '@app/jobs';
+import {
+  DEVICE_POLL_SWEEP_SCHEDULER_ID,
+  type DevicePollPayload,
+  JOBS,
+  QUEUES,
+  SESSION_RECOVERY_SCHEDULER_ID,
+} from '@app/jobs';
 import { LOGGER } from '@app/observability';
+import { type DevicePollOutcome, PollDeviceAuthorizationUseCase } from '@app/provider-flows';
 import { logRedisErrors } from '@app/redis';
-import { PollDeviceAuthorizationUseCase } from '@app/provider-flows';
+import { SessionRecoveryUseCase, type RecoveryCounts } from '../sessions/session-recovery.usecase';
+import { DevicePollSweepUseCase, type DevicePollSweepResult } from './device-poll-sweep.usecase';
+
+const SCHEDULED = { removeOnComplete: 100, removeOnFail: 100 };
 
 /**
  * The `credentials` queue. Thin: each job name maps to one use case; payloads are ids only.
- * `device-poll`: one poll of a pending device authorization, re-queued while it is pending.
+ * - `device-poll`: one job per pending device authorization for its whole life. A poll still
+ *   pending moves the job back to delayed until the next poll is due (BullMQ's step pattern,
+ *   `moveToDelayed` + `DelayedError`: no new job, no attempt spent); the RFC 8628 pace (interval,
+ *   +5 s per slow_down, backoff on transport failures) is the use case's `retryAfterMs`. Connected,
+ *   denied, expired and gone complete; a provider that cannot do the flow any more is
+ *   `UnrecoverableError`. A thrown error (Postgres or Redis down) is retried with backoff.
+ * - `device-poll-sweep` (a job scheduler, once per deployment): re-queues lost poll jobs.
+ * - `session-recovery` (a job scheduler, and on demand when a gateway starts).
+ * An unknown job name cannot succeed by retrying: `UnrecoverableError`.
  */
 @Processor(QUEUES.credentials)
-export class CredentialsProcessor extends WorkerHost implements OnModuleInit {
+export class CredentialsProcessor
+  extends WorkerHost
+  implements OnModuleInit, OnApplicationBootstrap
+{
   constructor(
     private readonly poll: PollDeviceAuthorizationUseCase,
-    private readonly jobs: JobProducer,
+    private readonly sweep: DevicePollSweepUseCase,
+    private readonly recovery: SessionRecoveryUseCase,
+    @InjectQueue(QUEUES.credentials) private readonly queue: Queue,
     @Inject(LOGGER) private readonly logger: Logger,
     @Inject(APP_CONFIG) private readonly config: WorkersConfig,
   ) {
@@ -31,29 +54,64 @@ export class CredentialsProcessor extends WorkerHost implements OnModuleInit {
     logRedisErrors(this.worker, this.logger, 'credentials-worker');
   }
 
-  async process(job: Job): Promise<string> {
+  async onApplicationBootstrap(): Promise<void> {
+    // Every replica upserts the same scheduler ids: one schedule per deployment.
+    await this.queue.upsertJobScheduler(
+      DEVICE_POLL_SWEEP_SCHEDULER_ID,
+      { every: this.config.DEVICE_POLL_SWEEP_EVERY_MS },
+      { name: JOBS.devicePollSweep, data: {}, opts: SCHEDULED },
+    );
+    await this.queue.upsertJobScheduler(
+      SESSION_RECOVERY_SCHEDULER_ID,
+      { every: this.config.SESSION_RECOVERY_EVERY_MS },
+      { name: JOBS.sessionRecovery, data: {}, opts: SCHEDULED },
+    );
+  }
+
+  async process(
+    job: Job,
+    token?: string,
+  ): Promise<DevicePollOutcome['state'] | DevicePollSweepResult | RecoveryCounts> {
     switch (job.name) {
       case JOBS.devicePoll:
-        return this.devicePoll(job.data as DevicePollPayload);
+        return this.devicePoll(job as Job<DevicePollPayload>, token);
+      case JOBS.devicePollSweep: {
+        const result = await this.sweep.execute();
+        this.logger.info(result, 'device-poll sweep done');
+        return result;
+      }
+      case JOBS.sessionRecovery:
+        return this.recovery.execute();
       default:
-        this.logger.warn({ job: job.name, id: job.id }, 'unknown job on the credentials queue');
-        return 'ignored';
+        throw new UnrecoverableError(`unknown job "${job.name}" on the credentials queue`);
     }
   }
 
-  private async devicePoll(payload: DevicePollPayload): Promise<string> {
-    const outcome = await this.poll.execute(payload.pendingId);
-    if (outcome.state === 'pending') {
-      await this.jobs.enqueueDevicePoll(
-        { pendingId: payload.pendingId, attempt: payload.attempt + 1 },
-        outcome.retryAfterMs,
-      );
-    } else {
-      this.logger.info(
-        { pending_id: payload.pendingId, state: outcome.state, attempt: payload.attempt },
-        'device authorization finished',
-      );
+  private async devicePoll(
+    job: Job<DevicePollPayload>,
+    token: string | undefined,
+  ): Promise<DevicePollOutcome['state']> {
+    const { pendingId } = job.data;
+    const outcome = await this.poll.execute(pendingId);
+    switch (outcome.state) {
+      case 'pending':
+        await job.moveToDelayed(Date.now() + outcome.retryAfterMs, token);
+        throw new DelayedError();
+      case 'failed':
+        this.logger.warn(
+          { pending_id: pendingId, reason: outcome.reason },
+          'device authorization cannot go on',
+        );
+        throw new UnrecoverableError(`failed: ${outcome.reason}`);
+      case 'connected':
+      case 'denied':
+      case 'expired':
+      case 'gone':
+        this.logger.info(
+          { pending_id: pendingId, state: outcome.state },
+          'device authorization finished',
+        );
+        return outcome.state;
     }
-    return outcome.state;
   }
 }

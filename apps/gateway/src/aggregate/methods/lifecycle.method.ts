@@ -64,6 +64,7 @@ export class LifecycleMethod implements AggregateMethod {
     const version = LEGACY_VERSIONS.includes(asked) ? asked : LEGACY_VERSIONS[0]!;
     const session = await this.sessions.create({
       principal: exchange.principal!.key,
+      subject: exchange.principal!.subject,
       version,
       capabilities: objectOr(params.capabilities),
       clientInfo: objectOr(params.clientInfo),
