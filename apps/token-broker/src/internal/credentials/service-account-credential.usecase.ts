@@ -1,14 +1,12 @@
-import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
-import { importPKCS8, SignJWT } from 'jose';
 import type { Logger } from 'pino';
 import { Vault } from '@app/crypto';
 import { LOGGER } from '@app/observability';
 import { type ServiceAccountEntity, ServiceAccountRepository } from '@app/persistence';
-import { expiresIn, OAuthClientError, TokenEndpointClient } from '@app/provider-flows';
-import { serviceAccountSecretBinding } from '@app/vault';
+import { OAuthClientError, TokenEndpointClient } from '@app/provider-flows';
 import type { TrailCredential } from '@app/gateway-contract';
 import { CredentialError } from './credential.error';
+import { MachineTokenExchange } from './machine-token.exchange';
 
 export interface InjectedCredential {
   headers: Record<string, string>;
@@ -35,7 +33,6 @@ interface CacheEntry {
 // of the lifetime for short-lived tokens: well before `reuseUntil`, so calls never wait.
 const RENEW_AHEAD_MS = 300_000;
 
-const ASSERTION_LIFETIME_S = 3600;
 const MAX_CACHED_ACCOUNTS = 1000;
 
 /**
@@ -50,9 +47,13 @@ export class ServiceAccountCredentialUseCase {
   constructor(
     private readonly accounts: ServiceAccountRepository,
     private readonly vault: Vault,
-    private readonly tokens: TokenEndpointClient,
+    tokens: TokenEndpointClient,
     @Inject(LOGGER) private readonly logger: Logger,
-  ) {}
+  ) {
+    this.machineTokens = new MachineTokenExchange(vault, tokens);
+  }
+
+  private readonly machineTokens: MachineTokenExchange;
 
   async execute(accountRef: string, now = Date.now()): Promise<InjectedCredential> {
     const account = await this.accounts.findByName(accountRef);
@@ -145,7 +146,7 @@ export class ServiceAccountCredentialUseCase {
 
   private async obtain(account: ServiceAccountEntity, now: number): Promise<InjectedCredential> {
     try {
-      return await this.exchange(account, now);
+      return await this.machineTokens.obtain(account, now);
     } catch (error) {
       if (error instanceof CredentialError) {
         throw error;
@@ -169,80 +170,6 @@ export class ServiceAccountCredentialUseCase {
         },
       );
     }
-  }
-
-  private async exchange(account: ServiceAccountEntity, now: number): Promise<InjectedCredential> {
-    const secret = this.vault.openJson<Record<string, string>>(
-      account.secretSealed,
-      serviceAccountSecretBinding(account.id, account.type),
-    );
-    const settings = account.settings;
-    const scopes = Array.isArray(settings.scopes) ? (settings.scopes as string[]) : [];
-    switch (account.type) {
-      case 'github_pat':
-      case 'gitlab_pat':
-      case 'static_bearer':
-        return { headers: { authorization: `Bearer ${secret.token}` }, expiresAt: null };
-      case 'static_header':
-        return {
-          headers: { [String(settings.header_name).toLowerCase()]: secret.value },
-          expiresAt: null,
-        };
-      case 'oauth2_client_credentials': {
-        const form: Record<string, string> = { grant_type: 'client_credentials' };
-        if (scopes.length > 0) {
-          form.scope = scopes.join(' ');
-        }
-        if (typeof settings.resource === 'string') {
-          form.resource = settings.resource;
-        }
-        const token = await this.tokens.request(String(settings.token_endpoint), form, {
-          id: String(settings.client_id),
-          secret: secret.client_secret,
-        });
-        return this.bearer(token.access_token, token.expires_in, now);
-      }
-      case 'google_service_account': {
-        const key = await importPKCS8(secret.private_key, 'RS256');
-        const header =
-          typeof settings.private_key_id === 'string'
-            ? { alg: 'RS256', kid: settings.private_key_id }
-            : { alg: 'RS256' };
-        const jwt = new SignJWT({ scope: scopes.join(' ') })
-          .setProtectedHeader(header)
-          .setIssuer(String(settings.client_email))
-          .setAudience(String(settings.token_uri))
-          .setIssuedAt(Math.floor(now / 1000))
-          .setExpirationTime(Math.floor(now / 1000) + ASSERTION_LIFETIME_S)
-          .setJti(randomUUID());
-        if (typeof settings.subject === 'string') {
-          jwt.setSubject(settings.subject); // domain-wide delegation: act as this user
-        }
-        const assertion = await jwt.sign(key);
-        const token = await this.tokens.request(String(settings.token_uri), {
-          grant_type: 'urn:ietf:params:oauth:grant-type:jwt-bearer',
-          assertion,
-        });
-        return this.bearer(token.access_token, token.expires_in, now);
-      }
-      default:
-        throw new CredentialError(
-          'credential_unusable',
-          `service account "${account.name}" has an unknown type`,
-        );
-    }
-  }
-
-  /** Machine tokens without a stated lifetime are reused 5 minutes; lifetimes are capped at a day. */
-  private bearer(
-    accessToken: string,
-    seconds: number | undefined,
-    now: number,
-  ): InjectedCredential {
-    return {
-      headers: { authorization: `Bearer ${accessToken}` },
-      expiresAt: new Date(now + expiresIn(seconds) * 1000),
-    };
   }
 }
 
