@@ -7,7 +7,14 @@ import { buildDataSourceOptions, ConnectionRefreshRepository } from '@app/persis
 import { MockTokenEndpoint } from '@app/testing';
 import { CredentialCache } from '../../apps/gateway/src/credentials/credential.cache';
 import { startGateway, type GatewayHarness } from '../support/gateway.harness';
-import { applyPolicies, mcpCall, modernRequest, registerUpstream } from '../support/mcp-wire';
+import {
+  applyPolicies,
+  LEGACY_VERSION,
+  mcpCall,
+  modernRequest,
+  openLegacySession,
+  registerUpstream,
+} from '../support/mcp-wire';
 import {
   seedConnection,
   seedRefreshProvider,
@@ -16,8 +23,8 @@ import {
 import { startTrustedIssuer, type TrustedIssuer } from '../support/trusted-issuer';
 
 /**
- * An upstream that checks the provider token it is given: tokens in `refused` (or every token,
- * with `refuseAll`) get 401 as a resource server would (RFC 6750 §3.1); others reach the fixture.
+ * An upstream that checks the provider token it is given: tokens in `refused` (or every token of
+ * a `tools/call`, with `refuseAll`) get 401 as a resource server would (RFC 6750 §3.1); others reach the fixture.
  */
 async function startGuardedUpstream(target: string) {
   const guard = {
@@ -33,7 +40,8 @@ async function startGuardedUpstream(target: string) {
     req.on('end', () => {
       const token = (req.headers.authorization ?? '').replace(/^Bearer /, '');
       guard.seen.push(token);
-      if (guard.refuseAll || guard.refused.has(token)) {
+      const call = Buffer.concat(chunks).toString('utf8').includes('"tools/call"');
+      if ((guard.refuseAll && call) || guard.refused.has(token)) {
         res.writeHead(401, { 'www-authenticate': 'Bearer error="invalid_token"' }).end();
         return;
       }
@@ -191,6 +199,55 @@ describe('issue 10 §2 reactive refresh: an upstream 401 to an injected connecti
     });
     expect(guard.seen).toHaveLength(2);
     expect(provider.stats.refreshes).toBe(1);
+  });
+
+  describe('the aggregated /mcp route (guarded.whoami_headers)', () => {
+    let aggregateToken: string;
+    beforeAll(async () => {
+      aggregateToken = await idp.sign({
+        sub: 'alice',
+        aud: `${h.gatewayUrl}/mcp`,
+        scope: 'mcp:tools:read mcp:tools:execute',
+      });
+    });
+
+    it('2026-07-28: the refused token is refreshed once and the call retried with the new one', async () => {
+      const { tokens } = await connect();
+      guard.refused.add(tokens.access_token);
+      const request = modernRequest(8, 'tools/call', {
+        name: 'guarded.whoami_headers',
+        arguments: {},
+      });
+      const answer = await mcpCall(`${h.gatewayUrl}/mcp`, { token: aggregateToken, ...request });
+      expect(answer.status).toBe(200);
+      expect(answer.messages[0].error).toBeUndefined();
+      expect(guard.seen).toHaveLength(2);
+      expect(JSON.stringify(answer.messages[0].result)).toContain(guard.seen[1]);
+      expect(provider.stats).toMatchObject({ refreshes: 1, reuses: 0 });
+    });
+
+    it('2025-11-25 session: a token refused after the refresh too is the seed auth-required answer (-32001)', async () => {
+      await connect();
+      const session = await openLegacySession(`${h.gatewayUrl}/mcp`, aggregateToken);
+      guard.refuseAll = true;
+      guard.seen.length = 0;
+      const answer = await mcpCall(`${h.gatewayUrl}/mcp`, {
+        token: aggregateToken,
+        headers: { 'mcp-session-id': session, 'mcp-protocol-version': LEGACY_VERSION },
+        body: {
+          jsonrpc: '2.0',
+          id: 9,
+          method: 'tools/call',
+          params: { name: 'guarded.whoami_headers', arguments: {} },
+        },
+      });
+      expect(answer.status).toBe(200);
+      expect(answer.messages[0]).toMatchObject({
+        id: 9,
+        error: { code: -32001, data: { auth_type: 'oauth', provider: 'mock' } },
+      });
+      expect(provider.stats.refreshes).toBe(1);
+    });
   });
 
   it('a refresh refused by the provider (invalid_grant): the auth-required answer, the connection needs re-auth', async () => {

@@ -57,6 +57,7 @@ import { ToolsListFilter } from './tools-list.filter';
     CheckScopesStep,
     ResolvePolicyStep,
     ObtainCredentialStep,
+    ReactiveRefresh,
     GatewayCallTrail,
     SessionStreams,
   ],
