@@ -10,7 +10,8 @@ import { OAuthClientError, StartDeviceAuthorizationUseCase } from '@app/provider
 import { connectionTokenBinding } from '@app/vault';
 import { ConnectRequestStore } from '../../connect/connect-requests.store';
 import { InternalApiError } from '../http/internal-api.error';
-import { type FreshConnection, isFresh, OnDemandRefresh } from './on-demand-refresh';
+import { isFresh } from './expiry-margin';
+import { type FreshConnection, OnDemandRefresh } from './on-demand-refresh';
 import type { InjectedCredential } from './service-account-credential.usecase';
 
 export type ConnectionAnswer =
