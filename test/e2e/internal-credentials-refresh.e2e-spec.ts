@@ -3,6 +3,7 @@ import { DataSource } from 'typeorm';
 import { KeyRing, Vault } from '@app/crypto';
 import { buildDataSourceOptions, ConnectionRefreshRepository } from '@app/persistence';
 import { MockTokenEndpoint } from '@app/testing';
+import { connectionTokenBinding } from '@app/vault';
 import {
   INTERNAL_API_TOKEN,
   startAdminApi,
@@ -106,6 +107,53 @@ describe('issue 10 §2 on-demand refresh in the credential path (20-second token
     expect(b.json).toEqual(a.json);
     expect(a.json.credential.generation).toBe(1);
     expect(provider.stats).toMatchObject({ refreshes: 1, reuses: 0 });
+  });
+
+  it("while another refresher holds the lease: the resolve waits for the holder's write and uses its tokens", async () => {
+    const { connection } = await connect('held', 25_000);
+    const refreshes = new ConnectionRefreshRepository(ds);
+    const lease = await refreshes.claim(connection.id, 20_000);
+    if (lease === null || lease === 'busy') {
+      throw new Error('the test could not take the lease');
+    }
+    const pending = resolve('held');
+    // Not a timing assertion: only lets the resolve reach its wait before the holder writes (the
+    // result is the same either way; its wait is bounded by seconds, far above this).
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const now = new Date();
+    await refreshes.store(lease, {
+      seal: (id) => ({
+        accessTokenSealed: vault.seal(
+          'at_from_holder',
+          connectionTokenBinding(id, providerId, 'access_token'),
+        ),
+        refreshTokenSealed: null,
+      }),
+      tokenType: 'Bearer',
+      scopes: ['repo'],
+      expiresAt: new Date(now.getTime() + LIFETIME_MS),
+      issuedAt: now,
+    });
+    expect((await pending).json).toMatchObject({
+      outcome: 'inject',
+      headers: { authorization: 'Bearer at_from_holder' },
+      credential: { generation: 1 },
+    });
+    expect(provider.stats.refreshes).toBe(0);
+  });
+
+  it('a holder that never writes (died with the lease): the wait is bounded and an expired token is unavailable, never a guess', async () => {
+    const { connection } = await connect('dead-holder', 25_000);
+    expect(await new ConnectionRefreshRepository(ds).claim(connection.id, 60_000)).toMatchObject({
+      token: expect.any(String),
+    });
+    const res = await resolve('dead-holder');
+    expect(res.json).toEqual({
+      outcome: 'unavailable',
+      reason: 'the token is being refreshed; try again',
+    });
+    expect(provider.stats.refreshes).toBe(0);
+    expect((await row(connection.id)).status).toBe('active');
   });
 
   it('a refresh refused for good (invalid_grant) is the auth-required answer; the connection needs re-auth', async () => {

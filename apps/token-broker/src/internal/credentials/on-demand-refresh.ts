@@ -15,8 +15,10 @@ export type FreshConnection =
   | { state: 'unavailable'; reason: string };
 
 const BUSY_POLL_MS = 100;
-// Waiting for another holder is bounded by its lease, plus this much for its write to land.
+// Waiting for another holder is bounded by its lease, plus this much for its write to land…
 const BUSY_SLACK_MS = 2_000;
+// …and by this, so the answer reaches the gateway within its 10 s timeout (broker.client.ts).
+const BUSY_WAIT_MAX_MS = 6_000;
 
 /**
  * Issue 10 §2 "on-demand refresh in the credential path": a resolve that finds an expired or
@@ -51,6 +53,9 @@ export class OnDemandRefresh {
           return this.settled(connection, await this.refreshes.findById(connection.id));
         case 'busy': {
           const settled = await this.awaitHolder(connection, outcome.until);
+          if (settled?.state === 'busy') {
+            return this.fallback(connection, stillValid, 'the token is being refreshed; try again');
+          }
           if (settled !== undefined) {
             return settled;
           }
@@ -61,14 +66,23 @@ export class OnDemandRefresh {
         case 'gone':
           return { state: 'failed', reason: outcome.reason };
         case 'retry':
-          return stillValid
-            ? { state: 'usable', connection }
-            : { state: 'unavailable', reason: 'the provider cannot refresh the token right now' };
+          return this.fallback(
+            connection,
+            stillValid,
+            'the provider cannot refresh the token right now',
+          );
       }
     }
-    return stillValid
-      ? { state: 'usable', connection }
-      : { state: 'unavailable', reason: 'the token is being refreshed; try again' };
+    return this.fallback(connection, stillValid, 'the token is being refreshed; try again');
+  }
+
+  /** A transient failure: the current token while it is valid, else `unavailable`. */
+  private fallback(
+    connection: ConnectionEntity,
+    stillValid: boolean,
+    reason: string,
+  ): FreshConnection {
+    return stillValid ? { state: 'usable', connection } : { state: 'unavailable', reason };
   }
 
   private async attempt(
@@ -88,8 +102,8 @@ export class OnDemandRefresh {
   private async awaitHolder(
     seen: ConnectionEntity,
     until: Date,
-  ): Promise<FreshConnection | undefined> {
-    const deadline = until.getTime() + BUSY_SLACK_MS;
+  ): Promise<FreshConnection | { state: 'busy' } | undefined> {
+    const deadline = Math.min(until.getTime() + BUSY_SLACK_MS, Date.now() + BUSY_WAIT_MAX_MS);
     while (Date.now() < deadline) {
       await delay(BUSY_POLL_MS);
       const row = await this.refreshes.findById(seen.id);
@@ -105,7 +119,8 @@ export class OnDemandRefresh {
         return undefined;
       }
     }
-    return undefined;
+    // Still held after our budget: no second attempt of ours would get the lease either.
+    return { state: 'busy' };
   }
 
   private settled(seen: ConnectionEntity, row: ConnectionEntity | null): FreshConnection {
