@@ -23,6 +23,10 @@ export {
   connectionViewSchema,
 } from './internal-api/connections.schema';
 export {
+  type RefreshConnectionRequest,
+  refreshConnectionRequestSchema,
+} from './internal-api/connection-refresh.schema';
+export {
   type CredentialAnswer,
   credentialAnswerSchema,
   type DeviceCodeRemedy,

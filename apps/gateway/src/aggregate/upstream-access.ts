@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import type { TrailCredential } from '@app/gateway-contract';
 import type { InboundMessage } from '@app/mcp-protocol';
 import type { Resolution } from '@app/policy-engine';
 import type { UpstreamView } from '@app/upstream-cache';
@@ -15,6 +16,8 @@ export interface UpstreamGrant {
   resolution: Resolution;
   /** The credential headers for the upstream (empty when none). */
   injected: Record<string, string>;
+  /** Which credential `injected` holds (a connection's generation: reactive-refresh.ts). */
+  credential: TrailCredential | null;
 }
 
 /**
@@ -81,7 +84,11 @@ export class UpstreamAccess {
         exchange.trailCredential = view.trailCredential;
       }
     }
-    return { resolution: view.resolution!, injected: view.injected };
+    return {
+      resolution: view.resolution!,
+      injected: view.injected,
+      credential: view.trailCredential ?? null,
+    };
   }
 
   /** Lists: an upstream whose `_server` policy denies the caller is not contacted at all. */

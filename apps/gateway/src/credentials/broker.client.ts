@@ -7,6 +7,7 @@ import {
   type CredentialAnswer,
   credentialAnswerSchema,
   type Principal as ContractPrincipal,
+  type RefreshConnectionRequest,
   type VerifyApiKeyRequest,
 } from '@app/gateway-contract';
 import type { AuthMethod } from '@app/policy-engine';
@@ -40,6 +41,31 @@ export class BrokerClient implements OnModuleDestroy {
   ): Promise<CredentialAnswer> {
     return credentialAnswerSchema.parse(
       await this.post('/internal/v1/credentials/resolve', { principal, auth_method: method }),
+    );
+  }
+
+  /**
+   * The upstream refused the token of connection `id` at `generation`: the broker refreshes it
+   * (single flight with the workers) and answers like a resolve. `reauthorize`: the refreshed
+   * token was refused too, so the answer is the remedy.
+   */
+  async refreshConnection(
+    principal: ContractPrincipal,
+    method: AuthMethod,
+    connection: { id: string; generation: number },
+    reauthorize = false,
+  ): Promise<CredentialAnswer> {
+    const request: RefreshConnectionRequest = {
+      principal,
+      auth_method: method,
+      generation: connection.generation,
+      ...(reauthorize ? { reauthorize: true } : {}),
+    };
+    return credentialAnswerSchema.parse(
+      await this.post(
+        `/internal/v1/connections/${encodeURIComponent(connection.id)}/refresh`,
+        request,
+      ),
     );
   }
 

@@ -7,6 +7,7 @@ import { CompletionListener } from '../completion/completion.listener';
 import { PendingElicitationStore } from '../completion/pending-elicitation.store';
 import { BrokerClient } from '../credentials/broker.client';
 import { CredentialCache } from '../credentials/credential.cache';
+import { ReactiveRefresh } from '../credentials/reactive-refresh';
 import { ShutdownDrain } from '../http/shutdown-drain';
 import { GatewayMetrics } from '../metrics/gateway-metrics';
 import { PrincipalRateLimiter } from '../rate-limit/principal-rate-limiter';
@@ -56,6 +57,7 @@ import { ToolsListFilter } from './tools-list.filter';
     CheckScopesStep,
     ResolvePolicyStep,
     ObtainCredentialStep,
+    ReactiveRefresh,
     GatewayCallTrail,
     SessionStreams,
   ],
@@ -71,6 +73,7 @@ import { ToolsListFilter } from './tools-list.filter';
     InboundAuthenticator,
     BrokerClient,
     CredentialCache,
+    ReactiveRefresh,
     SessionStore,
     ShutdownDrain,
     SessionStreams,

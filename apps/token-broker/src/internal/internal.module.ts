@@ -12,6 +12,7 @@ import { InternalApiKeysController } from './api-keys/internal-api-keys.controll
 import { InternalConnectionsController } from './connections/internal-connections.controller';
 import { ConnectionCredentialUseCase } from './credentials/connection-credential.usecase';
 import { InternalCredentialsController } from './credentials/internal-credentials.controller';
+import { OnDemandRefresh } from './credentials/on-demand-refresh';
 import { ResolveCredentialUseCase } from './credentials/resolve-credential.usecase';
 import { ServiceAccountCredentialUseCase } from './credentials/service-account-credential.usecase';
 import { InternalErrorFilter } from './http/internal-error.filter';
@@ -53,6 +54,7 @@ export class InternalModule {
         ServiceAccountCredentialUseCase,
         ResolveCredentialUseCase,
         ConnectionCredentialUseCase,
+        OnDemandRefresh,
         ManageConnectionsUseCase,
         ConnectRequestStore,
         ValidateApiKeyUseCase,

@@ -15,9 +15,13 @@ import { splitQualified } from '../aggregate-names';
 import { RelayStream } from '../relay-stream';
 import { ResourceOwners } from '../resource-owners';
 import { UpstreamAbort } from '../../upstreams/upstream-abort';
-import { UpstreamAccess } from '../upstream-access';
+import { ReactiveRefresh } from '../../credentials/reactive-refresh';
+import { UpstreamAccess, type UpstreamGrant } from '../upstream-access';
 import { UpstreamCaller } from '../upstream-caller';
 import type { JsonObject } from '../upstream-rpc';
+
+/** What a failed reactive refresh answers: the client's, never turned into "upstream unavailable". */
+const REFRESH_REFUSALS = new Set(['auth_required', 'credential_unavailable', 'broker_unavailable']);
 
 /** 2026-07-28: the methods whose `Mcp-Name` header mirrors a name or URI of the body. */
 const MIRRORS_NAME = new Set(['tools/call', 'prompts/get', 'resources/read']);
@@ -37,6 +41,8 @@ interface Route {
  * its ref (a prompt name's prefix, or a resource template's owner). The policy and credential are
  * the transparent route's (upstream-access.ts); the upstream gets its own name, and its answer is
  * relayed with the client's id. An upstream that cannot be reached is a clear JSON-RPC error.
+ * A 401 to an injected connection token is retried once with a refreshed one, as on the
+ * transparent route (reactive-refresh.ts).
  */
 @Injectable()
 export class RoutedMethod implements AggregateMethod {
@@ -55,6 +61,7 @@ export class RoutedMethod implements AggregateMethod {
     private readonly caller: UpstreamCaller,
     private readonly owners: ResourceOwners,
     private readonly relay: RelayStream,
+    private readonly reactive: ReactiveRefresh,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
 
@@ -77,21 +84,38 @@ export class RoutedMethod implements AggregateMethod {
       params: withoutGatewayState(route.params),
     };
     if (exchange.generation === 'legacy') {
-      return this.streamed(exchange, route.upstream, body, grant.injected);
+      return this.streamed(exchange, route.upstream, body, grant, message.method);
     }
-    let answer;
-    try {
-      answer = await this.caller.send(exchange, route.upstream, body, {
-        injected: grant.injected,
-        ...(route.mcpName !== undefined && MIRRORS_NAME.has(message.method)
-          ? { mcpName: route.mcpName }
-          : {}),
-      });
-    } catch (error) {
-      this.logger.warn(
-        { err: error, upstream: route.upstream.name, correlation_id: exchange.request.id },
-        'aggregate call: upstream unavailable',
-      );
+    const send = async (injected: Record<string, string>) => {
+      try {
+        return await this.caller.send(exchange, route.upstream, body, {
+          injected,
+          ...(route.mcpName !== undefined && MIRRORS_NAME.has(message.method)
+            ? { mcpName: route.mcpName }
+            : {}),
+        });
+      } catch (error) {
+        this.logger.warn(
+          { err: error, upstream: route.upstream.name, correlation_id: exchange.request.id },
+          'aggregate call: upstream unavailable',
+        );
+        return undefined;
+      }
+    };
+    let injected = grant.injected;
+    let answer = await send(injected);
+    for (const reauthorize of [false, true]) {
+      if (
+        answer === undefined ||
+        !this.reactive.applies(answer.status, grant.credential, injected)
+      ) {
+        break;
+      }
+      // Issue 10 §2, as on /mcp/{upstream}: one retry with a refreshed connection token.
+      injected = await this.refreshed(exchange, route.upstream, grant, reauthorize, message.method);
+      answer = await send(injected);
+    }
+    if (answer === undefined) {
       exchange.upstreamStatus = 502;
       return unavailable(exchange.requestId, route.upstream.name);
     }
@@ -118,17 +142,33 @@ export class RoutedMethod implements AggregateMethod {
     exchange: AggregateExchange,
     upstream: UpstreamView,
     body: JsonObject,
-    injected: Record<string, string>,
+    grant: UpstreamGrant,
+    method: string,
   ): Promise<AggregateAnswer> {
     const signal = new UpstreamAbort();
     try {
-      const { response, call } = await this.caller.start(
+      let injected = grant.injected;
+      let { response, call } = await this.caller.start(
         exchange,
         upstream,
         body,
         { injected },
         signal,
       );
+      for (const reauthorize of [false, true]) {
+        if (!this.reactive.applies(response.statusCode, grant.credential, injected)) {
+          break;
+        }
+        await response.body.dump();
+        injected = await this.refreshed(exchange, upstream, grant, reauthorize, method);
+        ({ response, call } = await this.caller.start(
+          exchange,
+          upstream,
+          body,
+          { injected },
+          signal,
+        ));
+      }
       exchange.upstreamStatus = response.statusCode;
       const answer = await this.relay.relay(exchange, upstream, call, response, signal);
       if (answer !== undefined || exchange.reply.sent) {
@@ -143,6 +183,9 @@ export class RoutedMethod implements AggregateMethod {
         'aggregate call: upstream gave no JSON-RPC answer',
       );
     } catch (error) {
+      if (error instanceof GatewayError && REFRESH_REFUSALS.has(error.code)) {
+        throw error;
+      }
       if (exchange.reply.sent) {
         return { status: 200, streamed: true };
       }
@@ -153,6 +196,29 @@ export class RoutedMethod implements AggregateMethod {
     }
     exchange.upstreamStatus = 502;
     return unavailable(exchange.requestId, upstream.name);
+  }
+
+  /** The refreshed connection's headers for the retry; throws the auth-required answer. */
+  private async refreshed(
+    exchange: AggregateExchange,
+    upstream: UpstreamView,
+    grant: UpstreamGrant,
+    reauthorize: boolean,
+    method: string,
+  ): Promise<Record<string, string>> {
+    const retry = await this.reactive.retryWith({
+      principal: exchange.principal!,
+      // A connection credential was obtained, so the resolution named its auth method.
+      method: grant.resolution.auth_method!,
+      upstream,
+      credential: grant.credential!,
+      reauthorize,
+    });
+    grant.credential = retry.credential;
+    if (method === 'tools/call') {
+      exchange.trailCredential = retry.credential;
+    }
+    return retry.injected;
   }
 
   private async route(exchange: AggregateExchange, method: string): Promise<Route> {

@@ -1,6 +1,9 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { Logger } from 'pino';
+import type { Dispatcher } from 'undici';
 import { LOGGER } from '@app/observability';
+import { AuthWait } from '../../completion/auth-wait';
+import { ReactiveRefresh } from '../../credentials/reactive-refresh';
 import { GatewayError } from '../../http/gateway-error';
 import { GatewayMetrics } from '../../metrics/gateway-metrics';
 import { GATEWAY_REQUEST_STATE_PREFIX } from '../../remedies/auth-required.encoder';
@@ -15,7 +18,8 @@ import { ResponseRelay } from '../response-relay';
  * the obtained one added, the body bytes as read (re-encoded only to take out a `requestState` the
  * gateway issued). A client that goes away aborts the upstream request (SPEC-MUST 14). An upstream
  * that cannot be reached or does not answer in time is a JSON-RPC error with a generic message;
- * the detail goes to the log.
+ * the detail goes to the log. A 401 to an injected connection token is retried once with a
+ * refreshed token (reactive-refresh.ts); still 401 is the auth-required answer.
  */
 @Injectable()
 export class ForwardStep implements McpStep {
@@ -24,18 +28,62 @@ export class ForwardStep implements McpStep {
     private readonly relay: ResponseRelay,
     @Inject(LOGGER) private readonly logger: Logger,
     private readonly metrics: GatewayMetrics,
+    private readonly reactive: ReactiveRefresh,
+    private readonly waits: AuthWait,
   ) {}
 
   async run(exchange: McpExchange): Promise<void> {
-    const upstream = exchange.upstream;
     const raw = exchange.reply.raw;
     raw.once('close', () => {
       if (!raw.writableFinished) {
         exchange.abort.abort();
       }
     });
-    let response;
+    let response = await this.send(exchange);
+    for (const reauthorize of [false, true]) {
+      if (
+        response === undefined ||
+        !this.reactive.applies(response.statusCode, exchange.trailCredential, exchange.injected)
+      ) {
+        break;
+      }
+      // Issue 10 §2: the upstream refused our connection token; one retry with a refreshed one.
+      await response.body.dump();
+      await this.retryCredential(exchange, reauthorize);
+      response = await this.send(exchange);
+    }
+    if (response === undefined) {
+      return;
+    }
+    exchange.upstreamStatus = response.statusCode;
+    await this.relay.relay(exchange, response);
+  }
+
+  private async retryCredential(exchange: McpExchange, reauthorize: boolean): Promise<void> {
+    try {
+      const retry = await this.reactive.retryWith({
+        principal: exchange.principal!,
+        // A connection credential was obtained, so the resolution named its auth method.
+        method: exchange.resolution!.auth_method!,
+        upstream: exchange.upstream,
+        credential: exchange.trailCredential!,
+        reauthorize,
+      });
+      exchange.injected = retry.injected;
+      exchange.trailCredential = retry.credential;
+    } catch (error) {
+      if (error instanceof GatewayError && error.details.remedy !== undefined) {
+        await this.waits.remember(exchange, error.details.remedy);
+      }
+      throw error;
+    }
+  }
+
+  /** One request to the upstream; undefined when the client went away first. */
+  private async send(exchange: McpExchange): Promise<Dispatcher.ResponseData | undefined> {
+    const upstream = exchange.upstream;
     const started = performance.now();
+    let response;
     try {
       response = await this.upstreams.request(upstream, {
         method: exchange.method,
@@ -55,7 +103,7 @@ export class ForwardStep implements McpStep {
           { upstream: upstream.name },
           'client went away before the upstream answered',
         );
-        return;
+        return undefined;
       }
       this.metrics.upstream(upstream.name, 'unreachable', seconds);
       // Logged once, with the cause and the correlation id, where the error is answered.
@@ -63,13 +111,12 @@ export class ForwardStep implements McpStep {
         cause: error,
       });
     }
-    exchange.upstreamStatus = response.statusCode;
     this.metrics.upstream(
       upstream.name,
       response.statusCode >= 500 ? 'error_status' : 'ok',
       (performance.now() - started) / 1000,
     );
-    await this.relay.relay(exchange, response);
+    return response;
   }
 }
 

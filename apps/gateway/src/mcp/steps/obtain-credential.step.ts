@@ -4,9 +4,9 @@ import type { AuthMethod } from '@app/policy-engine';
 import { AuthWait } from '../../completion/auth-wait';
 import { BrokerClient } from '../../credentials/broker.client';
 import { CredentialCache } from '../../credentials/credential.cache';
+import { injection } from '../../credentials/credential-injection';
 import { GatewayError } from '../../http/gateway-error';
 import { GatewayMetrics } from '../../metrics/gateway-metrics';
-import type { UpstreamView } from '@app/upstream-cache';
 import type { McpExchange } from '../mcp-exchange';
 import type { McpStep } from '../mcp-step';
 import { isGoverned } from './resolve-policy.step';
@@ -110,27 +110,5 @@ export class ObtainCredentialStep implements McpStep {
       this.cache.rememberWithoutCredential(this.cache.withoutCredentialKey(key));
     }
     return answer;
-  }
-}
-
-/**
- * How the upstream wants the credential: the broker's headers as they are (`authorization`), the
- * bare token in a named header (`header`), or nothing (`none`: the policy still decided).
- */
-function injection(
-  upstream: UpstreamView,
-  headers: Readonly<Record<string, string>>,
-): Record<string, string> {
-  const rule = upstream.credentialInjection;
-  switch (rule.type) {
-    case 'authorization':
-      return { ...headers };
-    case 'none':
-      return {};
-    case 'header': {
-      const { authorization, ...rest } = headers;
-      const token = authorization?.replace(/^Bearer +/i, '');
-      return token === undefined ? rest : { ...rest, [rule.name.toLowerCase()]: token };
-    }
   }
 }

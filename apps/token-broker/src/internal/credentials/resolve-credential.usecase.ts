@@ -1,7 +1,11 @@
 import { Injectable } from '@nestjs/common';
 import { type CredentialAnswer, type Principal, remedyInstructions } from '@app/gateway-contract';
-import type { AuthMethod } from '@app/policy-engine';
-import { ConnectionCredentialUseCase } from './connection-credential.usecase';
+import type { AuthMethod, ConnectionAuthMethod } from '@app/policy-engine';
+import {
+  type ConnectionAnswer,
+  ConnectionCredentialUseCase,
+  type RefreshOf,
+} from './connection-credential.usecase';
 import { CredentialError } from './credential.error';
 import { ServiceAccountCredentialUseCase } from './service-account-credential.usecase';
 
@@ -50,27 +54,42 @@ export class ResolveCredentialUseCase {
       }
       case 'oauth':
       case 'device_code': {
-        const answer = await this.connections.execute(principal.subject, method);
-        switch (answer.kind) {
-          case 'credential':
-            return {
-              outcome: 'inject',
-              headers: answer.credential.headers,
-              expires_at: answer.credential.expiresAt
-                ? answer.credential.expiresAt.toISOString()
-                : null,
-              ...(answer.credential.identity ? { credential: answer.credential.identity } : {}),
-            };
-          case 'auth_required':
-            // The facts, plus the seed's text built from them (kept on the wire; see the contract).
-            return {
-              outcome: 'auth_required',
-              remedy: { ...answer.remedy, instructions: remedyInstructions(answer.remedy) },
-            };
-          case 'unavailable':
-            return { outcome: 'unavailable', reason: answer.reason };
-        }
+        return connectionAnswer(await this.connections.execute(principal.subject, method));
       }
     }
+  }
+
+  /**
+   * The gateway's forced refresh (issue 10 §2 reactive refresh): the upstream refused the token of
+   * `refreshOf`; the answer is the new credential, or the remedy when it cannot be refreshed.
+   */
+  async refreshConnection(
+    principal: Principal,
+    method: ConnectionAuthMethod,
+    refreshOf: RefreshOf,
+  ): Promise<CredentialAnswer> {
+    return connectionAnswer(
+      await this.connections.execute(principal.subject, method, Date.now(), refreshOf),
+    );
+  }
+}
+
+function connectionAnswer(answer: ConnectionAnswer): CredentialAnswer {
+  switch (answer.kind) {
+    case 'credential':
+      return {
+        outcome: 'inject',
+        headers: answer.credential.headers,
+        expires_at: answer.credential.expiresAt ? answer.credential.expiresAt.toISOString() : null,
+        ...(answer.credential.identity ? { credential: answer.credential.identity } : {}),
+      };
+    case 'auth_required':
+      // The facts, plus the seed's text built from them (kept on the wire; see the contract).
+      return {
+        outcome: 'auth_required',
+        remedy: { ...answer.remedy, instructions: remedyInstructions(answer.remedy) },
+      };
+    case 'unavailable':
+      return { outcome: 'unavailable', reason: answer.reason };
   }
 }
