@@ -7,6 +7,7 @@ import { LifecycleMethod } from './methods/lifecycle.method';
 import { ListMethod } from './methods/list.method';
 import { LoggingMethod } from './methods/logging.method';
 import { RoutedMethod } from './methods/routed.method';
+import { RouteTargets } from './methods/route-targets';
 import { StandaloneStream } from './methods/standalone-stream';
 import { RelayedRequests } from './relayed-requests';
 import { RelayStream } from './relay-stream';
@@ -35,6 +36,7 @@ import { UpstreamSkips } from './upstream-skips';
     UpstreamSkips,
     LifecycleMethod,
     ListMethod,
+    RouteTargets,
     RoutedMethod,
     LoggingMethod,
     StandaloneStream,

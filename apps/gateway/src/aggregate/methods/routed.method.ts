@@ -1,38 +1,24 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { Logger } from 'pino';
 import { LOGGER } from '@app/observability';
-import { UpstreamCache, type UpstreamView } from '@app/upstream-cache';
+import type { UpstreamView } from '@app/upstream-cache';
 import { GatewayError } from '../../http/gateway-error';
 import { GATEWAY_REQUEST_STATE_PREFIX } from '../../remedies/auth-required.encoder';
-import {
-  type AggregateAnswer,
-  type AggregateMethod,
-  paramsOf,
-  unavailable,
-} from '../aggregate-answer';
+import { type AggregateAnswer, type AggregateMethod, unavailable } from '../aggregate-answer';
 import type { AggregateExchange } from '../aggregate-exchange';
-import { splitQualified } from '../aggregate-names';
 import { RelayStream } from '../relay-stream';
-import { ResourceOwners } from '../resource-owners';
 import { UpstreamAbort } from '../../upstreams/upstream-abort';
 import { ReactiveRefresh } from '../../credentials/reactive-refresh';
 import { UpstreamAccess, type UpstreamGrant } from '../upstream-access';
 import { UpstreamCaller } from '../upstream-caller';
 import type { JsonObject } from '../upstream-rpc';
+import { RouteTargets } from './route-targets';
 
 /** What a failed reactive refresh answers: the client's, never turned into "upstream unavailable". */
 const REFRESH_REFUSALS = new Set(['auth_required', 'credential_unavailable', 'broker_unavailable']);
 
 /** 2026-07-28: the methods whose `Mcp-Name` header mirrors a name or URI of the body. */
 const MIRRORS_NAME = new Set(['tools/call', 'prompts/get', 'resources/read']);
-
-interface Route {
-  upstream: UpstreamView;
-  /** The params as the upstream sees them (its own names). */
-  params: JsonObject;
-  /** 2026-07-28 `Mcp-Name` for the upstream. */
-  mcpName?: string;
-}
 
 /**
  * Issue 9 §1 routing of the methods that target one upstream: `tools/call` and `prompts/get` by
@@ -56,10 +42,9 @@ export class RoutedMethod implements AggregateMethod {
   ];
 
   constructor(
-    private readonly directory: UpstreamCache,
+    private readonly routes: RouteTargets,
     private readonly access: UpstreamAccess,
     private readonly caller: UpstreamCaller,
-    private readonly owners: ResourceOwners,
     private readonly relay: RelayStream,
     private readonly reactive: ReactiveRefresh,
     @Inject(LOGGER) private readonly logger: Logger,
@@ -70,7 +55,7 @@ export class RoutedMethod implements AggregateMethod {
     if (message?.kind !== 'request') {
       return { status: 202 };
     }
-    const route = await this.route(exchange, message.method);
+    const route = await this.routes.route(exchange, message.method);
     const grant = await this.access.grant(exchange, route.upstream, {
       kind: 'request',
       id: message.id,
@@ -219,62 +204,6 @@ export class RoutedMethod implements AggregateMethod {
       exchange.trailCredential = retry.credential;
     }
     return retry.injected;
-  }
-
-  private async route(exchange: AggregateExchange, method: string): Promise<Route> {
-    const params = paramsOf(exchange);
-    switch (method) {
-      case 'tools/call':
-      case 'prompts/get':
-        return this.byName(params, params.name, method);
-      case 'completion/complete': {
-        const ref = params.ref as { type?: unknown; name?: unknown; uri?: unknown } | undefined;
-        if (ref?.type === 'ref/prompt') {
-          const named = this.byName({}, ref.name, method);
-          return { ...named, params: { ...params, ref: { ...ref, name: named.mcpName } } };
-        }
-        return this.byUri(exchange, params, ref?.uri);
-      }
-      default:
-        return this.byUri(exchange, params, params.uri);
-    }
-  }
-
-  private byName(params: JsonObject, name: unknown, method: string): Route {
-    if (typeof name !== 'string' || name === '' || name.length > 320) {
-      throw new GatewayError(
-        'invalid_params',
-        `${method} needs a name of the form <upstream>.<name>`,
-      );
-    }
-    const split = splitQualified(name, this.directory.list());
-    if (split === undefined) {
-      throw new GatewayError(
-        'invalid_params',
-        `no upstream serves ${name}: names are <upstream>.<name>`,
-      );
-    }
-    return {
-      upstream: split.upstream,
-      params: { ...params, name: split.name },
-      mcpName: split.name,
-    };
-  }
-
-  private async byUri(
-    exchange: AggregateExchange,
-    params: JsonObject,
-    uri: unknown,
-  ): Promise<Route> {
-    if (typeof uri !== 'string' || uri === '' || uri.length > 8192) {
-      throw new GatewayError('invalid_params', 'the request needs a uri');
-    }
-    const owner = await this.owners.owner(exchange.principal!.key, uri);
-    const upstream = owner === undefined ? undefined : this.directory.get(owner);
-    if (upstream === undefined || !upstream.enabled) {
-      throw new GatewayError('invalid_params', `unknown resource ${uri}: list the resources first`);
-    }
-    return { upstream, params, mcpName: uri };
   }
 }
 
