@@ -10,7 +10,13 @@ import { ProviderFlowsModule, refreshSettings } from '@app/provider-flows';
 import { logRedisErrors, RedisModule } from '@app/redis';
 import { VaultModule } from '@app/vault';
 import { CredentialsProcessor } from './credentials/credentials.processor';
+import { AuthHealthController } from './health/auth-health.controller';
+import { AuthHealthService } from './health/auth-health.service';
 import { CleanupProcessor } from './maintenance/cleanup.processor';
+import { ConnectionStatsReader } from './metrics/connection-stats.reader';
+import { ProviderNames } from './metrics/provider-names';
+import { RefreshHealthTracker } from './metrics/refresh-health.tracker';
+import { WorkersMetrics } from './metrics/workers-metrics';
 import { RefreshSweepUseCase } from './refresh/refresh-sweep.usecase';
 import { TokenRefreshProcessor } from './refresh/token-refresh.processor';
 
@@ -53,6 +59,7 @@ export class WorkersModule implements OnApplicationShutdown {
           { name: QUEUES.tokenRefresh },
         ),
       ],
+      controllers: [AuthHealthController],
       providers: [
         { provide: APP_CONFIG, useValue: config },
         { provide: BULL_CONNECTION, useValue: connection },
@@ -60,6 +67,11 @@ export class WorkersModule implements OnApplicationShutdown {
         CleanupProcessor,
         RefreshSweepUseCase,
         TokenRefreshProcessor,
+        ConnectionStatsReader,
+        ProviderNames,
+        RefreshHealthTracker,
+        WorkersMetrics,
+        AuthHealthService,
       ],
     };
   }
