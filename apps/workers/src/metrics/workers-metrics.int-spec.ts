@@ -15,6 +15,7 @@ import {
   testRedisPrefix,
   type TestDatabase,
 } from '../../../../test/support/test-database';
+import { TokenRefreshProcessor } from '../refresh/token-refresh.processor';
 import { WorkersModule } from '../workers.module';
 
 /**
@@ -201,5 +202,16 @@ describe('workers: refresh metrics and /health/auth (issue 10 §3)', () => {
       [brokenId],
     );
     expect(n).toBe(3);
+  });
+
+  it('token_refresh is unhealthy (503) once the refresh worker stops; session storage still healthy', async () => {
+    await app.get(TokenRefreshProcessor).worker.close();
+    const res = await get('/health/auth');
+    expect(res.status).toBe(503);
+    expect(JSON.parse(res.text)).toMatchObject({
+      healthy: false,
+      session_storage: 'healthy',
+      token_refresh: 'unhealthy',
+    });
   });
 });
