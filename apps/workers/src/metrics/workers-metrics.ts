@@ -127,8 +127,11 @@ export class WorkersMetrics {
     this.refreshes.inc({ provider: 'unknown', outcome: 'error', reason: 'internal' });
   }
 
-  sessionRecovery(outcome: SessionRecoveryOutcome, by = 1): void {
-    this.recoveries.inc({ outcome }, by);
+  /** Session recovery's counts (the shape of its SessionRecoveryObserver: bind it with useExisting). */
+  recovered(outcome: SessionRecoveryOutcome, count: number): void {
+    if (count > 0) {
+      this.recoveries.inc({ outcome }, count);
+    }
   }
 
   /** Call when a worker starts a job: a re-delayed or retried job counts only its first start. */
