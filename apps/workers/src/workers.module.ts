@@ -16,10 +16,19 @@ import { MaintenanceProcessor } from './maintenance/maintenance.processor';
 import { ResealVaultUseCase } from './maintenance/reseal-vault.usecase';
 import { RotateSigningKeyUseCase } from './maintenance/rotate-signing-key.usecase';
 import { DevicePollSweepUseCase } from './credentials/device-poll-sweep.usecase';
+import { AuthHealthController } from './health/auth-health.controller';
+import { AuthHealthService } from './health/auth-health.service';
+import { ConnectionStatsReader } from './metrics/connection-stats.reader';
+import { ProviderNames } from './metrics/provider-names';
+import { RefreshHealthTracker } from './metrics/refresh-health.tracker';
+import { WorkersMetrics } from './metrics/workers-metrics';
 import { RefreshSweepUseCase } from './refresh/refresh-sweep.usecase';
 import { TokenRefreshProcessor } from './refresh/token-refresh.processor';
 import { LiveSessionScanner } from './sessions/live-session.scanner';
-import { SessionRecoveryUseCase } from './sessions/session-recovery.usecase';
+import {
+  SESSION_RECOVERY_OBSERVER,
+  SessionRecoveryUseCase,
+} from './sessions/session-recovery.usecase';
 
 /**
  * Background processors (BullMQ): the `credentials` queue's device-code polling, the
@@ -59,6 +68,7 @@ export class WorkersModule implements OnApplicationShutdown {
           { name: QUEUES.tokenRefresh },
         ),
       ],
+      controllers: [AuthHealthController],
       providers: [
         { provide: APP_CONFIG, useValue: config },
         { provide: BULL_CONNECTION, useValue: connection },
@@ -73,6 +83,13 @@ export class WorkersModule implements OnApplicationShutdown {
         SessionRecoveryUseCase,
         RefreshSweepUseCase,
         TokenRefreshProcessor,
+        ConnectionStatsReader,
+        ProviderNames,
+        RefreshHealthTracker,
+        WorkersMetrics,
+        // Session recovery counts its outcomes into auth_session_recovery_total.
+        { provide: SESSION_RECOVERY_OBSERVER, useExisting: WorkersMetrics },
+        AuthHealthService,
       ],
     };
   }

@@ -380,6 +380,12 @@ export const workersSchema = commonSchema.extend({
   /** Jobs processed at once per worker process. */
   WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(100).default(5),
   WORKERS_PORT: port(8083),
+  /** How long the connection aggregates behind the metrics and `/health/auth` are reused, in ms. */
+  METRICS_AGGREGATE_CACHE_MS: z.coerce.number().int().min(0).max(300_000).default(10_000),
+  /** `/health/auth`: token_refresh is degraded above this many failed (dead-lettered) refresh jobs. */
+  AUTH_HEALTH_MAX_FAILED_REFRESHES: z.coerce.number().int().min(0).default(1000),
+  /** `/health/auth`: token_refresh is degraded when more than this share of connections needs re-auth. */
+  AUTH_HEALTH_MAX_STRANDED_RATIO: z.coerce.number().min(0).max(1).default(0.25),
   WORKERS_HOST: z.string().default('0.0.0.0'),
   /** Days the call trail (`call_trail`) is kept; the cleanup job (issue 10) deletes older rows. */
   CALL_TRAIL_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(30),

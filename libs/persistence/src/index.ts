@@ -41,6 +41,10 @@ export {
   type RefreshLease,
 } from './repositories/connection-refresh.repository';
 export {
+  ConnectionStatsRepository,
+  type ProviderConnectionStats,
+} from './repositories/connection-stats.repository';
+export {
   ConsentRepository,
   OAuthRecordRepository,
   UserRepository,

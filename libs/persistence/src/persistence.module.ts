@@ -17,6 +17,7 @@ import {
 } from './repositories/authorization-server.repositories';
 import { ConnectionRepository } from './repositories/connection.repository';
 import { ConnectionRefreshRepository } from './repositories/connection-refresh.repository';
+import { ConnectionStatsRepository } from './repositories/connection-stats.repository';
 import {
   ApiKeyRepository,
   ProviderRepository,
@@ -34,6 +35,7 @@ const REPOSITORIES = [
   ServiceAccountRepository,
   ConnectionRepository,
   ConnectionRefreshRepository,
+  ConnectionStatsRepository,
   UserRepository,
   ConsentRepository,
   OAuthRecordRepository,

@@ -23,11 +23,11 @@ export type RefreshOutcome =
   /** Another refresher holds the lease until `until`. */
   | { state: 'busy'; until: Date }
   /** The provider refused the refresh token for good: the connection is now `needs_reauth`. */
-  | { state: 'needs_reauth'; reason: string }
+  | { state: 'needs_reauth'; reason: string; providerId: string }
   /** Transient (network, 429, 5xx, discovery, a lost lease): try again later. */
-  | { state: 'retry'; reason: string }
+  | { state: 'retry'; reason: string; providerId: string }
   /** The provider cannot refresh at all (no token endpoint, client refused, grant unsupported). */
-  | { state: 'unusable'; reason: string }
+  | { state: 'unusable'; reason: string; providerId: string }
   /** Connection removed, revoked, already needs re-auth, or holds no refresh token. */
   | { state: 'gone'; reason: string };
 
@@ -186,7 +186,11 @@ export class RefreshConnectionUseCase {
         { connection_id: connection.id, generation: connection.refreshGeneration },
         'refreshed tokens not stored: the lease or the generation moved on',
       );
-      return { state: 'retry', reason: 'the refresh lease was lost before the write' };
+      return {
+        state: 'retry',
+        reason: 'the refresh lease was lost before the write',
+        providerId: connection.providerId,
+      };
     }
     await this.scheduler.scheduleNext(stored);
     if (forced) {
@@ -209,7 +213,7 @@ export class RefreshConnectionUseCase {
     if (kind === 'needs_reauth') {
       await this.changes.subjectChanged(lease.connection.subject).catch(() => false);
     }
-    return { state: kind, reason };
+    return { state: kind, reason, providerId: lease.connection.providerId };
   }
 }
 

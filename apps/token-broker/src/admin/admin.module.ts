@@ -10,6 +10,8 @@ import { AuditController } from './audit/audit.controller';
 import { CallTrailController } from './audit/call-trail.controller';
 import { AdminTokenGuard } from './http/admin-token.guard';
 import { ProblemDetailsFilter } from './http/problem-details.filter';
+import { FailedJobsController } from './jobs/failed-jobs.controller';
+import { FailedJobsService } from './jobs/failed-jobs.service';
 import { PoliciesController } from './policies/policies.controller';
 import { PolicyAdminService } from './policies/policy-admin.service';
 import { PolicyRevisionsController } from './policies/policy-revisions.controller';
@@ -54,6 +56,7 @@ export class AdminModule {
         ApiKeysController,
         ServiceAccountsController,
         UpstreamsController,
+        FailedJobsController,
       ],
       providers: [
         { provide: APP_CONFIG, useValue: config },
@@ -64,6 +67,7 @@ export class AdminModule {
         ApiKeyAdminService,
         ServiceAccountAdminService,
         UpstreamAdminService,
+        FailedJobsService,
       ],
     };
   }

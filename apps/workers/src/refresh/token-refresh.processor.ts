@@ -12,6 +12,7 @@ import {
   RefreshScheduler,
 } from '@app/provider-flows';
 import { logRedisErrors } from '@app/redis';
+import { WorkersMetrics } from '../metrics/workers-metrics';
 import { RefreshSweepUseCase, type SweepResult } from './refresh-sweep.usecase';
 
 // A busy lease is looked at again just after it would expire.
@@ -45,6 +46,7 @@ export class TokenRefreshProcessor
     @InjectQueue(QUEUES.tokenRefresh) private readonly queue: Queue,
     @Inject(LOGGER) private readonly logger: Logger,
     @Inject(APP_CONFIG) private readonly config: WorkersConfig,
+    private readonly metrics: WorkersMetrics,
   ) {
     super();
   }
@@ -81,7 +83,14 @@ export class TokenRefreshProcessor
     token: string | undefined,
   ): Promise<RefreshOutcome['state']> {
     const { connectionId, generation } = job.data;
-    const outcome = await this.refresh.execute(connectionId, { seenGeneration: generation });
+    this.metrics.jobStarted(job);
+    const outcome = await this.refresh
+      .execute(connectionId, { seenGeneration: generation })
+      .catch((error: unknown) => {
+        this.metrics.refreshError();
+        throw error;
+      });
+    this.metrics.refresh(outcome);
     switch (outcome.state) {
       case 'refreshed':
       case 'gone':

@@ -44,7 +44,7 @@ export class OnDemandRefresh {
     const request = { force: true, seenGeneration: connection.refreshGeneration };
     // One wait for another holder, then one attempt of our own if its lease ran out unused.
     for (let attempt = 0; attempt < 2; attempt++) {
-      const outcome = await this.attempt(connection.id, request);
+      const outcome = await this.attempt(connection, request);
       switch (outcome.state) {
         case 'refreshed':
           return { state: 'usable', connection: outcome.connection };
@@ -86,15 +86,20 @@ export class OnDemandRefresh {
   }
 
   private async attempt(
-    id: string,
+    connection: ConnectionEntity,
     request: { force: boolean; seenGeneration: number },
   ): Promise<RefreshOutcome> {
+    const id = connection.id;
     try {
       return await this.refresh.execute(id, request);
     } catch (error) {
       // Postgres or Redis failed under the refresh: an outage, never a reason to ask for re-auth.
       this.logger.error({ err: error, connection_id: id }, 'on-demand refresh failed');
-      return { state: 'retry', reason: 'the refresh could not run' };
+      return {
+        state: 'retry',
+        reason: 'the refresh could not run',
+        providerId: connection.providerId,
+      };
     }
   }
 
