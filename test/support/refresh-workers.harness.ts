@@ -38,6 +38,7 @@ export class RefreshWorkersRig {
   providerId!: string;
   ids: string[] = [];
   private readonly workers = new Set<AppProcess>();
+  private closed = false;
 
   constructor(
     mockOptions: MockTokenEndpointOptions,
@@ -102,6 +103,11 @@ export class RefreshWorkersRig {
       /workers listening/,
     );
     this.workers.add(worker);
+    if (this.closed) {
+      // A test that timed out went on starting processes after afterAll.
+      await worker.stop('SIGKILL');
+      throw new Error('the rig is closed');
+    }
     worker.child.once('exit', () => this.workers.delete(worker));
     return worker;
   }
@@ -115,6 +121,30 @@ export class RefreshWorkersRig {
         job.name === JOBS.tokenRefresh && job.timestamp + (job.delay ?? 0) < Date.now() + horizonMs,
     );
     return counts.wait + counts.active + counts.prioritized + soon.length;
+  }
+
+  /** Active connections never refreshed yet (a cheap poll). */
+  async unrefreshed(): Promise<number> {
+    const [row] = (await this.ds.query(
+      `SELECT count(*)::int AS n FROM connections
+        WHERE provider_id = $1 AND status = 'active' AND last_refreshed_at IS NULL`,
+      [this.providerId],
+    )) as { n: number }[];
+    return row.n;
+  }
+
+  /**
+   * Connections not settled yet: leased, or active with a token expiring within 10 minutes (the
+   * tests switch the mock to hour-long tokens before they wait for this).
+   */
+  async unsettled(): Promise<number> {
+    const [row] = (await this.ds.query(
+      `SELECT count(*)::int AS n FROM connections
+        WHERE provider_id = $1 AND (refresh_lease_until > now()
+           OR (status = 'active' AND expires_at < now() + interval '10 minutes'))`,
+      [this.providerId],
+    )) as { n: number }[];
+    return row.n;
   }
 
   /** Every seeded connection as stored now. */
@@ -132,6 +162,7 @@ export class RefreshWorkersRig {
   }
 
   async close(): Promise<void> {
+    this.closed = true;
     await Promise.all([...this.workers].map((worker) => worker.stop('SIGKILL')));
     await this.queue.obliterate({ force: true }).catch(() => undefined);
     await this.queue.close().catch(() => undefined);
