@@ -45,7 +45,6 @@ describe('token refresh through outages (real worker processes)', () => {
       await within(60_000, async () => (await rig.unrefreshed()) < CONNECTIONS - 30);
 
       await proxy.cut();
-      const failedDuringCut = await rig.queue.getJobCounts('delayed');
       await pause(3000);
       await proxy.restore();
 
@@ -55,7 +54,9 @@ describe('token refresh through outages (real worker processes)', () => {
       expect(verdict.violations).toEqual([]);
       expect(verdict).toMatchObject({ active: CONNECTIONS, needsReauth: 0 });
       expect(rig.mock.stats.reuses).toBe(0);
-      expect(failedDuringCut).toBeDefined();
+      // The jobs that met the outage failed and were retried (BullMQ backoff), then succeeded.
+      const completed = await rig.queue.getCompleted(0, CONNECTIONS * 2);
+      expect(completed.filter((job) => job.attemptsMade > 1).length).toBeGreaterThan(0);
     } finally {
       await rig.close();
       await proxy.cut();
