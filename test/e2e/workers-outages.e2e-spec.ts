@@ -1,7 +1,7 @@
 import { setTimeout as pause } from 'node:timers/promises';
 import { within } from '@app/testing';
 import { CuttablePgProxy, OwnRedis } from '../support/outage-doubles';
-import { RefreshWorkersRig } from '../support/refresh-workers.harness';
+import { freePort, RefreshWorkersRig } from '../support/refresh-workers.harness';
 
 const CONNECTIONS = 300;
 
@@ -11,21 +11,29 @@ const CONNECTIONS = 300;
  * fail and retry with backoff; an outage never marks a connection needs_reauth).
  */
 describe('token refresh through outages (real worker processes)', () => {
-  it('Redis killed and restarted empty mid-load: the same worker process reconnects, the sweep re-queues, every connection is refreshed', async () => {
+  it('Redis killed and restarted empty mid-load: the same worker process goes not-ready, reconnects, the sweep re-queues, every connection is refreshed', async () => {
     const redis = await new OwnRedis().start();
     const rig = await new RefreshWorkersRig({ latencyMs: 20, expiresIn: 3600 }, redis.url).start();
     try {
       await rig.seedDue(CONNECTIONS);
-      const worker = await rig.startWorker({ REFRESH_SWEEP_EVERY_MS: '1000' });
+      const port = await freePort();
+      const worker = await rig.startWorker({
+        REFRESH_SWEEP_EVERY_MS: '1000',
+        WORKERS_PORT: String(port),
+      });
+      const readyz = async () => {
+        const response = await fetch(`http://127.0.0.1:${port}/readyz`);
+        return { status: response.status, body: (await response.json()) as { status: string } };
+      };
       await within(60_000, async () => (await rig.unrefreshed()) < CONNECTIONS - 30);
 
       await redis.kill();
-      // Pacing only: Redis stays away long enough for every client to notice.
-      await pause(1500);
+      await within(15_000, async () => (await readyz()).status === 503);
       await redis.start();
 
       await within(90_000, async () => (await rig.unrefreshed()) === 0);
       expect(worker.child.exitCode).toBeNull();
+      expect(await readyz()).toMatchObject({ status: 200, body: { status: 'ready' } });
       const verdict = await rig.verdict();
       expect(verdict.violations).toEqual([]);
       expect(verdict).toMatchObject({ active: CONNECTIONS, needsReauth: 0 });
