@@ -39,7 +39,7 @@ describe('RFC 6749 §6 strict rotation: worker processes killed with SIGKILL mid
         const slot = kill % slots.length;
         const victim = await slots[slot];
         // Pacing only (nothing is asserted on time): let the new process pick up jobs first.
-        await pause(200 + Math.floor(Math.random() * 500));
+        await pause(150 + Math.floor(Math.random() * 300));
         refreshedBefore.push(rig.mock.stats.refreshes);
         await victim.stop('SIGKILL');
         slots[slot] = rig.startWorker();
