@@ -1,9 +1,11 @@
+import { setTimeout as pause } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import { Vault } from '@app/crypto';
 import type {
   ConnectionEntity,
   ConnectionRefreshRepository,
   ProviderRepository,
+  RefreshedTokens,
   RefreshLease,
 } from '@app/persistence';
 import type { CredentialChangePublisher } from '@app/redis';
@@ -39,6 +41,8 @@ export interface RefreshRequest {
 }
 
 const REFRESH_GRANT = 'refresh_token';
+const STORE_RETRY_FIRST_MS = 100;
+const STORE_RETRY_MAX_MS = 1000;
 
 /**
  * One refresh of a connection's tokens (RFC 6749 §6), single flight across every worker and
@@ -154,7 +158,7 @@ export class RefreshConnectionUseCase {
   ): Promise<RefreshOutcome> {
     const connection = lease.connection;
     const issuedAt = new Date();
-    const stored = await this.refreshes.store(lease, {
+    const stored = await this.storeWithinLease(lease, {
       seal: (id) => ({
         accessTokenSealed: this.vault.seal(
           token.access_token,
@@ -198,6 +202,32 @@ export class RefreshConnectionUseCase {
       await this.changes.subjectChanged(stored.subject);
     }
     return { state: 'refreshed', connection: stored };
+  }
+
+  /**
+   * The provider has rotated: the new tokens exist only in this process. A Postgres blip at this
+   * moment must not burn the user's grant (the next attempt would present the spent refresh token
+   * and get invalid_grant), so the write is retried while the lease is ours; after it the
+   * compare-and-swap would refuse the write anyway.
+   */
+  private async storeWithinLease(
+    lease: RefreshLease,
+    tokens: RefreshedTokens,
+  ): Promise<ConnectionEntity | null> {
+    for (let waitMs = STORE_RETRY_FIRST_MS; ; waitMs = Math.min(2 * waitMs, STORE_RETRY_MAX_MS)) {
+      try {
+        return await this.refreshes.store(lease, tokens);
+      } catch (error) {
+        if (Date.now() + waitMs >= lease.until.getTime()) {
+          throw error;
+        }
+        this.logger.warn(
+          { connection_id: lease.connection.id, err: error },
+          'refreshed tokens not stored yet: retrying the write while the lease holds',
+        );
+        await pause(waitMs);
+      }
+    }
   }
 
   private window(connection: ConnectionEntity) {

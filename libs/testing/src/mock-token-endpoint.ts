@@ -37,6 +37,7 @@ export class MockTokenEndpoint {
   /** refresh token → its family and whether it was used. */
   private readonly tokens = new Map<string, { family: string; used: boolean }>();
   private readonly latest = new Map<string, string>();
+  private readonly reusedBy = new Map<string, number>();
   private server?: Server;
   url = '';
 
@@ -63,6 +64,11 @@ export class MockTokenEndpoint {
   /** The latest refresh token issued to `family`. */
   latestOf(family: string): string | undefined {
     return this.latest.get(family);
+  }
+
+  /** How often a used refresh token of `family` was presented again (a burnt grant). */
+  reusesOf(family: string): number {
+    return this.reusedBy.get(family) ?? 0;
   }
 
   /** Which family a refresh token belongs to. */
@@ -106,6 +112,7 @@ export class MockTokenEndpoint {
     }
     if (record.used) {
       this.stats.reuses++;
+      this.reusedBy.set(record.family, this.reusesOf(record.family) + 1);
       return send(res, 400, { error: 'invalid_grant' });
     }
     record.used = true;

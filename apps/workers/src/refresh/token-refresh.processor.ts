@@ -57,7 +57,18 @@ export class TokenRefreshProcessor
   }
 
   async onApplicationBootstrap(): Promise<void> {
-    await this.queue.upsertJobScheduler(
+    await this.scheduleSweep();
+    // A Redis restarted without persistence lost the sweep's job scheduler along with the jobs
+    // the sweep is there to bring back: every reconnect puts it back (the upsert is idempotent).
+    this.queue.backend.on('ready', () => {
+      this.scheduleSweep().catch((error: unknown) =>
+        this.logger.warn({ err: error }, 'refresh sweep not rescheduled after a reconnect'),
+      );
+    });
+  }
+
+  private scheduleSweep(): Promise<unknown> {
+    return this.queue.upsertJobScheduler(
       REFRESH_SWEEP_SCHEDULER_ID,
       { every: this.config.REFRESH_SWEEP_EVERY_MS },
       { name: JOBS.refreshSweep, data: {}, opts: { removeOnComplete: 100, removeOnFail: 100 } },

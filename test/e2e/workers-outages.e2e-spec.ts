@@ -1,0 +1,73 @@
+import { setTimeout as pause } from 'node:timers/promises';
+import { within } from '@app/testing';
+import { CuttablePgProxy, OwnRedis } from '../support/outage-doubles';
+import { freePort, RefreshWorkersRig } from '../support/refresh-workers.harness';
+
+const CONNECTIONS = 300;
+
+/**
+ * Issue 10 §2 outages: the workers ride out a Redis restart that loses every job (they reconnect
+ * by themselves and the sweep rebuilds the queue from Postgres) and a short Postgres outage (jobs
+ * fail and retry with backoff; an outage never marks a connection needs_reauth).
+ */
+describe('token refresh through outages (real worker processes)', () => {
+  it('Redis killed and restarted empty mid-load: the same worker process goes not-ready, reconnects, the sweep re-queues, every connection is refreshed', async () => {
+    const redis = await new OwnRedis().start();
+    const rig = await new RefreshWorkersRig({ latencyMs: 20, expiresIn: 3600 }, redis.url).start();
+    try {
+      await rig.seedDue(CONNECTIONS);
+      const port = await freePort();
+      const worker = await rig.startWorker({
+        REFRESH_SWEEP_EVERY_MS: '1000',
+        WORKERS_PORT: String(port),
+      });
+      const readyz = async () => {
+        const response = await fetch(`http://127.0.0.1:${port}/readyz`);
+        return { status: response.status, body: (await response.json()) as { status: string } };
+      };
+      await within(60_000, async () => (await rig.unrefreshed()) < CONNECTIONS - 30);
+
+      await redis.kill();
+      await within(15_000, async () => (await readyz()).status === 503);
+      await redis.start();
+
+      await within(90_000, async () => (await rig.unrefreshed()) === 0);
+      expect(worker.child.exitCode).toBeNull();
+      expect(await readyz()).toMatchObject({ status: 200, body: { status: 'ready' } });
+      const verdict = await rig.verdict();
+      expect(verdict.violations).toEqual([]);
+      expect(verdict).toMatchObject({ active: CONNECTIONS, needsReauth: 0 });
+      expect(rig.mock.stats.reuses).toBe(0);
+    } finally {
+      await rig.close();
+      await redis.kill();
+    }
+  }, 150_000);
+
+  it('Postgres unreachable for 3 s mid-load: jobs retry with backoff, nothing is marked needs_reauth, every connection is refreshed', async () => {
+    const proxy = await new CuttablePgProxy().start();
+    const rig = await new RefreshWorkersRig({ latencyMs: 20, expiresIn: 3600 }).start();
+    try {
+      await rig.seedDue(CONNECTIONS);
+      const worker = await rig.startWorker({ DATABASE_URL: proxy.through(rig.database.url) });
+      await within(60_000, async () => (await rig.unrefreshed()) < CONNECTIONS - 30);
+
+      await proxy.cut();
+      await pause(3000);
+      await proxy.restore();
+
+      await within(90_000, async () => (await rig.unrefreshed()) === 0);
+      expect(worker.child.exitCode).toBeNull();
+      const verdict = await rig.verdict();
+      expect(verdict.violations).toEqual([]);
+      expect(verdict).toMatchObject({ active: CONNECTIONS, needsReauth: 0 });
+      expect(rig.mock.stats.reuses).toBe(0);
+      // The jobs that met the outage failed and were retried (BullMQ backoff), then succeeded.
+      const completed = await rig.queue.getCompleted(0, CONNECTIONS * 2);
+      expect(completed.filter((job) => job.attemptsMade > 1).length).toBeGreaterThan(0);
+    } finally {
+      await rig.close();
+      await proxy.cut();
+    }
+  }, 150_000);
+});
