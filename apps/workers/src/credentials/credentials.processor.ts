@@ -13,6 +13,7 @@ import {
 import { LOGGER } from '@app/observability';
 import { type DevicePollOutcome, PollDeviceAuthorizationUseCase } from '@app/provider-flows';
 import { logRedisErrors } from '@app/redis';
+import { keepScheduled } from '../schedules/keep-scheduled';
 import { SessionRecoveryUseCase, type RecoveryCounts } from '../sessions/session-recovery.usecase';
 import { DevicePollSweepUseCase, type DevicePollSweepResult } from './device-poll-sweep.usecase';
 
@@ -56,16 +57,18 @@ export class CredentialsProcessor
 
   async onApplicationBootstrap(): Promise<void> {
     // Every replica upserts the same scheduler ids: one schedule per deployment.
-    await this.queue.upsertJobScheduler(
-      DEVICE_POLL_SWEEP_SCHEDULER_ID,
-      { every: this.config.DEVICE_POLL_SWEEP_EVERY_MS },
-      { name: JOBS.devicePollSweep, data: {}, opts: SCHEDULED },
-    );
-    await this.queue.upsertJobScheduler(
-      SESSION_RECOVERY_SCHEDULER_ID,
-      { every: this.config.SESSION_RECOVERY_EVERY_MS },
-      { name: JOBS.sessionRecovery, data: {}, opts: SCHEDULED },
-    );
+    await keepScheduled(this.queue, this.logger, async () => {
+      await this.queue.upsertJobScheduler(
+        DEVICE_POLL_SWEEP_SCHEDULER_ID,
+        { every: this.config.DEVICE_POLL_SWEEP_EVERY_MS },
+        { name: JOBS.devicePollSweep, data: {}, opts: SCHEDULED },
+      );
+      await this.queue.upsertJobScheduler(
+        SESSION_RECOVERY_SCHEDULER_ID,
+        { every: this.config.SESSION_RECOVERY_EVERY_MS },
+        { name: JOBS.sessionRecovery, data: {}, opts: SCHEDULED },
+      );
+    });
   }
 
   async process(

@@ -13,6 +13,7 @@ import {
 } from '@app/jobs';
 import { LOGGER } from '@app/observability';
 import { logRedisErrors } from '@app/redis';
+import { keepScheduled } from '../schedules/keep-scheduled';
 import { CleanupUseCase } from './cleanup.usecase';
 import { ResealVaultUseCase } from './reseal-vault.usecase';
 import { RotateSigningKeyUseCase } from './rotate-signing-key.usecase';
@@ -43,6 +44,11 @@ export class MaintenanceProcessor extends WorkerHost implements OnApplicationBoo
 
   async onApplicationBootstrap(): Promise<void> {
     logRedisErrors(this.worker, this.logger, 'maintenance-worker');
+    await keepScheduled(this.queue, this.logger, () => this.schedule());
+    await this.resealAtStartIfNeeded();
+  }
+
+  private async schedule(): Promise<void> {
     await this.queue.upsertJobScheduler(
       CLEANUP_SCHEDULER_ID,
       { every: this.config.CLEANUP_EVERY_MS },
@@ -62,7 +68,6 @@ export class MaintenanceProcessor extends WorkerHost implements OnApplicationBoo
     } else {
       await this.queue.removeJobScheduler(SIGNING_KEY_ROTATION_SCHEDULER_ID);
     }
-    await this.resealAtStartIfNeeded();
   }
 
   async process(job: Job<MaintenancePayload>): Promise<unknown> {

@@ -13,6 +13,7 @@ import {
 } from '@app/provider-flows';
 import { logRedisErrors } from '@app/redis';
 import { WorkersMetrics } from '../metrics/workers-metrics';
+import { keepScheduled } from '../schedules/keep-scheduled';
 import { RefreshSweepUseCase, type SweepResult } from './refresh-sweep.usecase';
 
 // A busy lease is looked at again just after it would expire.
@@ -57,14 +58,7 @@ export class TokenRefreshProcessor
   }
 
   async onApplicationBootstrap(): Promise<void> {
-    await this.scheduleSweep();
-    // A Redis restarted without persistence lost the sweep's job scheduler along with the jobs
-    // the sweep is there to bring back: every reconnect puts it back (the upsert is idempotent).
-    this.queue.backend.on('ready', () => {
-      this.scheduleSweep().catch((error: unknown) =>
-        this.logger.warn({ err: error }, 'refresh sweep not rescheduled after a reconnect'),
-      );
-    });
+    await keepScheduled(this.queue, this.logger, () => this.scheduleSweep());
   }
 
   private scheduleSweep(): Promise<unknown> {
