@@ -21,6 +21,11 @@ import { TokenRefreshProcessor } from './refresh/token-refresh.processor';
  */
 const BULL_CONNECTION = Symbol('BULL_CONNECTION');
 
+/** WORKERS_DB_POOL_SIZE, or one connection per concurrent job within [4, 20]. */
+export function workersPoolSize(config: WorkersConfig): number {
+  return config.WORKERS_DB_POOL_SIZE ?? Math.min(20, Math.max(4, config.WORKER_CONCURRENCY));
+}
+
 @Module({})
 export class WorkersModule implements OnApplicationShutdown {
   constructor(@Inject(BULL_CONNECTION) private readonly connection: Redis) {}
@@ -41,7 +46,7 @@ export class WorkersModule implements OnApplicationShutdown {
         PersistenceModule.forRoot({
           databaseUrl: config.DATABASE_URL,
           app: 'workers',
-          poolSize: 4,
+          poolSize: workersPoolSize(config),
         }),
         VaultModule.forRoot({ vaultKeys: config.VAULT_KEYS }),
         JobsModule.forRoot({ redisUrl: config.REDIS_URL, keyPrefix: config.REDIS_KEY_PREFIX }),

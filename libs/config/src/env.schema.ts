@@ -386,6 +386,11 @@ export const workersSchema = commonSchema.extend({
   VAULT_KEYS: z.string().superRefine(checkedBy((v) => KeyRing.parse(v))),
   /** Jobs processed at once per worker process. */
   WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(100).default(5),
+  /**
+   * Postgres connections of one workers process. Unset: one per concurrent job, at least 4 and at
+   * most 20 (a refresh holds a connection only for each of its short statements).
+   */
+  WORKERS_DB_POOL_SIZE: z.coerce.number().int().min(1).max(100).optional(),
   WORKERS_PORT: port(8083),
   WORKERS_HOST: z.string().default('0.0.0.0'),
   /** Days the call trail (`call_trail`) is kept; the cleanup job (issue 10) deletes older rows. */
