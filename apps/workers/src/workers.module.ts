@@ -13,6 +13,7 @@ import { CredentialsProcessor } from './credentials/credentials.processor';
 import { CleanupProcessor } from './maintenance/cleanup.processor';
 import { RefreshSweepUseCase } from './refresh/refresh-sweep.usecase';
 import { TokenRefreshProcessor } from './refresh/token-refresh.processor';
+import { workersPoolSize } from './workers-pool-size';
 
 /**
  * Background processors (BullMQ). Today: the `credentials` queue's device-code polling and the
@@ -20,11 +21,6 @@ import { TokenRefreshProcessor } from './refresh/token-refresh.processor';
  * of the cleanup and scheduled key rotation arrive with the workers issue.
  */
 const BULL_CONNECTION = Symbol('BULL_CONNECTION');
-
-/** WORKERS_DB_POOL_SIZE, or one connection per concurrent job within [4, 20]. */
-export function workersPoolSize(config: WorkersConfig): number {
-  return config.WORKERS_DB_POOL_SIZE ?? Math.min(20, Math.max(4, config.WORKER_CONCURRENCY));
-}
 
 @Module({})
 export class WorkersModule implements OnApplicationShutdown {
