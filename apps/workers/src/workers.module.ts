@@ -29,6 +29,7 @@ import {
   SESSION_RECOVERY_OBSERVER,
   SessionRecoveryUseCase,
 } from './sessions/session-recovery.usecase';
+import { workersPoolSize } from './workers-pool-size';
 
 /**
  * Background processors (BullMQ): the `credentials` queue's device-code polling, the
@@ -56,7 +57,7 @@ export class WorkersModule implements OnApplicationShutdown {
         PersistenceModule.forRoot({
           databaseUrl: config.DATABASE_URL,
           app: 'workers',
-          poolSize: 4,
+          poolSize: workersPoolSize(config),
         }),
         VaultModule.forRoot({ vaultKeys: config.VAULT_KEYS }),
         JobsModule.forRoot({ redisUrl: config.REDIS_URL, keyPrefix: config.REDIS_KEY_PREFIX }),

@@ -379,6 +379,11 @@ export const workersSchema = commonSchema.extend({
   VAULT_KEYS: z.string().superRefine(checkedBy((v) => KeyRing.parse(v))),
   /** Jobs processed at once per worker process. */
   WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(100).default(5),
+  /**
+   * Postgres connections of one workers process. Unset: one per concurrent job, at least 4 and at
+   * most 20 (a refresh holds a connection only for each of its short statements).
+   */
+  WORKERS_DB_POOL_SIZE: z.coerce.number().int().min(1).max(100).optional(),
   WORKERS_PORT: port(8083),
   /** How long the connection aggregates behind the metrics and `/health/auth` are reused, in ms. */
   METRICS_AGGREGATE_CACHE_MS: z.coerce.number().int().min(0).max(300_000).default(10_000),

@@ -119,5 +119,10 @@ export function refreshJobOptions(payload: TokenRefreshPayload, runAt: number, a
     delay: Math.max(0, runAt - Date.now()),
     attempts,
     backoff: { type: 'exponential' as const, delay: 2000, jitter: 0.5 },
+    // In the options, not only the queue's defaults: the sweep adds in bulk on the workers' own
+    // queue, which has none. A failed job stays a week: the dead-letter view, and the dedupe that
+    // keeps the sweep from re-queuing it meanwhile.
+    removeOnComplete: true,
+    removeOnFail: { age: 7 * 86_400 },
   };
 }
