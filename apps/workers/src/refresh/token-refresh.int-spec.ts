@@ -89,6 +89,12 @@ describe('workers: proactive token refresh (RFC 6749 §6, strict rotation)', () 
       refreshJobId({ connectionId: row.id, generation: row.refreshGeneration }),
     );
     expect(await next?.getState()).toBe('delayed');
+    // The job the sweep queued for the old generation is removed once done (Redis stays bounded).
+    expect(
+      await queue.getJob(
+        refreshJobId({ connectionId: row.id, generation: seeded.refreshGeneration }),
+      ),
+    ).toBeUndefined();
     // Lead min(300 s, 1800 s) before expiry, minus at most 30 s of jitter.
     const runAt = next!.timestamp + next!.opts.delay!;
     expect(runAt).toBeLessThanOrEqual(row.expiresAt!.getTime() - 300_000);
