@@ -31,6 +31,10 @@ export function createLogger(app: string, level: string, destination?: Destinati
           '*.access_token',
           'refresh_token',
           '*.refresh_token',
+          // A failed query's error (TypeORM QueryFailedError) carries its parameters: sealed
+          // tokens and secrets on the credential paths.
+          'err.parameters',
+          'err.cause.parameters',
         ],
         censor: '[redacted]',
       },

@@ -222,7 +222,8 @@ export class RefreshConnectionUseCase {
           throw error;
         }
         this.logger.warn(
-          { connection_id: lease.connection.id, err: error },
+          // The message only: a failed query's error carries its parameters (sealed tokens).
+          { connection_id: lease.connection.id, err: { message: (error as Error).message } },
           'refreshed tokens not stored yet: retrying the write while the lease holds',
         );
         await pause(waitMs);
