@@ -124,11 +124,13 @@ describe('workers: proactive token refresh (RFC 6749 §6, strict rotation)', () 
       lastRefreshError: 'invalid_grant',
       refreshFailures: 1,
     });
-    const job = await queue.getJob(
-      refreshJobId({ connectionId: seeded.id, generation: seeded.refreshGeneration }),
-    );
-    expect(await job!.getState()).toBe('failed');
+    // The row is marked before the processor throws: wait for BullMQ to file the job as failed,
+    // then read it afresh (a copy read earlier holds the attempt count of before).
+    const id = refreshJobId({ connectionId: seeded.id, generation: seeded.refreshGeneration });
+    await within(10_000, async () => (await queue.getJobState(id)) === 'failed');
+    const job = await queue.getJob(id);
     expect(job!.attemptsMade).toBe(1);
+    expect(job!.failedReason).toBe('needs_reauth: invalid_grant');
   });
 
   it('a 503 is retried with backoff and the refresh then succeeds; nothing is marked because of an outage', async () => {
