@@ -2,7 +2,8 @@ import { within } from '@app/testing';
 import { RefreshWorkersRig } from '../support/refresh-workers.harness';
 
 const CONNECTIONS = 200;
-const SHUTDOWN_TIMEOUT_MS = 8000;
+// Generous: CI runs many suites on two cores; the rule is "in-flight work finishes", not speed.
+const SHUTDOWN_TIMEOUT_MS = 20_000;
 
 /**
  * Issue 10 §2 graceful shutdown: SIGTERM while refreshes are in flight (a provider answering in
