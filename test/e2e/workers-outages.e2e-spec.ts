@@ -2,6 +2,8 @@ import { setTimeout as pause } from 'node:timers/promises';
 import { within } from '@app/testing';
 import { CuttablePgProxy, OwnRedis } from '../support/outage-doubles';
 import { sampleSum, scrape } from '../support/prometheus-text';
+import { INTERNAL_API_TOKEN } from '../support/admin-api.harness';
+import { startAppProcess } from '../support/gateway-process';
 import { freePort, RefreshWorkersRig } from '../support/refresh-workers.harness';
 
 const CONNECTIONS = 300;
@@ -12,7 +14,7 @@ const CONNECTIONS = 300;
  * fail and retry with backoff; an outage never marks a connection needs_reauth).
  */
 describe('token refresh through outages (real worker processes)', () => {
-  it('Redis killed and restarted empty mid-load: the same worker process goes not-ready, reconnects, the sweep re-queues, every connection is refreshed', async () => {
+  it('Redis killed and restarted empty mid-load: the same worker and gateway processes go not-ready and come back without a restart, the sweep re-queues, every connection is refreshed', async () => {
     const redis = await new OwnRedis().start();
     const rig = await new RefreshWorkersRig({ latencyMs: 20, expiresIn: 3600 }, redis.url).start();
     try {
@@ -22,23 +24,51 @@ describe('token refresh through outages (real worker processes)', () => {
         REFRESH_SWEEP_EVERY_MS: '1000',
         WORKERS_PORT: String(port),
       });
-      const readyz = async () => {
-        const response = await fetch(`http://127.0.0.1:${port}/readyz`);
+      // A gateway on the same Redis (its sessions, rate limits, announcements live there): it must
+      // come back by itself too. No broker is needed to answer readiness.
+      const gatewayPort = await freePort();
+      const gateway = await startAppProcess(
+        'gateway',
+        {
+          DATABASE_URL: rig.database.url,
+          REDIS_URL: redis.url,
+          REDIS_KEY_PREFIX: rig.prefix,
+          GATEWAY_HOST: '127.0.0.1',
+          GATEWAY_PORT: String(gatewayPort),
+          GATEWAY_METRICS_PORT: String(await freePort()),
+          BROKER_INTERNAL_URL: 'http://127.0.0.1:9',
+          INTERNAL_API_TOKEN,
+          LOG_LEVEL: 'info',
+        },
+        /"msg":"gateway listening"/,
+      );
+      const readyOf = (url: string) => async () => {
+        const response = await fetch(`${url}/readyz`);
         return { status: response.status, body: (await response.json()) as { status: string } };
       };
-      await within(60_000, async () => (await rig.unrefreshed()) < CONNECTIONS - 30);
+      const readyz = readyOf(`http://127.0.0.1:${port}`);
+      const gatewayReadyz = readyOf(`http://127.0.0.1:${gatewayPort}`);
+      try {
+        await within(30_000, async () => (await gatewayReadyz()).status === 200);
+        await within(60_000, async () => (await rig.unrefreshed()) < CONNECTIONS - 30);
 
-      await redis.kill();
-      await within(15_000, async () => (await readyz()).status === 503);
-      await redis.start();
+        await redis.kill();
+        await within(15_000, async () => (await readyz()).status === 503);
+        await within(15_000, async () => (await gatewayReadyz()).status === 503);
+        await redis.start();
+        await within(30_000, async () => (await gatewayReadyz()).status === 200);
+        expect(gateway.child.exitCode).toBeNull();
 
-      await within(90_000, async () => (await rig.unrefreshed()) === 0);
-      expect(worker.child.exitCode).toBeNull();
-      expect(await readyz()).toMatchObject({ status: 200, body: { status: 'ready' } });
-      const verdict = await rig.verdict();
-      expect(verdict.violations).toEqual([]);
-      expect(verdict).toMatchObject({ active: CONNECTIONS, needsReauth: 0 });
-      expect(rig.mock.stats.reuses).toBe(0);
+        await within(90_000, async () => (await rig.unrefreshed()) === 0);
+        expect(worker.child.exitCode).toBeNull();
+        expect(await readyz()).toMatchObject({ status: 200, body: { status: 'ready' } });
+        const verdict = await rig.verdict();
+        expect(verdict.violations).toEqual([]);
+        expect(verdict).toMatchObject({ active: CONNECTIONS, needsReauth: 0 });
+        expect(rig.mock.stats.reuses).toBe(0);
+      } finally {
+        await gateway.stop('SIGKILL');
+      }
     } finally {
       await rig.close();
       await redis.kill();
