@@ -1,4 +1,3 @@
-import { within } from '@app/testing';
 import { RefreshWorkersRig } from '../support/refresh-workers.harness';
 
 const CONNECTIONS = 200;
@@ -26,7 +25,7 @@ describe('workers graceful shutdown (SIGTERM) during token refresh', () => {
     const worker = await rig.startWorker({
       SHUTDOWN_TIMEOUT_MS: String(SHUTDOWN_TIMEOUT_MS),
     });
-    await within(60_000, async () => (await rig.unrefreshed()) < CONNECTIONS - 20);
+    await rig.until(60_000, async () => (await rig.unrefreshed()) < CONNECTIONS - 20);
 
     const stopped = await worker.stop('SIGTERM');
     // The exit code with the process's last lines, so a failure says why it exited.
@@ -47,7 +46,7 @@ describe('workers graceful shutdown (SIGTERM) during token refresh', () => {
     expect(verdict).toMatchObject({ active: CONNECTIONS, needsReauth: 0 });
 
     await rig.startWorker();
-    await within(90_000, async () => (await rig.unrefreshed()) === 0);
+    await rig.until(90_000, async () => (await rig.unrefreshed()) === 0);
     expect(rig.mock.stats).toMatchObject({ refreshes: CONNECTIONS, reuses: 0 });
   }, 150_000);
 });

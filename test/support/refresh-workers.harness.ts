@@ -6,7 +6,7 @@ import { DataSource } from 'typeorm';
 import { KeyRing, Vault } from '@app/crypto';
 import { JobProducer, JOBS, QUEUES } from '@app/jobs';
 import { buildDataSourceOptions } from '@app/persistence';
-import { MockTokenEndpoint, type MockTokenEndpointOptions } from '@app/testing';
+import { MockTokenEndpoint, type MockTokenEndpointOptions, within } from '@app/testing';
 import { type AppProcess, removeBuild, startAppProcess } from './gateway-process';
 import { seedConnections, seedRefreshProvider } from './refresh-fixture';
 import { checkRefreshRows, type RefreshRow, type RefreshVerdict } from './refresh-invariants';
@@ -155,6 +155,45 @@ export class RefreshWorkersRig {
          FROM connections WHERE provider_id = $1 ORDER BY id`,
       [this.providerId],
     )) as RefreshRow[];
+  }
+
+  /**
+   * Waits for `check` like `within`; on timeout the error says what was left: the queue's counts,
+   * the failed jobs' reasons, the connections never refreshed and the workers' last lines.
+   */
+  async until(ms: number, check: () => Promise<boolean>): Promise<void> {
+    try {
+      await within(ms, check);
+    } catch (error) {
+      throw new Error(`${(error as Error).message}\n${await this.diagnosis()}`, { cause: error });
+    }
+  }
+
+  private async diagnosis(): Promise<string> {
+    const counts = await this.queue.getJobCounts();
+    const failed = (await this.queue.getFailed(0, 9)).map((job) => `${job.id}: ${job.failedReason}`);
+    const stuck = (await this.ds.query(
+      `SELECT id, refresh_generation, refresh_lease_until, refresh_failures, last_refresh_error, expires_at
+         FROM connections
+        WHERE provider_id = $1 AND status = 'active' AND last_refreshed_at IS NULL
+        ORDER BY id LIMIT 5`,
+      [this.providerId],
+    )) as Record<string, unknown>[];
+    const jobs = await Promise.all(
+      stuck.map(async (row) => {
+        const id = `refresh_${row.id as string}_${row.refresh_generation as number}`;
+        const job = await this.queue.getJob(id);
+        return `${id}: ${job ? await job.getState() : 'no job'}`;
+      }),
+    );
+    const tails = [...this.workers].map((worker) => worker.output().slice(-2000));
+    return [
+      `queue: ${JSON.stringify(counts)}`,
+      `failed: ${JSON.stringify(failed)}`,
+      `never refreshed: ${JSON.stringify(stuck)}`,
+      `their jobs: ${JSON.stringify(jobs)}`,
+      ...tails.map((tail, i) => `worker ${i}:\n${tail}`),
+    ].join('\n');
   }
 
   async verdict(): Promise<RefreshVerdict> {
