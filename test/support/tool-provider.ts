@@ -18,7 +18,20 @@ export interface ToolProvider {
   authorizeRequests: URLSearchParams[];
   /** Form of every request its token endpoint saw. */
   tokenRequests: URLSearchParams[];
+  /** The oidc-provider instance (to look up the tokens it issued: `AccessToken.find`, …). */
+  provider: Provider;
   close(): Promise<void>;
+}
+
+export interface ToolProviderOptions {
+  /** `ttl.AccessToken`, in seconds (an hour when omitted). */
+  accessTokenTtl?: number;
+  /**
+   * oidc-provider's `rotateRefreshToken`; `true` rotates on every refresh and revokes the grant
+   * when a spent refresh token comes back. Omitted: its default (a confidential client's refresh
+   * token is rotated only after 70 % of its lifetime).
+   */
+  rotateRefreshToken?: boolean;
 }
 
 /**
@@ -26,7 +39,10 @@ export interface ToolProvider {
  * approves at once: the provider's own login is not what the connect tests are about. Its client
  * `tool-app` redirects to the broker's /connect/callback.
  */
-export async function startToolProvider(brokerIssuer: string): Promise<ToolProvider> {
+export async function startToolProvider(
+  brokerIssuer: string,
+  options: ToolProviderOptions = {},
+): Promise<ToolProvider> {
   const authorizeRequests: URLSearchParams[] = [];
   const tokenRequests: URLSearchParams[] = [];
   let handle: (req: IncomingMessage, res: ServerResponse) => void = (_req, res) => {
@@ -81,12 +97,15 @@ export async function startToolProvider(brokerIssuer: string): Promise<ToolProvi
     },
     interactions: { url: (_ctx, interaction) => `/interaction/${interaction.uid}` },
     issueRefreshToken: async () => true,
+    ...(options.rotateRefreshToken === undefined
+      ? {}
+      : { rotateRefreshToken: options.rotateRefreshToken }),
     findAccount: async (_ctx, sub) => ({
       accountId: sub,
       claims: async () => ({ sub, name: 'Tool User' }),
     }),
     ttl: {
-      AccessToken: 3600,
+      AccessToken: options.accessTokenTtl ?? 3600,
       AuthorizationCode: 60,
       Grant: 3600,
       Interaction: 600,
@@ -134,6 +153,7 @@ export async function startToolProvider(brokerIssuer: string): Promise<ToolProvi
     url,
     authorizeRequests,
     tokenRequests,
+    provider,
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();
