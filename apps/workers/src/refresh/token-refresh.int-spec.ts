@@ -5,7 +5,7 @@ import pino from 'pino';
 import { DataSource } from 'typeorm';
 import { loadConfig, workersSchema } from '@app/config';
 import { KeyRing, Vault } from '@app/crypto';
-import { JobProducer, QUEUES, refreshJobId } from '@app/jobs';
+import { JOBS, JobProducer, QUEUES, refreshJobId, refreshJobOptions } from '@app/jobs';
 import { createHttpApp, MetricsService } from '@app/observability';
 import { buildDataSourceOptions, ConnectionRefreshRepository } from '@app/persistence';
 import { MockTokenEndpoint, within } from '@app/testing';
@@ -20,6 +20,7 @@ import {
   type TestDatabase,
 } from '../../../../test/support/test-database';
 import { WorkersModule } from '../workers.module';
+import { REVIVE_FAILED_AFTER_MS, RefreshSweepUseCase } from './refresh-sweep.usecase';
 
 /**
  * Issue 10 §1–2: the token-refresh queue against a provider with strict rotation (the mock token
@@ -170,6 +171,30 @@ describe('workers: proactive token refresh (RFC 6749 §6, strict rotation)', () 
     await within(10_000, async () => (await queue.getJob(id)) !== undefined);
     const delayed = await queue.getDelayed();
     expect(delayed.filter((job) => job.id === id)).toHaveLength(1);
+  });
+
+  it('a job whose attempts all went on transient failures is tried again by the sweep once it has been failed REVIVE_FAILED_AFTER_MS (nothing left unscheduled by an outage)', async () => {
+    const family = 'outage';
+    const seeded = await seedConnection(ds, vault, providerId, 'erin', mock.issue(family), 1000);
+    const payload = { connectionId: seeded.id, generation: seeded.refreshGeneration };
+    const id = refreshJobId(payload);
+    mock.options.errorRate = 1;
+    // One attempt, so the test need not sit through the backoff: a job with its attempts spent.
+    await queue.add(JOBS.tokenRefresh, payload, refreshJobOptions(payload, Date.now(), 1));
+    await within(10_000, async () => (await queue.getJobState(id)) === 'failed');
+    mock.options.errorRate = 0;
+    const sweep = app.get(RefreshSweepUseCase);
+    // Within the cool-off it stays in the dead-letter view (and its id keeps the sweep's add a no-op).
+    expect((await sweep.execute()).revived).toBe(0);
+    expect(await queue.getJobState(id)).toBe('failed');
+    expect((await sweep.execute(Date.now() + REVIVE_FAILED_AFTER_MS + 1000)).revived).toBe(1);
+    await within(10_000, async () => {
+      const row = await refreshes.findById(seeded.id);
+      return row!.refreshGeneration > seeded.refreshGeneration;
+    });
+    const row = (await refreshes.findById(seeded.id))!;
+    expect(row).toMatchObject({ status: 'active', refreshFailures: 0, lastRefreshError: null });
+    expect(storedRefreshToken(vault, row)).toBe(mock.latestOf(family));
   });
 
   it('a job that runs before the window (queued too early) goes back to delayed without an attempt or a provider call', async () => {

@@ -22,7 +22,13 @@ export interface RefreshedTokens {
 /** A connection's refresh schedule inputs, for the sweep. */
 export type RefreshableConnection = Pick<
   ConnectionEntity,
-  'id' | 'providerId' | 'expiresAt' | 'issuedAt' | 'refreshGeneration' | 'refreshLeaseUntil'
+  | 'id'
+  | 'providerId'
+  | 'expiresAt'
+  | 'issuedAt'
+  | 'refreshGeneration'
+  | 'refreshLeaseUntil'
+  | 'refreshFailures'
 >;
 
 /**
@@ -135,7 +141,8 @@ export class ConnectionRefreshRepository {
    */
   async pageRefreshable(afterId: string | null, limit: number): Promise<RefreshableConnection[]> {
     const rows = (await this.dataSource.query(
-      `SELECT id, provider_id, expires_at, issued_at, refresh_generation, refresh_lease_until
+      `SELECT id, provider_id, expires_at, issued_at, refresh_generation, refresh_lease_until,
+              refresh_failures
          FROM connections
         WHERE status = 'active' AND refresh_token_sealed IS NOT NULL
           AND ($1::uuid IS NULL OR id > $1::uuid)
@@ -149,6 +156,7 @@ export class ConnectionRefreshRepository {
       issuedAt: row.issued_at as Date | null,
       refreshGeneration: row.refresh_generation as number,
       refreshLeaseUntil: row.refresh_lease_until as Date | null,
+      refreshFailures: row.refresh_failures as number,
     }));
   }
 }
