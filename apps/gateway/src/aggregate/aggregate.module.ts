@@ -9,6 +9,7 @@ import { LoggingMethod } from './methods/logging.method';
 import { RoutedMethod } from './methods/routed.method';
 import { RouteTargets } from './methods/route-targets';
 import { StandaloneStream } from './methods/standalone-stream';
+import { RefreshingCaller } from './refreshing-caller';
 import { RelayedRequests } from './relayed-requests';
 import { RelayStream } from './relay-stream';
 import { ResourceOwners } from './resource-owners';
@@ -32,6 +33,7 @@ import { UpstreamSkips } from './upstream-skips';
     RelayStream,
     UpstreamRpc,
     UpstreamCaller,
+    RefreshingCaller,
     UpstreamAccess,
     UpstreamSkips,
     LifecycleMethod,

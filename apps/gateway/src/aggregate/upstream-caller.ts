@@ -17,8 +17,15 @@ export interface SendOptions {
   timeoutMs?: number;
 }
 
-/** The upstream session could not be opened: the upstream refused `initialize`. */
-export class UpstreamInitializeError extends Error {}
+/**
+ * The upstream session could not be opened: the upstream refused `initialize` (or answered 401 to
+ * the `notifications/initialized` that follows: the token it was opened with was refused).
+ */
+export class UpstreamInitializeError extends Error {
+  constructor(readonly status: number) {
+    super(`initialize answered ${status}`);
+  }
+}
 
 /**
  * Sends one message to one upstream in the client's generation. 2026-07-28: stateless, the
@@ -220,28 +227,41 @@ export class UpstreamCaller {
     });
     const result = init.message?.result as { protocolVersion?: unknown } | undefined;
     if (init.status !== 200 || typeof result?.protocolVersion !== 'string') {
-      throw new UpstreamInitializeError(`initialize answered ${init.status}`);
+      throw new UpstreamInitializeError(init.status);
     }
     const ref: UpstreamSessionRef = {
       version: result.protocolVersion,
       ...(init.sessionId !== undefined ? { id: init.sessionId } : {}),
     };
-    await this.rpc.call({
+    const initialized = await this.rpc.call({
       upstream,
       signal,
       headers: this.legacyHeaders(exchange, ref, options),
       body: { jsonrpc: '2.0', method: 'notifications/initialized' },
     });
+    if (initialized.status === 401) {
+      // The token expired between the two: the session is not recorded (reactive refresh may retry).
+      this.endQuietly(upstream, ref);
+      throw new UpstreamInitializeError(initialized.status);
+    }
     const winner = await this.sessions.claimUpstream(session, upstream.name, ref, replacing);
-    if (winner.id !== ref.id && ref.id !== undefined) {
-      const end = new UpstreamAbort();
-      const timer = setTimeout(() => end.abort(), 5000);
-      void this.rpc
-        .end(upstream, { 'mcp-session-id': ref.id, 'mcp-protocol-version': ref.version }, end)
-        .catch(() => undefined)
-        .finally(() => clearTimeout(timer));
+    if (winner.id !== ref.id) {
+      this.endQuietly(upstream, ref);
     }
     return winner;
+  }
+
+  /** DELETE of an upstream session nobody will use (best effort, in the background). */
+  private endQuietly(upstream: UpstreamView, ref: UpstreamSessionRef): void {
+    if (ref.id === undefined) {
+      return;
+    }
+    const end = new UpstreamAbort();
+    const timer = setTimeout(() => end.abort(), 5000);
+    void this.rpc
+      .end(upstream, { 'mcp-session-id': ref.id, 'mcp-protocol-version': ref.version }, end)
+      .catch(() => undefined)
+      .finally(() => clearTimeout(timer));
   }
 
   private legacyHeaders(

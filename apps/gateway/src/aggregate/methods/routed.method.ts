@@ -8,14 +8,10 @@ import { type AggregateAnswer, type AggregateMethod, unavailable } from '../aggr
 import type { AggregateExchange } from '../aggregate-exchange';
 import { RelayStream } from '../relay-stream';
 import { UpstreamAbort } from '../../upstreams/upstream-abort';
-import { ReactiveRefresh } from '../../credentials/reactive-refresh';
+import { REFRESH_REFUSALS, RefreshingCaller } from '../refreshing-caller';
 import { UpstreamAccess, type UpstreamGrant } from '../upstream-access';
-import { UpstreamCaller } from '../upstream-caller';
 import type { JsonObject } from '../upstream-rpc';
 import { RouteTargets } from './route-targets';
-
-/** What a failed reactive refresh answers: the client's, never turned into "upstream unavailable". */
-const REFRESH_REFUSALS = new Set(['auth_required', 'credential_unavailable', 'broker_unavailable']);
 
 /** 2026-07-28: the methods whose `Mcp-Name` header mirrors a name or URI of the body. */
 const MIRRORS_NAME = new Set(['tools/call', 'prompts/get', 'resources/read']);
@@ -28,7 +24,7 @@ const MIRRORS_NAME = new Set(['tools/call', 'prompts/get', 'resources/read']);
  * the transparent route's (upstream-access.ts); the upstream gets its own name, and its answer is
  * relayed with the client's id. An upstream that cannot be reached is a clear JSON-RPC error.
  * A 401 to an injected connection token is retried once with a refreshed one, as on the
- * transparent route (reactive-refresh.ts).
+ * transparent route (refreshing-caller.ts).
  */
 @Injectable()
 export class RoutedMethod implements AggregateMethod {
@@ -44,9 +40,8 @@ export class RoutedMethod implements AggregateMethod {
   constructor(
     private readonly routes: RouteTargets,
     private readonly access: UpstreamAccess,
-    private readonly caller: UpstreamCaller,
+    private readonly refreshing: RefreshingCaller,
     private readonly relay: RelayStream,
-    private readonly reactive: ReactiveRefresh,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
 
@@ -69,36 +64,23 @@ export class RoutedMethod implements AggregateMethod {
       params: withoutGatewayState(route.params),
     };
     if (exchange.generation === 'legacy') {
-      return this.streamed(exchange, route.upstream, body, grant, message.method);
+      return this.streamed(exchange, route.upstream, body, grant);
     }
-    const send = async (injected: Record<string, string>) => {
-      try {
-        return await this.caller.send(exchange, route.upstream, body, {
-          injected,
-          ...(route.mcpName !== undefined && MIRRORS_NAME.has(message.method)
-            ? { mcpName: route.mcpName }
-            : {}),
-        });
-      } catch (error) {
-        this.logger.warn(
-          { err: error, upstream: route.upstream.name, correlation_id: exchange.request.id },
-          'aggregate call: upstream unavailable',
-        );
-        return undefined;
+    let answer;
+    try {
+      answer = await this.refreshing.send(exchange, route.upstream, body, grant, {
+        ...(route.mcpName !== undefined && MIRRORS_NAME.has(message.method)
+          ? { mcpName: route.mcpName }
+          : {}),
+      });
+    } catch (error) {
+      if (error instanceof GatewayError && REFRESH_REFUSALS.has(error.code)) {
+        throw error;
       }
-    };
-    let injected = grant.injected;
-    let answer = await send(injected);
-    for (const reauthorize of [false, true]) {
-      if (
-        answer === undefined ||
-        !this.reactive.applies(answer.status, grant.credential, injected)
-      ) {
-        break;
-      }
-      // Issue 10 §2, as on /mcp/{upstream}: one retry with a refreshed connection token.
-      injected = await this.refreshed(exchange, route.upstream, grant, reauthorize, message.method);
-      answer = await send(injected);
+      this.logger.warn(
+        { err: error, upstream: route.upstream.name, correlation_id: exchange.request.id },
+        'aggregate call: upstream unavailable',
+      );
     }
     if (answer === undefined) {
       exchange.upstreamStatus = 502;
@@ -128,32 +110,16 @@ export class RoutedMethod implements AggregateMethod {
     upstream: UpstreamView,
     body: JsonObject,
     grant: UpstreamGrant,
-    method: string,
   ): Promise<AggregateAnswer> {
     const signal = new UpstreamAbort();
     try {
-      let injected = grant.injected;
-      let { response, call } = await this.caller.start(
+      const { response, call } = await this.refreshing.start(
         exchange,
         upstream,
         body,
-        { injected },
+        grant,
         signal,
       );
-      for (const reauthorize of [false, true]) {
-        if (!this.reactive.applies(response.statusCode, grant.credential, injected)) {
-          break;
-        }
-        await response.body.dump();
-        injected = await this.refreshed(exchange, upstream, grant, reauthorize, method);
-        ({ response, call } = await this.caller.start(
-          exchange,
-          upstream,
-          body,
-          { injected },
-          signal,
-        ));
-      }
       exchange.upstreamStatus = response.statusCode;
       const answer = await this.relay.relay(exchange, upstream, call, response, signal);
       if (answer !== undefined || exchange.reply.sent) {
@@ -181,29 +147,6 @@ export class RoutedMethod implements AggregateMethod {
     }
     exchange.upstreamStatus = 502;
     return unavailable(exchange.requestId, upstream.name);
-  }
-
-  /** The refreshed connection's headers for the retry; throws the auth-required answer. */
-  private async refreshed(
-    exchange: AggregateExchange,
-    upstream: UpstreamView,
-    grant: UpstreamGrant,
-    reauthorize: boolean,
-    method: string,
-  ): Promise<Record<string, string>> {
-    const retry = await this.reactive.retryWith({
-      principal: exchange.principal!,
-      // A connection credential was obtained, so the resolution named its auth method.
-      method: grant.resolution.auth_method!,
-      upstream,
-      credential: grant.credential!,
-      reauthorize,
-    });
-    grant.credential = retry.credential;
-    if (method === 'tools/call') {
-      exchange.trailCredential = retry.credential;
-    }
-    return retry.injected;
   }
 }
 
