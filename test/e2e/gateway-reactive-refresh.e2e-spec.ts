@@ -23,13 +23,15 @@ import {
 import { startTrustedIssuer, type TrustedIssuer } from '../support/trusted-issuer';
 
 /**
- * An upstream that checks the provider token it is given: tokens in `refused` (or every token of
- * a `tools/call`, with `refuseAll`) get 401 as a resource server would (RFC 6750 §3.1); others reach the fixture.
+ * An upstream that checks the provider token it is given: tokens in `refused` (only on messages
+ * of `refusedOn` when it is set), or every token of a `tools/call` with `refuseAll`, get 401 as a
+ * resource server would (RFC 6750 §3.1); others reach the fixture.
  */
 async function startGuardedUpstream(target: string) {
   const guard = {
     refused: new Set<string>(),
     refuseAll: false,
+    refusedOn: undefined as string | undefined,
     seen: [] as string[],
     server: undefined as unknown as Server,
     url: '',
@@ -40,8 +42,10 @@ async function startGuardedUpstream(target: string) {
     req.on('end', () => {
       const token = (req.headers.authorization ?? '').replace(/^Bearer /, '');
       guard.seen.push(token);
-      const call = Buffer.concat(chunks).toString('utf8').includes('"tools/call"');
-      if ((guard.refuseAll && call) || guard.refused.has(token)) {
+      const text = Buffer.concat(chunks).toString('utf8');
+      const call = text.includes('"tools/call"');
+      const checked = guard.refusedOn === undefined || text.includes(`"${guard.refusedOn}"`);
+      if ((guard.refuseAll && call) || (checked && guard.refused.has(token))) {
         res.writeHead(401, { 'www-authenticate': 'Bearer error="invalid_token"' }).end();
         return;
       }
@@ -53,6 +57,7 @@ async function startGuardedUpstream(target: string) {
         'mcp-protocol-version',
         'mcp-method',
         'mcp-name',
+        'mcp-session-id',
       ]) {
         const value = req.headers[name];
         if (typeof value === 'string') {
@@ -65,8 +70,11 @@ async function startGuardedUpstream(target: string) {
         body: req.method === 'POST' ? Buffer.concat(chunks) : undefined,
       })
         .then(async (answer) => {
+          const session = answer.headers.get('mcp-session-id');
           res.writeHead(answer.status, {
             'content-type': answer.headers.get('content-type') ?? 'application/json',
+            // Legacy sessions pass through (the aggregate opens upstream sessions behind it).
+            ...(session !== null ? { 'mcp-session-id': session } : {}),
           });
           res.end(Buffer.from(await answer.arrayBuffer()));
         })
@@ -79,6 +87,15 @@ async function startGuardedUpstream(target: string) {
 }
 
 const METHOD = { type: 'oauth', provider: 'mock', scopes: ['repo'] };
+const POLICIES = [
+  { name: 'open', match_pattern: '*', priority: 10, auth_method: { type: 'none' } },
+  {
+    name: 'needs mock',
+    match_pattern: 'guarded.whoami_headers',
+    priority: 20,
+    auth_method: METHOD,
+  },
+];
 
 describe('issue 10 §2 reactive refresh: an upstream 401 to an injected connection token (RFC 6750 §3.1)', () => {
   let h: GatewayHarness;
@@ -119,15 +136,7 @@ describe('issue 10 §2 reactive refresh: an upstream 401 to an injected connecti
     vault = new Vault(KeyRing.parse(h.broker.config.VAULT_KEYS));
     providerId = await seedRefreshProvider(ds, vault, provider.url);
     await registerUpstream(h, { name: 'guarded', url: guard.url });
-    await applyPolicies(h, [
-      { name: 'open', match_pattern: '*', priority: 10, auth_method: { type: 'none' } },
-      {
-        name: 'needs mock',
-        match_pattern: 'guarded.whoami_headers',
-        priority: 20,
-        auth_method: METHOD,
-      },
-    ]);
+    await applyPolicies(h, POLICIES);
     subject = `${idp.issuer}|alice`;
     token = await idp.sign({
       sub: 'alice',
@@ -147,6 +156,7 @@ describe('issue 10 §2 reactive refresh: an upstream 401 to an injected connecti
   beforeEach(() => {
     guard.refused.clear();
     guard.refuseAll = false;
+    guard.refusedOn = undefined;
     guard.seen.length = 0;
     h.fixture.clear();
     Object.assign(provider.stats, { refreshes: 0, reuses: 0, injectedErrors: 0, unknown: 0 });
@@ -270,5 +280,135 @@ describe('issue 10 §2 reactive refresh: an upstream 401 to an injected connecti
     expect((await new ConnectionRefreshRepository(ds).findById(connection.id))!.status).toBe(
       'needs_reauth',
     );
+  });
+  describe('the aggregated /mcp lists: the session opening and the fan-out get the same one retry', () => {
+    let aggregateToken: string;
+    const toolNames = (answer: { messages: any[] }): string[] =>
+      (answer.messages[0].result.tools as { name: string }[]).map((tool) => tool.name);
+    const legacyList = (session: string, id: number) =>
+      mcpCall(`${h.gatewayUrl}/mcp`, {
+        token: aggregateToken,
+        headers: { 'mcp-session-id': session, 'mcp-protocol-version': LEGACY_VERSION },
+        body: { jsonrpc: '2.0', id, method: 'tools/list' },
+      });
+
+    beforeAll(async () => {
+      aggregateToken = await idp.sign({
+        sub: 'alice',
+        aud: `${h.gatewayUrl}/mcp`,
+        scope: 'mcp:tools:read mcp:tools:execute',
+      });
+      // Lists and the upstream session are decided by `guarded._server`: the connection's token.
+      await applyPolicies(h, [
+        ...POLICIES,
+        {
+          name: 'guarded server',
+          match_pattern: 'guarded._server',
+          priority: 30,
+          auth_method: METHOD,
+        },
+      ]);
+    });
+
+    afterAll(async () => {
+      await applyPolicies(h, POLICIES);
+    });
+
+    it("2026-07-28 tools/list: the refused token is refreshed once and the list retried, so the upstream's tools stay listed", async () => {
+      const { tokens } = await connect();
+      guard.refused.add(tokens.access_token);
+      const answer = await mcpCall(`${h.gatewayUrl}/mcp`, {
+        token: aggregateToken,
+        ...modernRequest(10, 'tools/list'),
+      });
+      expect(answer.status).toBe(200);
+      expect(answer.messages[0].error).toBeUndefined();
+      expect(toolNames(answer)).toEqual(
+        expect.arrayContaining(['guarded.whoami_headers', 'fixture.whoami_headers']),
+      );
+      expect(guard.seen).toHaveLength(2);
+      expect(guard.seen[0]).toBe(tokens.access_token);
+      expect(guard.seen[1]).not.toBe(tokens.access_token);
+      expect(provider.stats).toMatchObject({ refreshes: 1, reuses: 0 });
+    });
+
+    it('2025-11-25 session: a 401 to the initialize opening the upstream session is retried once with the refreshed token', async () => {
+      const { tokens } = await connect();
+      const session = await openLegacySession(`${h.gatewayUrl}/mcp`, aggregateToken);
+      guard.refused.add(tokens.access_token);
+      const answer = await legacyList(session, 11);
+      expect(answer.status).toBe(200);
+      expect(answer.messages[0].error).toBeUndefined();
+      expect(toolNames(answer)).toEqual(
+        expect.arrayContaining(['guarded.whoami_headers', 'fixture.whoami_headers']),
+      );
+      // initialize (refused), then initialize, notifications/initialized and tools/list, refreshed.
+      expect(guard.seen).toHaveLength(4);
+      expect(guard.seen[0]).toBe(tokens.access_token);
+      expect(new Set(guard.seen.slice(1)).size).toBe(1);
+      expect(guard.seen[1]).not.toBe(tokens.access_token);
+      expect(provider.stats).toMatchObject({ refreshes: 1, reuses: 0 });
+      // The session the retry opened is the one recorded: the next list goes straight to tools/list.
+      guard.seen.length = 0;
+      expect(toolNames(await legacyList(session, 12))).toContain('guarded.whoami_headers');
+      expect(guard.seen).toHaveLength(1);
+      expect(provider.stats.refreshes).toBe(1);
+    });
+
+    it('2025-11-25 session: a 401 to the notifications/initialized after initialize is retried too; the refused session is not kept', async () => {
+      const { tokens } = await connect();
+      const session = await openLegacySession(`${h.gatewayUrl}/mcp`, aggregateToken);
+      guard.refused.add(tokens.access_token);
+      guard.refusedOn = 'notifications/initialized';
+      const answer = await legacyList(session, 15);
+      expect(answer.status).toBe(200);
+      expect(toolNames(answer)).toContain('guarded.whoami_headers');
+      // initialize (accepted), notifications/initialized (refused); then the session is opened
+      // again with the refreshed token and the list goes out on it. (The refused session's
+      // best-effort DELETE carries no token.)
+      const sent = guard.seen.filter((seen) => seen !== '');
+      expect(sent).toHaveLength(5);
+      expect(sent.slice(0, 2)).toEqual([tokens.access_token, tokens.access_token]);
+      expect(new Set(sent.slice(2)).size).toBe(1);
+      expect(sent[2]).not.toBe(tokens.access_token);
+      expect(provider.stats).toMatchObject({ refreshes: 1, reuses: 0 });
+    });
+
+    it('a refresh the provider refuses: that upstream is left out (token_refused), the list answers with the others, and a call to it is the auth-required answer', async () => {
+      await connect();
+      // The provider no longer knows the grant.
+      await seedConnection(
+        ds,
+        vault,
+        providerId,
+        subject,
+        { access_token: 'at_dead_list', refresh_token: 'rt_dead_list' },
+        3600_000,
+      );
+      h.gateway.get(CredentialCache).forgetSubject(subject);
+      guard.refused.add('at_dead_list');
+      const answer = await mcpCall(`${h.gatewayUrl}/mcp`, {
+        token: aggregateToken,
+        ...modernRequest(13, 'tools/list'),
+      });
+      expect(answer.status).toBe(200);
+      expect(answer.messages[0].error).toBeUndefined();
+      const names = toolNames(answer);
+      expect(names).toContain('fixture.whoami_headers');
+      expect(names.filter((name) => name.startsWith('guarded.'))).toEqual([]);
+      expect(guard.seen).toEqual(['at_dead_list']);
+      expect(provider.stats.unknown).toBe(1);
+      const metrics = await (await fetch(`${h.metricsUrl}/metrics`)).text();
+      expect(metrics).toMatch(
+        /gateway_aggregate_upstream_skipped_total\{(?=[^}]*upstream="guarded")(?=[^}]*reason="token_refused")[^}]*\} [1-9]/,
+      );
+      expect(metrics).not.toContain('at_dead_list');
+
+      const call = await mcpCall(`${h.gatewayUrl}/mcp`, {
+        token: aggregateToken,
+        ...modernRequest(14, 'tools/call', { name: 'guarded.whoami_headers', arguments: {} }),
+      });
+      expect(call.messages[0].result).toMatchObject({ resultType: 'input_required' });
+    });
   });
 });

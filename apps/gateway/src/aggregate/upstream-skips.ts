@@ -5,7 +5,14 @@ import { LOGGER, MetricsService } from '@app/observability';
 import type { AggregateExchange } from './aggregate-exchange';
 
 /** Why an upstream was left out of an aggregated answer (a closed set: a bounded metric label). */
-export type SkipReason = 'timeout' | 'unreachable' | 'error' | 'initialize_failed' | 'bad_answer';
+export type SkipReason =
+  | 'timeout'
+  | 'unreachable'
+  | 'error'
+  | 'initialize_failed'
+  | 'bad_answer'
+  // Issue 10 §2: the upstream refused the connection token and a refresh could not help.
+  | 'token_refused';
 
 /**
  * Issue 9 §1: an upstream that is down, slow or erroring is left out of a merged list, never

@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { APP_CONFIG, type GatewayConfig } from '@app/config';
 import { UpstreamCache, type UpstreamView } from '@app/upstream-cache';
+import { GatewayError } from '../../http/gateway-error';
 import { ToolParamHeaders } from '../../mcp/tool-param-headers';
 import { ToolsListFilter } from '../../mcp/tools-list.filter';
 import { decodeCursor, encodeCursor, type CompositeCursor } from '../aggregate-cursor';
@@ -9,7 +10,8 @@ import type { AggregateExchange } from '../aggregate-exchange';
 import { AGGREGATE_ROUTE, qualify } from '../aggregate-names';
 import { ResourceOwners } from '../resource-owners';
 import { UpstreamAccess } from '../upstream-access';
-import { UpstreamCaller, UpstreamInitializeError } from '../upstream-caller';
+import { REFRESH_REFUSALS, RefreshingCaller } from '../refreshing-caller';
+import { UpstreamInitializeError } from '../upstream-caller';
 import type { JsonObject } from '../upstream-rpc';
 import { UpstreamSkips } from '../upstream-skips';
 
@@ -33,11 +35,14 @@ interface Page {
  * Issue 9 §1 lists: fanned out in parallel to every enabled upstream the caller may use (its
  * `<upstream>._server` policy does not deny; a denied upstream is not contacted), each within
  * GATEWAY_AGGREGATE_LIST_TIMEOUT_MS; an upstream down, slow or erroring is left out (upstream-skips),
- * never failing the list. Tools and prompts are renamed `<upstream>.<name>`; tools the policies do
- * not let this caller call are left out (as on the transparent route); resources keep their URIs
- * and their owner is remembered for routing. Pagination: a composite cursor, so the next page asks
- * only the upstreams that have more. A 2026-07-28 answer is `cacheScope: "private"` (it is filtered
- * for this caller) with the smallest `ttlMs` any upstream gave.
+ * never failing the list. Issue 10 §2: a 401 to a connection's injected token (to the list, or to
+ * the initialize opening the upstream session) is retried once with a refreshed token
+ * (refreshing-caller.ts); a refresh that cannot help leaves that upstream out. Tools and prompts
+ * are renamed `<upstream>.<name>`; tools the policies do not let this caller call are left out (as
+ * on the transparent route); resources keep their URIs and their owner is remembered for routing.
+ * Pagination: a composite cursor, so the next page asks only the upstreams that have more. A
+ * 2026-07-28 answer is `cacheScope: "private"` (it is filtered for this caller) with the smallest
+ * `ttlMs` any upstream gave.
  */
 @Injectable()
 export class ListMethod implements AggregateMethod {
@@ -47,7 +52,7 @@ export class ListMethod implements AggregateMethod {
   constructor(
     private readonly directory: UpstreamCache,
     private readonly access: UpstreamAccess,
-    private readonly caller: UpstreamCaller,
+    private readonly refreshing: RefreshingCaller,
     private readonly skips: UpstreamSkips,
     private readonly tools: ToolsListFilter,
     private readonly paramHeaders: ToolParamHeaders,
@@ -132,7 +137,7 @@ export class ListMethod implements AggregateMethod {
       if (grant === undefined) {
         return undefined;
       }
-      const answer = await this.caller.send(
+      const answer = await this.refreshing.send(
         exchange,
         upstream,
         {
@@ -141,7 +146,8 @@ export class ListMethod implements AggregateMethod {
           method,
           params: { ...params, ...(cursor !== undefined ? { cursor } : {}) },
         },
-        { injected: grant.injected, timeoutMs: this.timeoutMs },
+        grant,
+        { timeoutMs: this.timeoutMs },
       );
       const body = answer.message?.result as JsonObject | undefined;
       const items = body?.[LISTS[method].field];
@@ -163,6 +169,12 @@ export class ListMethod implements AggregateMethod {
       };
     } catch (error) {
       if (exchange.abort.aborted) {
+        return undefined;
+      }
+      if (error instanceof GatewayError && REFRESH_REFUSALS.has(error.code)) {
+        // Issue 10 §2: no usable token for it now; the list answers without it (a routed call
+        // to it gets the auth-required answer).
+        this.skips.skip(exchange, upstream.name, 'token_refused', error.code);
         return undefined;
       }
       this.skips.skip(

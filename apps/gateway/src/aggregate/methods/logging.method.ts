@@ -2,10 +2,11 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { Logger } from 'pino';
 import { LOGGER } from '@app/observability';
 import { UpstreamCache } from '@app/upstream-cache';
+import { GatewayError } from '../../http/gateway-error';
 import { type AggregateAnswer, type AggregateMethod, paramsOf, result } from '../aggregate-answer';
 import type { AggregateExchange } from '../aggregate-exchange';
 import { UpstreamAccess } from '../upstream-access';
-import { UpstreamCaller } from '../upstream-caller';
+import { RefreshingCaller } from '../refreshing-caller';
 
 const LEVELS = new Set([
   'debug',
@@ -20,7 +21,8 @@ const LEVELS = new Set([
 
 /**
  * `logging/setLevel` on `/mcp`: sent to every upstream the caller may use (opening its session if
- * need be) and answered once, by the gateway. An upstream that fails or has no logging is logged
+ * need be; a refused connection token is refreshed once, refreshing-caller.ts) and answered
+ * once, by the gateway. An upstream that fails or has no logging is logged
  * and left alone: the level is a preference, not a transaction.
  */
 @Injectable()
@@ -30,7 +32,7 @@ export class LoggingMethod implements AggregateMethod {
   constructor(
     private readonly directory: UpstreamCache,
     private readonly access: UpstreamAccess,
-    private readonly caller: UpstreamCaller,
+    private readonly refreshing: RefreshingCaller,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
 
@@ -54,16 +56,22 @@ export class LoggingMethod implements AggregateMethod {
           try {
             const grant = await this.access.grantForList(exchange, upstream, 'logging/setLevel');
             if (grant !== undefined) {
-              await this.caller.send(
+              await this.refreshing.send(
                 exchange,
                 upstream,
                 { jsonrpc: '2.0', id: exchange.requestId, method: 'logging/setLevel', params },
-                { injected: grant.injected, timeoutMs: 5000 },
+                grant,
+                { timeoutMs: 5000 },
               );
             }
           } catch (error) {
             this.logger.warn(
-              { err: error, upstream: upstream.name, correlation_id: exchange.request.id },
+              {
+                // A refused refresh carries the user's connect remedy: its code is enough here.
+                err: error instanceof GatewayError ? error.code : error,
+                upstream: upstream.name,
+                correlation_id: exchange.request.id,
+              },
               'logging/setLevel not delivered to an upstream',
             );
           }
