@@ -32,7 +32,11 @@ export class ProviderClientCache {
 
   get(providerId: string, version: number): Promise<ProviderClient | null> {
     const entry = this.entries.get(providerId);
-    if (entry !== undefined && entry.version === version && this.now() - entry.loadedAt < this.ttlMs) {
+    if (
+      entry !== undefined &&
+      entry.version === version &&
+      this.now() - entry.loadedAt < this.ttlMs
+    ) {
       return entry.client;
     }
     // Read after the lease that saw `version`: the row is at least that new (a newer one only

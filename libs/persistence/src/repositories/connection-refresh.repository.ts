@@ -147,9 +147,10 @@ export class ConnectionRefreshRepository {
         ? new Set<string>()
         : new Set(
             (
-              (await this.dataSource.query('SELECT id FROM connections WHERE id = ANY($1::uuid[])', [
-                unclaimed,
-              ])) as { id: string }[]
+              (await this.dataSource.query(
+                'SELECT id FROM connections WHERE id = ANY($1::uuid[])',
+                [unclaimed],
+              )) as { id: string }[]
             ).map((r) => r.id),
           );
     const handedOut = new Set<string>();
