@@ -44,6 +44,7 @@ describe('RFC 6749 §6 refresh: the write of rotated tokens survives a Postgres 
       connection,
       token: 'lease-1',
       until: new Date(Date.now() + leaseMs),
+      providerVersion: 1,
     };
     const refreshes = {
       claim: jest.fn().mockResolvedValue(lease),

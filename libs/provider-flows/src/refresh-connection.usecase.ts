@@ -13,6 +13,7 @@ import { connectionTokenBinding } from '@app/vault';
 import { parseScopes } from './connection-writer';
 import { OAuthClientError } from './oauth-client.error';
 import { type ProviderClient, resolveProviderClient } from './provider-client';
+import { ProviderClientCache } from './provider-client.cache';
 import type { ProviderMetadataResolver } from './provider-metadata.resolver';
 import type { RefreshScheduler } from './refresh-scheduler';
 import type { TokenEndpointClient, TokenResponse } from './token-endpoint.client';
@@ -56,21 +57,29 @@ const STORE_RETRY_MAX_MS = 1000;
  * Failures: `invalid_grant` (and any other refusal of the grant) → needs_reauth, the refresh token
  * dropped; 429, 5xx, network → retry (the lease released, the failure counted); a provider that
  * cannot refresh (`invalid_client`, `unsupported_grant_type`, no token endpoint) → unusable.
- * The RFC 8707 `resource` the grant was obtained for is sent again. A provider that answers
+ * The RFC 8707 `resource` the grant was obtained for is sent again. The provider's opened client is
+ * kept per provider row version (ProviderClientCache): no provider query per refresh. A provider that answers
  * without a new refresh token leaves the current one in place (§6: it MAY issue a new one).
  */
 export class RefreshConnectionUseCase {
+  private readonly clients: ProviderClientCache;
+
   constructor(
     private readonly refreshes: ConnectionRefreshRepository,
-    private readonly providers: ProviderRepository,
+    providers: ProviderRepository,
     private readonly vault: Vault,
     private readonly client: TokenEndpointClient,
     private readonly scheduler: RefreshScheduler,
     private readonly changes: CredentialChangePublisher,
     private readonly leaseMs: number,
     private readonly logger: Logger,
-    private readonly resolver?: ProviderMetadataResolver,
-  ) {}
+    resolver?: ProviderMetadataResolver,
+  ) {
+    this.clients = new ProviderClientCache(
+      (id) => providers.findById(id),
+      (row) => resolveProviderClient(row, vault, resolver),
+    );
+  }
 
   async execute(connectionId: string, request: RefreshRequest = {}): Promise<RefreshOutcome> {
     const lease = await this.refreshes.claim(connectionId, this.leaseMs);
@@ -104,18 +113,20 @@ export class RefreshConnectionUseCase {
       await this.refreshes.release(lease);
       return { state: 'current', connection };
     }
-    const row = await this.providers.findById(connection.providerId);
-    if (row === null) {
-      await this.refreshes.release(lease);
-      return { state: 'gone', reason: 'the provider was removed' };
-    }
-    let client: ProviderClient;
+    let client: ProviderClient | null;
     try {
-      client = await resolveProviderClient(row, this.vault, this.resolver);
+      client =
+        lease.providerVersion === null
+          ? null
+          : await this.clients.get(connection.providerId, lease.providerVersion);
     } catch (error) {
       return error instanceof OAuthClientError
         ? this.fail(lease, 'retry', `provider discovery failed: ${error.message}`)
         : this.fail(lease, 'unusable', 'the provider client secret cannot be opened');
+    }
+    if (client === null) {
+      await this.refreshes.release(lease);
+      return { state: 'gone', reason: 'the provider was removed' };
     }
     const endpoint = client.endpoints.token_endpoint;
     if (endpoint === undefined) {

@@ -1,7 +1,7 @@
 import { lookup as dnsLookup, type LookupAddress, type LookupAllOptions } from 'node:dns';
 import { lookup } from 'node:dns/promises';
 import { BlockList, isIP } from 'node:net';
-import { Agent } from 'undici';
+import { Agent, type Dispatcher, request } from 'undici';
 import { isLoopbackHost } from '@app/crypto';
 import { OAuthClientError } from './oauth-client.error';
 
@@ -155,10 +155,31 @@ export async function guardedFetch(
   init: RequestInit,
   dispatcher: Agent = providerDispatcher,
 ): Promise<Response> {
+  assertNotForbiddenLiteral(url);
+  return fetch(url, { ...init, dispatcher } as RequestInit);
+}
+
+/**
+ * {@link guardedFetch}'s checks with undici's `request` — the same dispatcher, without the Fetch
+ * machinery (web streams, a Request and a Response object per call), which was a third of a
+ * token refresh's CPU (`npm run bench:refresh`). Redirects are never followed: a 3xx is answered
+ * as it came.
+ *
+ * @throws OAuthClientError `unreachable` for a forbidden literal address (nothing is sent)
+ */
+export function guardedRequest(
+  url: string,
+  options: Omit<Dispatcher.RequestOptions, 'origin' | 'path'>,
+  dispatcher: Agent = providerDispatcher,
+): Promise<Dispatcher.ResponseData> {
+  assertNotForbiddenLiteral(url);
+  return request(url, { ...options, dispatcher });
+}
+
+function assertNotForbiddenLiteral(url: string): void {
   const { hostname } = new URL(url);
   const literal = hostname.replace(/^\[|\]$/g, '');
   if (isIP(literal) !== 0 && !isLoopbackHost(hostname) && isForbiddenAddress(literal)) {
     throw new OAuthClientError('unreachable', `${hostname} is an address the broker may not call`);
   }
-  return fetch(url, { ...init, dispatcher } as RequestInit);
 }

@@ -1,3 +1,4 @@
+import DataLoader from 'dataloader';
 import type { DataSource } from 'typeorm';
 import { type ConnectionStatus, ConnectionEntity } from '../entities/connection.entity';
 
@@ -8,7 +9,30 @@ export interface RefreshLease {
   /** Written back with the tokens: only the lease holder's write is accepted. */
   token: string;
   until: Date;
+  /** The provider row's `row_version` when the lease was taken; null when the provider is gone. */
+  providerVersion: number | null;
 }
+
+interface ClaimKey {
+  id: string;
+  leaseMs: number;
+}
+
+interface StoreKey {
+  lease: RefreshLease;
+  tokens: RefreshedTokens;
+}
+
+/** Rows per batched statement. */
+const BATCH_MAX = 100;
+/** No cache (every claim is a new statement); batches gathered until the loop's next turn. */
+const BATCHING = {
+  cache: false,
+  maxBatchSize: BATCH_MAX,
+  batchScheduleFn: (run: () => void) => setImmediate(run),
+} as const;
+// A connection id that is not a UUID names no row (and must not fail the batch it is in).
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** The rotated tokens of one refresh. `refreshTokenSealed: null` keeps the current refresh token. */
 export interface RefreshedTokens {
@@ -38,33 +62,29 @@ export type RefreshableConnection = Pick<
  * refresh generation is the one it read (compare-and-swap), so a refresher that lost its lease
  * can never overwrite a newer rotation. The lease outlives the token endpoint's timeout; a holder
  * that dies leaves it to expire.
+ *
+ * Claims and stores issued by concurrent refreshes of one process are sent together (DataLoader,
+ * gathered until the event loop's next turn, at most {@link BATCH_MAX} per statement): one
+ * statement for a batch instead of one per connection — the per-job Postgres cost was most of a
+ * refresh's CPU (`npm run bench:refresh`). Each row keeps its own conditions, so a batch decides
+ * exactly what the single statements would. A batch that fails is run again row by row, so one
+ * bad row (a value Postgres refuses) fails only its own refresh.
  */
 export class ConnectionRefreshRepository {
+  private readonly claims = new DataLoader<ClaimKey, RefreshLease | 'busy' | null>(
+    (keys) => this.isolated(keys, (batch) => this.claimBatch(batch)),
+    BATCHING,
+  );
+  private readonly stores = new DataLoader<StoreKey, ConnectionEntity | null>(
+    (keys) => this.isolated(keys, (batch) => this.storeBatch(batch)),
+    BATCHING,
+  );
+
   constructor(private readonly dataSource: DataSource) {}
 
   /** The lease, `'busy'` while another holder has it, or null when the connection is gone. */
-  async claim(id: string, leaseMs: number): Promise<RefreshLease | 'busy' | null> {
-    const rows = (await this.dataSource.query(
-      `UPDATE connections
-          SET refresh_lease_token = gen_random_uuid(),
-              refresh_lease_until = now() + make_interval(secs => $2::double precision / 1000)
-        WHERE id = $1 AND (refresh_lease_until IS NULL OR refresh_lease_until < now())
-      RETURNING *`,
-      [id, leaseMs],
-    )) as [Record<string, unknown>[], number] | Record<string, unknown>[];
-    const row = firstRow(rows);
-    if (row !== undefined) {
-      const connection = toConnection(row);
-      return {
-        connection,
-        token: connection.refreshLeaseToken!,
-        until: connection.refreshLeaseUntil!,
-      };
-    }
-    const exists = (await this.dataSource.query('SELECT 1 FROM connections WHERE id = $1', [
-      id,
-    ])) as unknown[];
-    return exists.length > 0 ? 'busy' : null;
+  claim(id: string, leaseMs: number): Promise<RefreshLease | 'busy' | null> {
+    return this.claims.load({ id, leaseMs });
   }
 
   /**
@@ -72,35 +92,142 @@ export class ConnectionRefreshRepository {
    * succeeds only for the lease holder at the generation it read. Null: the write was refused
    * (lease expired and taken, the user reconnected, or the connection was revoked meanwhile).
    */
-  async store(lease: RefreshLease, tokens: RefreshedTokens): Promise<ConnectionEntity | null> {
-    const c = lease.connection;
-    const sealed = tokens.seal(c.id);
+  store(lease: RefreshLease, tokens: RefreshedTokens): Promise<ConnectionEntity | null> {
+    return this.stores.load({ lease, tokens });
+  }
+
+  /**
+   * Rows already leased, or locked by a statement of another refresher at this instant
+   * (`SKIP LOCKED`: a claim never waits, so batches cannot deadlock), are not claimed; of those,
+   * the ones that exist are `busy`. The same id twice in one batch (two refreshes of one
+   * connection in this process) is claimed once: the second caller is `busy`, as it would be a
+   * moment later.
+   */
+  private async claimBatch(keys: readonly ClaimKey[]): Promise<(RefreshLease | 'busy' | null)[]> {
+    const results = new Map<string, RefreshLease>();
+    for (const leaseMs of new Set(keys.map((k) => k.leaseMs))) {
+      const ids = [...new Set(keys.filter((k) => k.leaseMs === leaseMs).map((k) => k.id))]
+        .filter((id) => UUID.test(id))
+        .sort();
+      if (ids.length === 0) {
+        continue;
+      }
+      const rows = (await this.dataSource.query(
+        `WITH free AS (
+           SELECT id FROM connections
+            WHERE id = ANY($1::uuid[]) AND (refresh_lease_until IS NULL OR refresh_lease_until < now())
+            ORDER BY id
+              FOR UPDATE SKIP LOCKED
+         ), claimed AS (
+           UPDATE connections c
+              SET refresh_lease_token = gen_random_uuid(),
+                  refresh_lease_until = now() + make_interval(secs => $2::double precision / 1000)
+             FROM free WHERE c.id = free.id
+           RETURNING c.*
+         )
+         SELECT claimed.*, p.row_version AS provider_row_version
+           FROM claimed LEFT JOIN providers p ON p.id = claimed.provider_id`,
+        [ids, leaseMs],
+      )) as Record<string, unknown>[];
+      for (const row of rows) {
+        const connection = toConnection(row);
+        results.set(connection.id, {
+          connection,
+          token: connection.refreshLeaseToken!,
+          until: connection.refreshLeaseUntil!,
+          providerVersion: (row.provider_row_version as number | null) ?? null,
+        });
+      }
+    }
+    const unclaimed = [...new Set(keys.map((k) => k.id))].filter(
+      (id) => !results.has(id) && UUID.test(id),
+    );
+    const existing =
+      unclaimed.length === 0
+        ? new Set<string>()
+        : new Set(
+            (
+              (await this.dataSource.query(
+                'SELECT id FROM connections WHERE id = ANY($1::uuid[])',
+                [unclaimed],
+              )) as { id: string }[]
+            ).map((r) => r.id),
+          );
+    const handedOut = new Set<string>();
+    return keys.map((key) => {
+      const lease = results.get(key.id);
+      if (lease !== undefined && !handedOut.has(key.id)) {
+        handedOut.add(key.id);
+        return lease;
+      }
+      return lease !== undefined || existing.has(key.id) ? 'busy' : null;
+    });
+  }
+
+  private async storeBatch(keys: readonly StoreKey[]): Promise<(ConnectionEntity | null)[]> {
+    const sorted = [...keys].sort((a, b) =>
+      a.lease.connection.id < b.lease.connection.id ? -1 : 1,
+    );
+    const columns = sorted.map(({ lease, tokens }) => {
+      const c = lease.connection;
+      return { c, lease, tokens, sealed: tokens.seal(c.id) };
+    });
     const rows = (await this.dataSource.query(
-      `UPDATE connections
-          SET access_token_sealed = $4,
-              refresh_token_sealed = COALESCE($5, refresh_token_sealed),
-              token_type = $6, scopes = $7::jsonb, expires_at = $8, issued_at = $9,
-              refresh_generation = refresh_generation + 1,
+      `UPDATE connections c
+          SET access_token_sealed = v.access_token_sealed,
+              refresh_token_sealed = COALESCE(v.refresh_token_sealed, c.refresh_token_sealed),
+              token_type = v.token_type, scopes = v.scopes, expires_at = v.expires_at,
+              issued_at = v.issued_at,
+              refresh_generation = c.refresh_generation + 1,
               refresh_lease_token = NULL, refresh_lease_until = NULL,
               refresh_failures = 0, last_refresh_error = NULL, last_refreshed_at = now(),
               updated_at = now()
-        WHERE id = $1 AND refresh_lease_token = $2 AND refresh_generation = $3
-          AND status = 'active'
-      RETURNING *`,
+         FROM unnest($1::uuid[], $2::uuid[], $3::integer[], $4::text[], $5::text[], $6::text[],
+                     $7::jsonb[], $8::timestamptz[], $9::timestamptz[])
+           AS v(id, lease_token, generation, access_token_sealed, refresh_token_sealed,
+                token_type, scopes, expires_at, issued_at)
+        WHERE c.id = v.id AND c.refresh_lease_token = v.lease_token
+          AND c.refresh_generation = v.generation AND c.status = 'active'
+      RETURNING c.*`,
       [
-        c.id,
-        lease.token,
-        c.refreshGeneration,
-        sealed.accessTokenSealed,
-        sealed.refreshTokenSealed,
-        tokens.tokenType,
-        JSON.stringify(tokens.scopes),
-        tokens.expiresAt,
-        tokens.issuedAt,
+        columns.map((x) => x.c.id),
+        columns.map((x) => x.lease.token),
+        columns.map((x) => x.c.refreshGeneration),
+        columns.map((x) => x.sealed.accessTokenSealed),
+        columns.map((x) => x.sealed.refreshTokenSealed),
+        columns.map((x) => x.tokens.tokenType),
+        columns.map((x) => JSON.stringify(x.tokens.scopes)),
+        columns.map((x) => x.tokens.expiresAt),
+        columns.map((x) => x.tokens.issuedAt),
       ],
     )) as [Record<string, unknown>[], number] | Record<string, unknown>[];
-    const row = firstRow(rows);
-    return row === undefined ? null : toConnection(row);
+    const stored = new Map(allRows(rows).map((row) => [row.id as string, toConnection(row)]));
+    return keys.map((key) => stored.get(key.lease.connection.id) ?? null);
+  }
+
+  /**
+   * `run` for the whole batch; if it fails, for each key alone, so the error reaches only the
+   * callers whose row caused it (DataLoader rejects exactly the callers given an Error).
+   */
+  private async isolated<K, V>(
+    keys: readonly K[],
+    run: (batch: readonly K[]) => Promise<V[]>,
+  ): Promise<(V | Error)[]> {
+    try {
+      return await run(keys);
+    } catch (error) {
+      if (keys.length === 1) {
+        return [error instanceof Error ? error : new Error(String(error))];
+      }
+      return Promise.all(
+        keys.map((key) =>
+          run([key]).then(
+            (results) => results[0],
+            (failure: unknown) => (failure instanceof Error ? failure : new Error(String(failure))),
+          ),
+        ),
+      );
+    }
   }
 
   /**
@@ -162,11 +289,10 @@ export class ConnectionRefreshRepository {
 }
 
 /** `UPDATE … RETURNING` answers `[rows, count]` through TypeORM's postgres driver. */
-function firstRow(
+function allRows(
   result: [Record<string, unknown>[], number] | Record<string, unknown>[],
-): Record<string, unknown> | undefined {
-  const rows = Array.isArray(result[0]) ? (result[0] as Record<string, unknown>[]) : result;
-  return (rows as Record<string, unknown>[])[0];
+): Record<string, unknown>[] {
+  return (Array.isArray(result[0]) ? result[0] : result) as Record<string, unknown>[];
 }
 
 function toConnection(row: Record<string, unknown>): ConnectionEntity {
