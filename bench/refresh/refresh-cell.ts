@@ -42,6 +42,8 @@ export interface CellResult {
   /** Connections not refreshed exactly once to the provider's latest refresh token. */
   lost: number;
   cpuMsPerJob: number;
+  /** The whole machine's busy CPU per job (workers, Postgres, Redis, the mock, anything else). */
+  machineCpuMsPerJob: number;
   pgXactsPerJob: number;
   pgUpdatedPerJob: number;
   pgFetchedPerJob: number;
@@ -142,6 +144,7 @@ export async function runCell(
       retries: live1.providerCalls - live0.providerCalls - jobs + failed,
       lost: jobs - rotated.ok,
       cpuMsPerJob: ((live1.cpuS - live0.cpuS) * 1000) / jobs,
+      machineCpuMsPerJob: ((live1.machineCpuS - live0.machineCpuS) * 1000) / jobs,
       pgXactsPerJob: (pg1.xactCommit - pg0.xactCommit) / jobs,
       pgUpdatedPerJob: (pg1.tupUpdated - pg0.tupUpdated) / jobs,
       pgFetchedPerJob: (pg1.tupFetched - pg0.tupFetched) / jobs,

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import type { Client } from 'pg';
 import { cpuSeconds } from '../gateway/pinned-process';
 import type { MockTokenEndpoint } from '../../libs/testing/src';
@@ -45,6 +46,8 @@ export async function untilBackendsGone(admin: Client, database: string): Promis
 /** Counters read around the measured part of a cell (the workers process's CPU, Redis, the mock). */
 export interface LiveCounters {
   cpuS: number;
+  /** CPU time of the whole machine (every process and core: Postgres, Redis, the mock too). */
+  machineCpuS: number;
   redisCommands: number;
   providerCalls: number;
   refreshes: number;
@@ -60,9 +63,17 @@ export async function liveCounters(
   const s = mock.stats;
   return {
     cpuS: cpuSeconds(pid, clockTicks),
+    machineCpuS: machineCpuSeconds(clockTicks),
     redisCommands: await redis.commands(),
     providerCalls: s.refreshes + s.reuses + s.injectedErrors + s.unknown,
     refreshes: s.refreshes,
     reuses: s.reuses,
   };
+}
+
+/** Busy CPU seconds of all cores since boot (/proc/stat: user, nice, system, irq, softirq, steal). */
+function machineCpuSeconds(clockTicks: number): number {
+  const fields = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1);
+  const [user, nice, system, , , irq, softirq, steal] = fields.map(Number);
+  return (user + nice + system + irq + softirq + steal) / clockTicks;
 }

@@ -5,13 +5,13 @@ const f = (n: number, digits = 1) => n.toFixed(digits);
 /** The table of cells: one line per (latency × concurrency). */
 export function cellTable(cells: readonly CellResult[]): string[] {
   const lines = [
-    '| latency | concurrency | jobs | refreshes/s | ideal c/latency | duplicates | retries | lost | CPU ms/job | PG xacts/job | PG tup upd/job | PG tup fetched/job | Redis cmds/job |',
-    '|---|---|---|---|---|---|---|---|---|---|---|---|---|',
+    '| latency | concurrency | jobs | refreshes/s | ideal c/latency | duplicates | retries | lost | CPU ms/job | machine CPU ms/job | PG xacts/job | PG tup upd/job | PG tup fetched/job | Redis cmds/job |',
+    '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|',
   ];
   for (const c of cells) {
     const ideal = c.latencyMs === 0 ? '—' : f(c.concurrency / (c.latencyMs / 1000), 0);
     lines.push(
-      `| ${c.latencyMs} ms | ${c.concurrency} | ${c.jobs} | ${f(c.perSecond, 0)} | ${ideal} | ${c.duplicates} | ${c.retries} | ${c.lost} | ${f(c.cpuMsPerJob, 2)} | ${f(c.pgXactsPerJob, 2)} | ${f(c.pgUpdatedPerJob, 2)} | ${f(c.pgFetchedPerJob, 2)} | ${f(c.redisCommandsPerJob, 1)} |`,
+      `| ${c.latencyMs} ms | ${c.concurrency} | ${c.jobs} | ${f(c.perSecond, 0)} | ${ideal} | ${c.duplicates} | ${c.retries} | ${c.lost} | ${f(c.cpuMsPerJob, 2)} | ${f(c.machineCpuMsPerJob, 2)} | ${f(c.pgXactsPerJob, 2)} | ${f(c.pgUpdatedPerJob, 2)} | ${f(c.pgFetchedPerJob, 2)} | ${f(c.redisCommandsPerJob, 1)} |`,
     );
   }
   return lines;

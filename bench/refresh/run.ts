@@ -6,7 +6,7 @@
  * and dropped) and its own redis-server (so Redis commands per job are the workers' alone).
  * A benchmark, not a test: it never fails on a missed goal, it says MISS.
  *
- *   npm run bench:refresh -- [--connections 100000] [--sample-seconds 5] [--pin] [--only 0x10] [--pool 20]
+ *   npm run bench:refresh -- [--connections 100000] [--sample-seconds 15] [--pin] [--only 0x10] [--pool 20]
  *   (--pin: the workers on core 1, this process and its mock endpoint on core 0; taskset;
  *   --only <latency>x<concurrency>: one cell; BENCH_WORKERS_NODE_ARGS: node options
  *   for the workers, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof` to profile them)
@@ -30,7 +30,10 @@ function option(name: string, fallback: number): number {
   return at === -1 ? fallback : Number(process.argv[at + 1]);
 }
 
-/** Jobs for a cell: about `seconds` of work at the ideal rate (concurrency / latency). */
+/**
+ * Jobs for a cell: about `seconds` of work at the ideal rate (concurrency / latency) — long enough
+ * that the first and the last wave (ramp-up, the tail) do not weigh on the rate (15 s by default).
+ */
 function sampleSize(latencyMs: number, concurrency: number, seconds: number): number {
   if (latencyMs === 0) {
     return concurrency === 1 ? 1000 : MAX_SAMPLE;
@@ -41,7 +44,7 @@ function sampleSize(latencyMs: number, concurrency: number, seconds: number): nu
 
 async function main(): Promise<void> {
   const connections = option('connections', 100_000);
-  const sampleSeconds = option('sample-seconds', 5);
+  const sampleSeconds = option('sample-seconds', 15);
   const pin = process.argv.includes('--pin');
   if (pin) {
     execFileSync('taskset', ['-cp', '0', String(process.pid)], { stdio: 'ignore' });
