@@ -10,6 +10,7 @@ import {
   type AdminApiHarness,
 } from '../support/admin-api.harness';
 import { call } from '../support/http';
+import { sampleSum, scrape } from '../support/prometheus-text';
 import {
   seedConnection,
   seedRefreshProvider,
@@ -53,6 +54,10 @@ describe('issue 10 §2 on-demand refresh in the credential path (20-second token
     return { connection, tokens };
   };
   const row = async (id: string) => (await new ConnectionRefreshRepository(ds).findById(id))!;
+  /** The broker's `auth_token_refresh_total` for provider `mock` (served on the admin listener). */
+  const refreshCount = async (labels: Record<string, string>) =>
+    sampleSum(await scrape(h.baseUrl), 'auth_token_refresh_total', { provider: 'mock', ...labels });
+  const ON_DEMAND_REFRESHED = { source: 'on_demand', outcome: 'refreshed', reason: 'none' };
 
   beforeAll(async () => {
     h = await startAdminApi();
@@ -85,8 +90,9 @@ describe('issue 10 §2 on-demand refresh in the credential path (20-second token
     expect(provider.stats.refreshes).toBe(0);
   });
 
-  it('inside the margin: refreshed first (one refresh), the new token injected and the rotation stored', async () => {
+  it('inside the margin: refreshed first (one refresh, counted as on_demand), the new token injected and the rotation stored', async () => {
     const { connection, tokens } = await connect('due', 16_000);
+    const counted = await refreshCount(ON_DEMAND_REFRESHED);
     const res = await resolve('due');
     expect(res.json.outcome).toBe('inject');
     expect(res.json.headers.authorization).not.toBe(`Bearer ${tokens.access_token}`);
@@ -97,6 +103,8 @@ describe('issue 10 §2 on-demand refresh in the credential path (20-second token
     // The next resolve uses the stored token: no second refresh.
     expect((await resolve('due')).json.headers).toEqual(res.json.headers);
     expect(provider.stats.refreshes).toBe(1);
+    // Issue 10 §3: the broker's refreshes are counted per provider, told apart by `source`.
+    expect((await refreshCount(ON_DEMAND_REFRESHED)) - counted).toBe(1);
   });
 
   it('two concurrent resolves of an expired token: exactly one refresh, both inject the new token', async () => {
@@ -111,6 +119,7 @@ describe('issue 10 §2 on-demand refresh in the credential path (20-second token
 
   it("while another refresher holds the lease: the resolve waits for the holder's write and uses its tokens", async () => {
     const { connection } = await connect('held', 25_000);
+    const counted = await refreshCount({});
     const refreshes = new ConnectionRefreshRepository(ds);
     const lease = await refreshes.claim(connection.id, 20_000);
     if (lease === null || lease === 'busy') {
@@ -140,6 +149,8 @@ describe('issue 10 §2 on-demand refresh in the credential path (20-second token
       credential: { generation: 1 },
     });
     expect(provider.stats.refreshes).toBe(0);
+    // Waiting for another holder is not an attempt of ours: nothing counted.
+    expect(await refreshCount({})).toBe(counted);
   });
 
   it('a holder that never writes (died with the lease): the wait is bounded and an expired token is unavailable, never a guess', async () => {
@@ -156,8 +167,10 @@ describe('issue 10 §2 on-demand refresh in the credential path (20-second token
     expect((await row(connection.id)).status).toBe('active');
   });
 
-  it('a refresh refused for good (invalid_grant) is the auth-required answer; the connection needs re-auth', async () => {
+  it('a refresh refused for good (invalid_grant) is the auth-required answer; the connection needs re-auth (counted by its RFC 6749 code)', async () => {
     const { connection } = await connect('refused', 25_000);
+    const refusal = { source: 'on_demand', outcome: 'needs_reauth', reason: 'invalid_grant' };
+    const counted = await refreshCount(refusal);
     // The provider forgot the grant: its refresh token is no longer valid.
     await seedConnection(
       ds,
@@ -181,10 +194,13 @@ describe('issue 10 §2 on-demand refresh in the credential path (20-second token
     const after = await row(connection.id);
     expect(after.status).toBe('needs_reauth');
     expect(after.refreshTokenSealed).toBeNull();
+    expect((await refreshCount(refusal)) - counted).toBe(1);
   });
 
   it('a transient failure (503) hands out a token that is still valid, and answers unavailable for an expired one', async () => {
     provider.options.errorRate = 1;
+    const transient = { source: 'on_demand', outcome: 'retry', reason: 'temporarily_unavailable' };
+    const counted = await refreshCount(transient);
     const { tokens } = await connect('flaky-valid', 16_000);
     expect((await resolve('flaky-valid')).json).toMatchObject({
       outcome: 'inject',
@@ -197,11 +213,14 @@ describe('issue 10 §2 on-demand refresh in the credential path (20-second token
     });
     // An outage is never a reason to ask the user to connect again.
     expect((await row(expired.connection.id)).status).toBe('active');
+    expect((await refreshCount(transient)) - counted).toBe(2);
   });
 
   describe('POST /internal/v1/connections/{id}/refresh (the gateway after an upstream 401)', () => {
-    it('refreshes the refused generation even though it is not due; the same generation again is a no-op', async () => {
+    it('refreshes the refused generation even though it is not due (counted as forced); the same generation again is a no-op', async () => {
       const { connection, tokens } = await connect('refused-upstream', 0);
+      const forced = { source: 'forced', outcome: 'refreshed', reason: 'none' };
+      const counted = await refreshCount(forced);
       const res = await forceRefresh(connection.id, 'refused-upstream', 0);
       expect(res.status).toBe(200);
       expect(res.headers.get('cache-control')).toBe('no-store');
@@ -212,6 +231,20 @@ describe('issue 10 §2 on-demand refresh in the credential path (20-second token
       const again = await forceRefresh(connection.id, 'refused-upstream', 0);
       expect(again.json).toEqual(res.json);
       expect(provider.stats.refreshes).toBe(1);
+      expect((await refreshCount(forced)) - counted).toBe(1);
+      // SPEC-MUST 34 and issue 10 §3: labels are provider names and closed sets, never an id or subject.
+      const series = (await scrape(h.baseUrl)).filter((s) => s.name === 'auth_token_refresh_total');
+      expect(series.length).toBeGreaterThan(0);
+      for (const { labels } of series) {
+        expect(Object.keys(labels).sort()).toEqual([
+          'app',
+          'outcome',
+          'provider',
+          'reason',
+          'source',
+        ]);
+        expect(JSON.stringify(labels)).not.toMatch(/refused-upstream|[0-9a-f]{8}-[0-9a-f]{4}-/);
+      }
     });
 
     it('reauthorize (the refreshed token was refused too) answers the remedy', async () => {

@@ -48,6 +48,13 @@ export {
   type RefreshOutcome,
   type RefreshRequest,
 } from './refresh-connection.usecase';
+export { RefreshAttemptsCounter, type RefreshSource } from './refresh-attempts.counter';
+export {
+  refreshAttempt,
+  refreshReason,
+  type RefreshAttempt,
+  type RefreshAttemptOutcome,
+} from './refresh-reason';
 export {
   jitteredRunAt,
   refreshSettings,

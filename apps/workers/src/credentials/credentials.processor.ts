@@ -13,6 +13,7 @@ import {
 import { LOGGER } from '@app/observability';
 import { type DevicePollOutcome, PollDeviceAuthorizationUseCase } from '@app/provider-flows';
 import { logRedisErrors } from '@app/redis';
+import { WorkersMetrics } from '../metrics/workers-metrics';
 import { keepScheduled } from '../schedules/keep-scheduled';
 import { SessionRecoveryUseCase, type RecoveryCounts } from '../sessions/session-recovery.usecase';
 import { DevicePollSweepUseCase, type DevicePollSweepResult } from './device-poll-sweep.usecase';
@@ -43,6 +44,7 @@ export class CredentialsProcessor
     @InjectQueue(QUEUES.credentials) private readonly queue: Queue,
     @Inject(LOGGER) private readonly logger: Logger,
     @Inject(APP_CONFIG) private readonly config: WorkersConfig,
+    private readonly metrics: WorkersMetrics,
   ) {
     super();
   }
@@ -75,6 +77,7 @@ export class CredentialsProcessor
     job: Job,
     token?: string,
   ): Promise<DevicePollOutcome['state'] | DevicePollSweepResult | RecoveryCounts> {
+    this.metrics.jobStarted(job);
     switch (job.name) {
       case JOBS.devicePoll:
         return this.devicePoll(job as Job<DevicePollPayload>, token);

@@ -13,6 +13,7 @@ import {
 } from '@app/jobs';
 import { LOGGER } from '@app/observability';
 import { logRedisErrors } from '@app/redis';
+import { WorkersMetrics } from '../metrics/workers-metrics';
 import { keepScheduled } from '../schedules/keep-scheduled';
 import { CleanupUseCase } from './cleanup.usecase';
 import { ResealVaultUseCase } from './reseal-vault.usecase';
@@ -38,6 +39,7 @@ export class MaintenanceProcessor extends WorkerHost implements OnApplicationBoo
     private readonly signingKey: RotateSigningKeyUseCase,
     @Inject(LOGGER) private readonly logger: Logger,
     @Inject(APP_CONFIG) private readonly config: WorkersConfig,
+    private readonly metrics: WorkersMetrics,
   ) {
     super();
   }
@@ -71,6 +73,7 @@ export class MaintenanceProcessor extends WorkerHost implements OnApplicationBoo
   }
 
   async process(job: Job<MaintenancePayload>): Promise<unknown> {
+    this.metrics.jobStarted(job);
     switch (job.name) {
       case JOBS.cleanup:
         return this.cleanup.execute();

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import type { RefreshAttemptOutcome } from './refresh-reason';
+import type { RefreshAttemptOutcome } from '@app/provider-flows';
 
 /** Attempts older than this say nothing about the provider now. */
 const WINDOW_MS = 10 * 60_000;

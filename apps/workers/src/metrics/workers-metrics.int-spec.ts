@@ -1,11 +1,13 @@
 import 'reflect-metadata';
+import { randomUUID } from 'node:crypto';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Queue } from 'bullmq';
+import Redis from 'ioredis';
 import pino from 'pino';
 import { DataSource } from 'typeorm';
 import { loadConfig, workersSchema } from '@app/config';
 import { KeyRing, Vault } from '@app/crypto';
-import { QUEUES } from '@app/jobs';
+import { devicePollJobId, devicePollJobOptions, JOBS, QUEUES, refreshJobId } from '@app/jobs';
 import { createHttpApp, MetricsService } from '@app/observability';
 import { buildDataSourceOptions, ConnectionRefreshRepository } from '@app/persistence';
 import { MockTokenEndpoint, within } from '@app/testing';
@@ -15,6 +17,7 @@ import {
   testRedisPrefix,
   type TestDatabase,
 } from '../../../../test/support/test-database';
+import { REVIVE_FAILED_AFTER_MS } from '../refresh/refresh-sweep.usecase';
 import { TokenRefreshProcessor } from '../refresh/token-refresh.processor';
 import { WorkersModule } from '../workers.module';
 
@@ -29,6 +32,7 @@ describe('workers: refresh metrics and /health/auth (issue 10 §3)', () => {
   let ds: DataSource;
   let app: NestFastifyApplication;
   let queue: Queue;
+  let credentials: Queue;
   let mockId: string;
   let brokenId: string;
   let refreshes: ConnectionRefreshRepository;
@@ -61,16 +65,17 @@ describe('workers: refresh metrics and /health/auth (issue 10 §3)', () => {
     app = await createHttpApp(WorkersModule.forRoot(config, logger, metrics), { logger, metrics });
     await app.init();
     await app.getHttpAdapter().getInstance().ready();
-    queue = new Queue(QUEUES.tokenRefresh, {
-      prefix: `${prefix}bull`,
-      connection: { url: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379' },
-    });
+    const connection = { url: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379' };
+    queue = new Queue(QUEUES.tokenRefresh, { prefix: `${prefix}bull`, connection });
+    credentials = new Queue(QUEUES.credentials, { prefix: `${prefix}bull`, connection });
   });
 
   afterAll(async () => {
     await app.close();
-    await queue.obliterate({ force: true });
-    await queue.close();
+    for (const q of [queue, credentials]) {
+      await q.obliterate({ force: true });
+      await q.close();
+    }
     await mock.stop();
     await ds.destroy();
     await database.drop();
@@ -107,7 +112,12 @@ describe('workers: refresh metrics and /health/auth (issue 10 §3)', () => {
     await within(10_000, () => generationMoved(seeded.id, seeded.refreshGeneration));
     // The job records its outcome after the use case stored the tokens.
     await within(5_000, async () => {
-      const refreshed = { provider: 'mock', outcome: 'refreshed', reason: 'none' };
+      const refreshed = {
+        provider: 'mock',
+        outcome: 'refreshed',
+        reason: 'none',
+        source: 'scheduled',
+      };
       return (await sample('auth_token_refresh_total', refreshed)) === 1;
     });
     const res = await get('/health/auth');
@@ -120,7 +130,10 @@ describe('workers: refresh metrics and /health/auth (issue 10 §3)', () => {
       token_refresh: 'healthy',
     });
     expect(
-      await sample('workers_job_latency_seconds_count', { queue: 'token-refresh' }),
+      await sample('workers_job_latency_seconds_count', {
+        queue: 'token-refresh',
+        job_name: 'token-refresh',
+      }),
     ).toBeGreaterThanOrEqual(1);
     // Refreshed for an hour: the token is past the 1800 s bucket, within the 3600 s one.
     expect(
@@ -202,6 +215,67 @@ describe('workers: refresh metrics and /health/auth (issue 10 §3)', () => {
       [brokenId],
     );
     expect(n).toBe(3);
+  });
+
+  it('auth_refresh_sweep_total counts what a sweep scanned, queued and revived (a job failed on transient failures 15 min ago)', async () => {
+    const seeded = await seedConnection(ds, vault, brokenId, 'frank', mock.issue('frank'), 1000);
+    const id = refreshJobId({ connectionId: seeded.id, generation: seeded.refreshGeneration });
+    await sweepNow();
+    // REFRESH_ATTEMPTS 1: the transport failure leaves the job failed with its attempts spent.
+    await within(10_000, async () => (await queue.getJobState(id)) === 'failed');
+    // As if it had failed REVIVE_FAILED_AFTER_MS ago (the sweep reads the job's finishedOn).
+    const failedAt = Date.now() - REVIVE_FAILED_AFTER_MS - 1000;
+    const redis = new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
+    await redis.hset(queue.toKey(id), 'finishedOn', String(failedAt)).finally(() => redis.quit());
+    const count = async (result: string) =>
+      (await sample('auth_refresh_sweep_total', { result })) ?? 0;
+    const before = { scanned: await count('scanned'), queued: await count('queued') };
+    const revived = await count('revived');
+    await sweepNow();
+    await within(10_000, async () => (await count('revived')) === revived + 1);
+    // The due connections of this file (frank's among them) were queued again (existing ids kept).
+    expect((await count('queued')) - before.queued).toBeGreaterThanOrEqual(1);
+    expect((await count('scanned')) - before.scanned).toBeGreaterThanOrEqual(
+      (await count('queued')) - before.queued,
+    );
+    expect(
+      await sample('workers_job_latency_seconds_count', {
+        queue: 'token-refresh',
+        job_name: 'refresh-sweep',
+      }),
+    ).toBeGreaterThanOrEqual(2);
+  });
+
+  it('workers_job_latency_seconds covers every queue by job name: a device-poll job, session recovery, maintenance', async () => {
+    const payload = { pendingId: randomUUID() };
+    const id = devicePollJobId(payload.pendingId);
+    const polls = () =>
+      sample('workers_job_latency_seconds_count', {
+        queue: 'credentials',
+        job_name: 'device-poll',
+      });
+    expect(await polls()).toBeUndefined();
+    // No such pending authorization: the poll job runs and completes (gone; removed on complete).
+    await credentials.add(JOBS.devicePoll, payload, devicePollJobOptions(payload, 0));
+    await within(10_000, async () => (await polls()) === 1);
+    await within(10_000, async () => (await credentials.getJobState(id)) === 'unknown');
+    // The job schedulers' first runs, at start.
+    for (const [queueName, jobName] of [
+      ['credentials', 'session-recovery'],
+      ['maintenance', 'cleanup'],
+    ]) {
+      await within(
+        10_000,
+        async () =>
+          ((await sample('workers_job_latency_seconds_count', {
+            queue: queueName,
+            job_name: jobName,
+          })) ?? 0) >= 1,
+      );
+    }
+    // Labels are queue and job names only: no series per job id.
+    const text = (await get('/metrics')).text;
+    expect(text).not.toContain(payload.pendingId);
   });
 
   it('token_refresh is unhealthy (503) once the refresh worker stops; session storage still healthy', async () => {

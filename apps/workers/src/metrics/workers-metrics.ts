@@ -3,19 +3,33 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { Job, Queue } from 'bullmq';
 import type { Logger } from 'pino';
 import { Counter, Gauge, Histogram } from 'prom-client';
-import { QUEUES } from '@app/jobs';
+import { JOBS, QUEUES } from '@app/jobs';
 import { LOGGER, MetricsService } from '@app/observability';
-import type { RefreshOutcome } from '@app/provider-flows';
+import {
+  type RefreshAttempt,
+  RefreshAttemptsCounter,
+  refreshAttempt,
+  type RefreshOutcome,
+} from '@app/provider-flows';
+import type { SweepResult } from '../refresh/refresh-sweep.usecase';
 import { ConnectionExpiryHistogram } from './connection-expiry.histogram';
 import { ConnectionStatsReader } from './connection-stats.reader';
 import { ProviderNames } from './provider-names';
 import { RefreshHealthTracker } from './refresh-health.tracker';
-import { type RefreshAttemptOutcome, refreshReason } from './refresh-reason';
 
 export type SessionRecoveryOutcome = 'refreshed' | 'valid' | 'busy' | 'retry' | 'unrecoverable';
 
 const JOB_STATES = ['waiting', 'active', 'delayed', 'prioritized', 'failed'] as const;
 const LATENCY_BUCKETS = [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300];
+// The `job_name` label: the catalog's names only (anyone who can write to Redis can add a job
+// under any name; the processor refuses it, the label must not grow with it).
+const JOB_NAMES = new Set<string>(Object.values(JOBS));
+// Every field of SweepResult is a `result` of auth_refresh_sweep_total (the type forces a new one in).
+const SWEEP_RESULTS: Record<keyof SweepResult, true> = {
+  scanned: true,
+  queued: true,
+  revived: true,
+};
 
 /**
  * The workers' Prometheus metrics (issue 10 §3). The two `auth_*` counters are the seed's
@@ -26,9 +40,10 @@ const LATENCY_BUCKETS = [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300]
  */
 @Injectable()
 export class WorkersMetrics {
-  private readonly refreshes: Counter<'provider' | 'outcome' | 'reason'>;
+  private readonly refreshes: RefreshAttemptsCounter;
   private readonly recoveries: Counter<'outcome'>;
-  private readonly jobLatency: Histogram<'queue'>;
+  private readonly sweeps: Counter<'result'>;
+  private readonly jobLatency: Histogram<'queue' | 'job_name'>;
 
   constructor(
     metrics: MetricsService,
@@ -41,22 +56,26 @@ export class WorkersMetrics {
     @Inject(LOGGER) private readonly logger: Logger,
   ) {
     const registers = [metrics.registry];
-    this.refreshes = new Counter({
-      name: 'auth_token_refresh_total',
-      help: 'Provider-token refresh attempts, by provider, outcome (refreshed, needs_reauth, retry, unusable, error) and reason (an RFC 6749 error code or a closed set).',
-      labelNames: ['provider', 'outcome', 'reason'],
-      registers,
-    });
+    this.refreshes = new RefreshAttemptsCounter(metrics.registry);
     this.recoveries = new Counter({
       name: 'auth_session_recovery_total',
       help: 'Connections looked at by session recovery, by outcome.',
       labelNames: ['outcome'],
       registers,
     });
+    this.sweeps = new Counter({
+      name: 'auth_refresh_sweep_total',
+      help: 'Connections handled by the refresh sweep, by result: scanned (refreshable active connections read), queued (refreshes due before the next sweep handed to BullMQ, existing jobs kept), revived (failed jobs of transient failures tried again).',
+      labelNames: ['result'],
+      registers,
+    });
+    for (const result of Object.keys(SWEEP_RESULTS)) {
+      this.sweeps.inc({ result }, 0);
+    }
     this.jobLatency = new Histogram({
       name: 'workers_job_latency_seconds',
-      help: 'Time from when a job was due (queued time plus delay) until a worker started it, first start only, by queue.',
-      labelNames: ['queue'],
+      help: 'Time from when a job was due (queued time plus delay) until a worker started it, first start only, by queue and job name.',
+      labelNames: ['queue', 'job_name'],
       buckets: LATENCY_BUCKETS,
       registers,
     });
@@ -106,25 +125,22 @@ export class WorkersMetrics {
 
   /** One run of a token-refresh job; outcomes that made no attempt (current, busy, gone) are not counted. */
   refresh(outcome: RefreshOutcome): void {
-    switch (outcome.state) {
-      case 'refreshed':
-        this.attempt(outcome.connection.providerId, 'refreshed', 'none');
-        return;
-      case 'needs_reauth':
-      case 'retry':
-      case 'unusable':
-        this.attempt(outcome.providerId, outcome.state, refreshReason(outcome));
-        return;
-      case 'current':
-      case 'busy':
-      case 'gone':
-        return;
+    const attempt = refreshAttempt(outcome);
+    if (attempt !== null) {
+      this.attempt(attempt);
     }
   }
 
   /** A refresh job that threw (Postgres or Redis failed under it): the provider is not known. */
   refreshError(): void {
-    this.refreshes.inc({ provider: 'unknown', outcome: 'error', reason: 'internal' });
+    this.refreshes.inc('unknown', 'scheduled', { outcome: 'error', reason: 'internal' });
+  }
+
+  /** One run of the refresh sweep. */
+  sweep(result: SweepResult): void {
+    for (const key of Object.keys(SWEEP_RESULTS) as (keyof SweepResult)[]) {
+      this.sweeps.inc({ result: key }, result[key]);
+    }
   }
 
   /** Session recovery's counts (the shape of its SessionRecoveryObserver: bind it with useExisting). */
@@ -134,21 +150,25 @@ export class WorkersMetrics {
     }
   }
 
-  /** Call when a worker starts a job: a re-delayed or retried job counts only its first start. */
+  /**
+   * Call when a worker starts a job, on every queue: a re-delayed (step) or retried job counts
+   * only its first start. Labels: queue and job name, never the job id.
+   */
   jobStarted(job: Job): void {
     if (job.attemptsStarted > 1 || job.processedOn === undefined) {
       return;
     }
     const due = job.timestamp + (job.delay ?? 0);
-    this.jobLatency.observe({ queue: job.queueName }, Math.max(0, job.processedOn - due) / 1000);
+    const labels = { queue: job.queueName, job_name: JOB_NAMES.has(job.name) ? job.name : 'other' };
+    this.jobLatency.observe(labels, Math.max(0, job.processedOn - due) / 1000);
   }
 
-  private attempt(providerId: string, outcome: RefreshAttemptOutcome, reason: string): void {
+  private attempt(attempt: RefreshAttempt): void {
     this.names
-      .nameOf(providerId)
+      .nameOf(attempt.providerId)
       .then((provider) => {
-        this.refreshes.inc({ provider, outcome, reason });
-        this.health.record(provider, outcome);
+        this.refreshes.inc(provider, 'scheduled', attempt);
+        this.health.record(provider, attempt.outcome);
       })
       .catch((error: unknown) => this.logger.debug({ err: error }, 'refresh metric not recorded'));
   }

@@ -74,7 +74,9 @@ export class TokenRefreshProcessor
       case JOBS.tokenRefresh:
         return this.refreshOne(job as Job<TokenRefreshPayload>, token);
       case JOBS.refreshSweep: {
+        this.metrics.jobStarted(job);
         const result = await this.sweep.execute();
+        this.metrics.sweep(result);
         this.logger.info(result, 'refresh sweep done');
         return result;
       }

@@ -167,6 +167,9 @@ export class ConnectionCredentialUseCase {
     }
     const stillValid =
       !refused && (connection.expiresAt === null || connection.expiresAt.getTime() > now);
-    return this.onDemand.execute(connection, stillValid);
+    return this.onDemand.execute(connection, stillValid, {
+      provider: method.provider,
+      source: refreshOf === undefined ? 'on_demand' : 'forced',
+    });
   }
 }

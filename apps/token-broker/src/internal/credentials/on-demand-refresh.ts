@@ -1,9 +1,15 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import { Inject, Injectable } from '@nestjs/common';
 import type { Logger } from 'pino';
-import { LOGGER } from '@app/observability';
+import { LOGGER, MetricsService } from '@app/observability';
 import { type ConnectionEntity, ConnectionRefreshRepository } from '@app/persistence';
-import { RefreshConnectionUseCase, type RefreshOutcome } from '@app/provider-flows';
+import {
+  RefreshAttemptsCounter,
+  refreshAttempt,
+  RefreshConnectionUseCase,
+  type RefreshOutcome,
+  type RefreshSource,
+} from '@app/provider-flows';
 
 /** What a credential resolve may do with a connection after asking for a refresh. */
 export type FreshConnection =
@@ -13,6 +19,13 @@ export type FreshConnection =
   | { state: 'failed'; reason: string }
   /** Transient failure and no token that may still be handed out: `unavailable`, never a guess. */
   | { state: 'unavailable'; reason: string };
+
+/** Who asked, for `auth_token_refresh_total`: the provider's name and the path that refreshes. */
+export interface RefreshTrigger {
+  provider: string;
+  /** `forced`: the gateway's POST /internal/v1/connections/{id}/refresh; else `on_demand`. */
+  source: Extract<RefreshSource, 'on_demand' | 'forced'>;
+}
 
 const BUSY_POLL_MS = 100;
 // Waiting for another holder is bounded by its lease, plus this much for its write to land…
@@ -26,25 +39,35 @@ const BUSY_WAIT_MAX_MS = 6_000;
  * lease and generation compare-and-swap make it single flight with every worker and replica.
  * The refresh is asked with the generation the caller read: if someone else rotated meanwhile it
  * is a no-op and their tokens are used. While another holder has the lease, the row is polled
- * (bounded by that lease) for its result.
+ * (bounded by that lease) for its result. Each attempt is counted in `auth_token_refresh_total`
+ * (same vocabulary as the workers', `source` on_demand or forced); waiting for a holder is not one.
  */
 @Injectable()
 export class OnDemandRefresh {
+  private readonly attempts: RefreshAttemptsCounter;
+
   constructor(
     private readonly refresh: RefreshConnectionUseCase,
     private readonly refreshes: ConnectionRefreshRepository,
     @Inject(LOGGER) private readonly logger: Logger,
-  ) {}
+    metrics: MetricsService,
+  ) {
+    this.attempts = new RefreshAttemptsCounter(metrics.registry);
+  }
 
   /**
    * `stillValid`: whether the current access token may be handed out if the refresh fails
    * transiently (not when the upstream has just refused it).
    */
-  async execute(connection: ConnectionEntity, stillValid: boolean): Promise<FreshConnection> {
+  async execute(
+    connection: ConnectionEntity,
+    stillValid: boolean,
+    trigger: RefreshTrigger,
+  ): Promise<FreshConnection> {
     const request = { force: true, seenGeneration: connection.refreshGeneration };
     // One wait for another holder, then one attempt of our own if its lease ran out unused.
     for (let attempt = 0; attempt < 2; attempt++) {
-      const outcome = await this.attempt(connection, request);
+      const outcome = await this.attempt(connection, request, trigger);
       switch (outcome.state) {
         case 'refreshed':
           return { state: 'usable', connection: outcome.connection };
@@ -88,19 +111,27 @@ export class OnDemandRefresh {
   private async attempt(
     connection: ConnectionEntity,
     request: { force: boolean; seenGeneration: number },
+    trigger: RefreshTrigger,
   ): Promise<RefreshOutcome> {
     const id = connection.id;
+    let outcome: RefreshOutcome;
     try {
-      return await this.refresh.execute(id, request);
+      outcome = await this.refresh.execute(id, request);
     } catch (error) {
       // Postgres or Redis failed under the refresh: an outage, never a reason to ask for re-auth.
       this.logger.error({ err: error, connection_id: id }, 'on-demand refresh failed');
+      this.attempts.inc(trigger.provider, trigger.source, { outcome: 'error', reason: 'internal' });
       return {
         state: 'retry',
         reason: 'the refresh could not run',
         providerId: connection.providerId,
       };
     }
+    const counted = refreshAttempt(outcome);
+    if (counted !== null) {
+      this.attempts.inc(trigger.provider, trigger.source, counted);
+    }
+    return outcome;
   }
 
   /** Polls the row until the other holder wrote (or gave up), bounded by its lease. */

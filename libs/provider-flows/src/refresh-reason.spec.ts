@@ -1,5 +1,5 @@
-import { refreshReason } from './refresh-reason';
-import { RefreshHealthTracker } from './refresh-health.tracker';
+import type { ConnectionEntity } from '@app/persistence';
+import { refreshAttempt, refreshReason } from './refresh-reason';
 
 const failed = (state: 'retry' | 'needs_reauth' | 'unusable', reason: string) => ({
   state,
@@ -37,27 +37,25 @@ describe('auth_token_refresh_total reason label: a closed set (bounded cardinali
   });
 });
 
-describe('/health/auth providers: degraded when the recent refreshes all failed', () => {
-  const t0 = 1_000_000;
-
-  it('three failures in ten minutes → degraded; one success among them → healthy', () => {
-    const tracker = new RefreshHealthTracker();
-    tracker.record('github', 'retry', t0);
-    tracker.record('github', 'retry', t0 + 1);
-    expect(tracker.health('github', t0 + 2)).toBe('healthy');
-    tracker.record('github', 'unusable', t0 + 2);
-    expect(tracker.health('github', t0 + 3)).toBe('degraded');
-    tracker.record('github', 'refreshed', t0 + 3);
-    expect(tracker.health('github', t0 + 4)).toBe('healthy');
+describe('auth_token_refresh_total: what counts as an attempt (workers and broker alike)', () => {
+  it('a refresh and each failure that reached (or tried to reach) the provider', () => {
+    const connection = { providerId: 'p' } as ConnectionEntity;
+    expect(refreshAttempt({ state: 'refreshed', connection })).toEqual({
+      providerId: 'p',
+      outcome: 'refreshed',
+      reason: 'none',
+    });
+    expect(refreshAttempt(failed('needs_reauth', 'invalid_grant'))).toEqual({
+      providerId: 'p',
+      outcome: 'needs_reauth',
+      reason: 'invalid_grant',
+    });
   });
 
-  it('failures older than ten minutes no longer count', () => {
-    const tracker = new RefreshHealthTracker();
-    for (let i = 0; i < 3; i++) {
-      tracker.record('google', 'error', t0 + i);
-    }
-    expect(tracker.health('google', t0 + 10)).toBe('degraded');
-    expect(tracker.health('google', t0 + 10 * 60_000 + 10)).toBe('healthy');
-    expect(tracker.providers(t0 + 10 * 60_000 + 10)).toEqual([]);
+  it('not due, lease busy and gone made no attempt: not counted', () => {
+    const connection = { providerId: 'p' } as ConnectionEntity;
+    expect(refreshAttempt({ state: 'current', connection })).toBeNull();
+    expect(refreshAttempt({ state: 'busy', until: new Date() })).toBeNull();
+    expect(refreshAttempt({ state: 'gone', reason: 'the connection was removed' })).toBeNull();
   });
 });

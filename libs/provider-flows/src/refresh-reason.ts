@@ -1,7 +1,14 @@
-import type { RefreshOutcome } from '@app/provider-flows';
+import type { RefreshOutcome } from './refresh-connection.usecase';
 
-/** The outcomes of a refresh that called (or tried to call) the provider, plus a thrown job. */
+/** The outcomes of a refresh that called (or tried to call) the provider, plus one that threw. */
 export type RefreshAttemptOutcome = 'refreshed' | 'needs_reauth' | 'retry' | 'unusable' | 'error';
+
+/** One refresh attempt as `auth_token_refresh_total` counts it (reason: a closed set). */
+export interface RefreshAttempt {
+  providerId: string;
+  outcome: Exclude<RefreshAttemptOutcome, 'error'>;
+  reason: string;
+}
 
 /** RFC 6749 §5.2 (and RFC 8628 §3.5) codes a token endpoint may answer: counted by name. */
 const OAUTH_CODES = new Set([
@@ -47,4 +54,31 @@ export function refreshReason(
   }
   // A bare code of another vocabulary (no spaces) came from the provider; prose is our transport error.
   return /\s/.test(outcome.reason) ? 'transport' : 'other';
+}
+
+/**
+ * What a RefreshConnectionUseCase outcome counts as, for every refresher (workers, broker):
+ * outcomes that made no attempt (current, busy, gone) are not counted (`null`).
+ */
+export function refreshAttempt(outcome: RefreshOutcome): RefreshAttempt | null {
+  switch (outcome.state) {
+    case 'refreshed':
+      return {
+        providerId: outcome.connection.providerId,
+        outcome: 'refreshed',
+        reason: refreshReason(outcome),
+      };
+    case 'needs_reauth':
+    case 'retry':
+    case 'unusable':
+      return {
+        providerId: outcome.providerId,
+        outcome: outcome.state,
+        reason: refreshReason(outcome),
+      };
+    case 'current':
+    case 'busy':
+    case 'gone':
+      return null;
+  }
 }
