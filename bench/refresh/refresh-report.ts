@@ -28,13 +28,15 @@ export function goalLines(cells: readonly CellResult[], full: CellResult | undef
       (a, c) => (a === undefined || c.perSecond > a.perSecond ? c : a),
       undefined,
     );
-  const fullRate = full?.perSecond ?? best0?.perSecond ?? 0;
-  lines.push(
-    `${verdict(fullRate >= 2000)} ≥ 2,000 refreshes/s at 0 ms (encrypted Postgres write included): ${f(fullRate, 0)}/s` +
-      (full === undefined
-        ? ' (best sample cell)'
-        : ` (the ${full.jobs} run, concurrency ${full.concurrency})`),
-  );
+  const fullRate = full?.perSecond ?? best0?.perSecond;
+  if (fullRate !== undefined) {
+    lines.push(
+      `${verdict(fullRate >= 2000)} ≥ 2,000 refreshes/s at 0 ms (encrypted Postgres write included): ${f(fullRate, 0)}/s` +
+        (full === undefined
+          ? ' (best sample cell)'
+          : ` (the ${full.jobs} run, concurrency ${full.concurrency})`),
+    );
+  }
   if (full !== undefined) {
     lines.push(
       `${verdict(full.seconds <= 60)} ${full.jobs} connections in ≤ 60 s: ${f(full.seconds)} s`,
