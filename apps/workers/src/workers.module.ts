@@ -25,10 +25,14 @@ import { WorkersMetrics } from './metrics/workers-metrics';
 import { RefreshSweepUseCase } from './refresh/refresh-sweep.usecase';
 import { TokenRefreshProcessor } from './refresh/token-refresh.processor';
 import { LiveSessionScanner } from './sessions/live-session.scanner';
+import { StaleUpstreamSessions } from './sessions/stale-upstream-sessions';
 import {
   SESSION_RECOVERY_OBSERVER,
   SessionRecoveryUseCase,
 } from './sessions/session-recovery.usecase';
+import { UPSTREAM_HEALTH_GAUGE, UpstreamHealthStore } from './upstreams/upstream-health.store';
+import { UpstreamHealthUseCase } from './upstreams/upstream-health.usecase';
+import { UpstreamProber } from './upstreams/upstream.prober';
 import { workersPoolSize } from './workers-pool-size';
 
 /**
@@ -82,6 +86,10 @@ export class WorkersModule implements OnApplicationShutdown {
         DevicePollSweepUseCase,
         LiveSessionScanner,
         SessionRecoveryUseCase,
+        StaleUpstreamSessions,
+        UpstreamProber,
+        UpstreamHealthStore,
+        UpstreamHealthUseCase,
         RefreshSweepUseCase,
         TokenRefreshProcessor,
         ConnectionStatsReader,
@@ -90,6 +98,8 @@ export class WorkersModule implements OnApplicationShutdown {
         WorkersMetrics,
         // Session recovery counts its outcomes into auth_session_recovery_total.
         { provide: SESSION_RECOVERY_OBSERVER, useExisting: WorkersMetrics },
+        // The upstream health checks' states are the upstream_up gauge.
+        { provide: UPSTREAM_HEALTH_GAUGE, useExisting: WorkersMetrics },
         AuthHealthService,
       ],
     };

@@ -40,6 +40,12 @@ export const workersSchema = commonSchema.extend({
    * drop stale ones), once per deployment, in ms; gateways also ask for a run when they start.
    */
   SESSION_RECOVERY_EVERY_MS: z.coerce.number().int().min(1000).max(86_400_000).default(300_000),
+  /**
+   * How often the workers probe every enabled upstream (once per deployment), in ms: an upstream
+   * that answers again after failing probes (restarted, back from an outage) gets a session
+   * recovery of its own.
+   */
+  UPSTREAM_HEALTH_EVERY_MS: z.coerce.number().int().min(1000).max(3_600_000).default(30_000),
   /** How often the cleanup job runs (once per deployment, whatever the number of workers), in ms. */
   CLEANUP_EVERY_MS: z.coerce
     .number()

@@ -63,4 +63,4 @@ export {
   connectionCompletedSchema,
   parseConnectionCompleted,
 } from './connection-completed';
-export { gatewaySessionKeyPrefixes } from './session-keys';
+export { AGGREGATE_UPSTREAM_FIELD, gatewaySessionKeyPrefixes } from './session-keys';

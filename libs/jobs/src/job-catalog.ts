@@ -16,8 +16,13 @@ export const JOBS = {
   devicePoll: 'device-poll',
   /** Repeatable: re-queues the poll of a pending device authorization whose job was lost. */
   devicePollSweep: 'device-poll-sweep',
-  /** Re-establishes what live gateway sessions need (gateway start, and on a schedule). */
+  /**
+   * Re-establishes what live gateway sessions need (gateway start, on a schedule, and for one
+   * upstream when it answers again after failing its health checks).
+   */
   sessionRecovery: 'session-recovery',
+  /** Repeatable: probes every enabled upstream; one that came back queues its session recovery. */
+  upstreamHealth: 'upstream-health',
   /** Repeatable (maintenance): deletes what expired in Postgres, in bounded batches. */
   cleanup: 'cleanup',
   /** Maintenance: re-seals vault rows to the first key of VAULT_KEYS (scheduled, and at start). */
@@ -64,8 +69,25 @@ export interface DevicePollPayload {
   pendingId: string;
 }
 
-/** Payload of the sweeps and the session recovery: nothing, they read their own state. */
+/** Payload of the sweeps and the health checks: nothing, they read their own state. */
 export type EmptyPayload = Record<string, never>;
+
+/** A session recovery: of every live session, or only of those bound to one upstream (by name). */
+export interface SessionRecoveryPayload {
+  upstream?: string;
+}
+
+/** The one job scheduler of the upstream health checks. */
+export const UPSTREAM_HEALTH_SCHEDULER_ID = 'upstream-health';
+
+/**
+ * `session-recovery_upstream_<name>`: the recovery queued when an upstream answers again; while it
+ * waits or runs, another transition of the same upstream adds nothing. Upstream names are
+ * `[a-z0-9_-]`, never ':' (BullMQ custom ids may not contain it).
+ */
+export function upstreamRecoveryJobId(upstream: string): string {
+  return `session-recovery_upstream_${upstream}`;
+}
 
 /**
  * `device-poll_<pendingId>`: one job per pending authorization, moved back to delayed between

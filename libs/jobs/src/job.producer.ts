@@ -9,7 +9,9 @@ import {
   QUEUES,
   refreshJobId,
   SESSION_RECOVERY_JOB_ID,
+  type SessionRecoveryPayload,
   type TokenRefreshPayload,
+  upstreamRecoveryJobId,
 } from './job-catalog';
 
 /** Attempts of one refresh job before it is dead-lettered (the workers' REFRESH_ATTEMPTS). */
@@ -78,6 +80,20 @@ export class JobProducer {
       {},
       { jobId: SESSION_RECOVERY_JOB_ID, removeOnComplete: true, removeOnFail: true, attempts: 3 },
     );
+  }
+
+  /**
+   * Asks the workers to recover the live sessions bound to one upstream (it answers again after
+   * failing its health checks). One job per upstream while it waits or runs.
+   */
+  async requestUpstreamRecovery(upstream: string): Promise<void> {
+    const payload: SessionRecoveryPayload = { upstream };
+    await this.credentials.add(JOBS.sessionRecovery, payload, {
+      jobId: upstreamRecoveryJobId(upstream),
+      removeOnComplete: true,
+      removeOnFail: true,
+      attempts: 3,
+    });
   }
 
   /** The queue itself, for tests and health checks. */

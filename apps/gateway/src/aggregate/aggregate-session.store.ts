@@ -3,7 +3,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import type Redis from 'ioredis';
 import { APP_CONFIG, type GatewayConfig } from '@app/config';
 import { sha256Hex } from '@app/crypto';
-import { gatewaySessionKeyPrefixes } from '@app/gateway-contract';
+import { AGGREGATE_UPSTREAM_FIELD, gatewaySessionKeyPrefixes } from '@app/gateway-contract';
 import { REDIS, REDIS_OPTIONS, type RedisModuleOptions } from '@app/redis';
 
 /** One upstream session the aggregate opened for a client session. */
@@ -47,7 +47,7 @@ if (not current) or current == ARGV[3] then
 end
 return current
 `;
-const UPSTREAM_FIELD = 'u:';
+const UPSTREAM_FIELD = AGGREGATE_UPSTREAM_FIELD;
 
 /**
  * Issue 9 §3: aggregate sessions live in a Redis hash keyed by the SHA-256 of the gateway session

@@ -8,14 +8,25 @@ import {
   type DevicePollPayload,
   JOBS,
   QUEUES,
+  SESSION_RECOVERY_JOB_ID,
   SESSION_RECOVERY_SCHEDULER_ID,
+  type SessionRecoveryPayload,
+  UPSTREAM_HEALTH_SCHEDULER_ID,
 } from '@app/jobs';
 import { LOGGER } from '@app/observability';
 import { type DevicePollOutcome, PollDeviceAuthorizationUseCase } from '@app/provider-flows';
 import { logRedisErrors } from '@app/redis';
 import { WorkersMetrics } from '../metrics/workers-metrics';
 import { keepScheduled } from '../schedules/keep-scheduled';
-import { SessionRecoveryUseCase, type RecoveryCounts } from '../sessions/session-recovery.usecase';
+import {
+  type RecoveryCounts,
+  type RecoveryTrigger,
+  SessionRecoveryUseCase,
+} from '../sessions/session-recovery.usecase';
+import {
+  type UpstreamHealthResult,
+  UpstreamHealthUseCase,
+} from '../upstreams/upstream-health.usecase';
 import { DevicePollSweepUseCase, type DevicePollSweepResult } from './device-poll-sweep.usecase';
 
 const SCHEDULED = { removeOnComplete: 100, removeOnFail: 100 };
@@ -29,7 +40,9 @@ const SCHEDULED = { removeOnComplete: 100, removeOnFail: 100 };
  *   denied, expired and gone complete; a provider that cannot do the flow any more is
  *   `UnrecoverableError`. A thrown error (Postgres or Redis down) is retried with backoff.
  * - `device-poll-sweep` (a job scheduler, once per deployment): re-queues lost poll jobs.
- * - `session-recovery` (a job scheduler, and on demand when a gateway starts).
+ * - `session-recovery` (a job scheduler, on demand when a gateway starts, and for one upstream —
+ *   `{upstream}` — when it answers again after failing its health checks).
+ * - `upstream-health` (a job scheduler, once per deployment): probes the upstreams.
  * An unknown job name cannot succeed by retrying: `UnrecoverableError`.
  */
 @Processor(QUEUES.credentials)
@@ -41,6 +54,7 @@ export class CredentialsProcessor
     private readonly poll: PollDeviceAuthorizationUseCase,
     private readonly sweep: DevicePollSweepUseCase,
     private readonly recovery: SessionRecoveryUseCase,
+    private readonly upstreamHealth: UpstreamHealthUseCase,
     @InjectQueue(QUEUES.credentials) private readonly queue: Queue,
     @Inject(LOGGER) private readonly logger: Logger,
     @Inject(APP_CONFIG) private readonly config: WorkersConfig,
@@ -70,13 +84,20 @@ export class CredentialsProcessor
         { every: this.config.SESSION_RECOVERY_EVERY_MS },
         { name: JOBS.sessionRecovery, data: {}, opts: SCHEDULED },
       );
+      await this.queue.upsertJobScheduler(
+        UPSTREAM_HEALTH_SCHEDULER_ID,
+        { every: this.config.UPSTREAM_HEALTH_EVERY_MS },
+        { name: JOBS.upstreamHealth, data: {}, opts: SCHEDULED },
+      );
     });
   }
 
   async process(
     job: Job,
     token?: string,
-  ): Promise<DevicePollOutcome['state'] | DevicePollSweepResult | RecoveryCounts> {
+  ): Promise<
+    DevicePollOutcome['state'] | DevicePollSweepResult | RecoveryCounts | UpstreamHealthResult
+  > {
     this.metrics.jobStarted(job);
     switch (job.name) {
       case JOBS.devicePoll:
@@ -87,10 +108,26 @@ export class CredentialsProcessor
         return result;
       }
       case JOBS.sessionRecovery:
-        return this.recovery.execute();
+        return this.sessionRecovery(job as Job<SessionRecoveryPayload>);
+      case JOBS.upstreamHealth:
+        return this.upstreamHealth.execute();
       default:
         throw new UnrecoverableError(`unknown job "${job.name}" on the credentials queue`);
     }
+  }
+
+  private async sessionRecovery(job: Job<SessionRecoveryPayload>): Promise<RecoveryCounts> {
+    const { upstream } = job.data;
+    if (upstream !== undefined && typeof upstream !== 'string') {
+      throw new UnrecoverableError('session-recovery: upstream is not a name');
+    }
+    const trigger: RecoveryTrigger =
+      upstream !== undefined
+        ? 'upstream_restart'
+        : job.id === SESSION_RECOVERY_JOB_ID
+          ? 'gateway_start'
+          : 'schedule';
+    return this.recovery.execute({ trigger, ...(upstream === undefined ? {} : { upstream }) });
   }
 
   private async devicePoll(

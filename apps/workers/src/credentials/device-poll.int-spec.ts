@@ -17,6 +17,7 @@ import {
   QUEUES,
   refreshJobId,
   SESSION_RECOVERY_SCHEDULER_ID,
+  UPSTREAM_HEALTH_SCHEDULER_ID,
 } from '@app/jobs';
 import { createHttpApp, MetricsService } from '@app/observability';
 import { buildDataSourceOptions, ConnectionRepository, ProviderRepository } from '@app/persistence';
@@ -346,10 +347,14 @@ describe('workers: device-code polling on BullMQ (RFC 8628, real Postgres, Redis
     expect(await jobState(pendingId)).toBe('delayed');
   });
 
-  it('one sweep and one session-recovery schedule per deployment', async () => {
+  it('one sweep, one session-recovery and one upstream-health schedule per deployment', async () => {
     const schedulers = await jobs.credentialsQueue.getJobSchedulers();
     expect(schedulers.map((s) => s.key).sort()).toEqual(
-      [DEVICE_POLL_SWEEP_SCHEDULER_ID, SESSION_RECOVERY_SCHEDULER_ID].sort(),
+      [
+        DEVICE_POLL_SWEEP_SCHEDULER_ID,
+        SESSION_RECOVERY_SCHEDULER_ID,
+        UPSTREAM_HEALTH_SCHEDULER_ID,
+      ].sort(),
     );
   });
 });

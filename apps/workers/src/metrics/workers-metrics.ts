@@ -18,6 +18,7 @@ import { ProviderNames } from './provider-names';
 import { RefreshHealthTracker } from './refresh-health.tracker';
 
 export type SessionRecoveryOutcome = 'refreshed' | 'valid' | 'busy' | 'retry' | 'unrecoverable';
+export type SessionRecoveryTrigger = 'gateway_start' | 'schedule' | 'upstream_restart';
 
 const JOB_STATES = ['waiting', 'active', 'delayed', 'prioritized', 'failed'] as const;
 const LATENCY_BUCKETS = [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300];
@@ -41,12 +42,12 @@ const SWEEP_RESULTS: Record<keyof SweepResult, true> = {
 @Injectable()
 export class WorkersMetrics {
   private readonly refreshes: RefreshAttemptsCounter;
-  private readonly recoveries: Counter<'outcome'>;
+  private readonly recoveries: Counter<'outcome' | 'trigger'>;
   private readonly sweeps: Counter<'result'>;
   private readonly jobLatency: Histogram<'queue' | 'job_name'>;
 
   constructor(
-    metrics: MetricsService,
+    private readonly metrics: MetricsService,
     private readonly names: ProviderNames,
     private readonly health: RefreshHealthTracker,
     stats: ConnectionStatsReader,
@@ -59,8 +60,8 @@ export class WorkersMetrics {
     this.refreshes = new RefreshAttemptsCounter(metrics.registry);
     this.recoveries = new Counter({
       name: 'auth_session_recovery_total',
-      help: 'Connections looked at by session recovery, by outcome.',
-      labelNames: ['outcome'],
+      help: 'Connections looked at by session recovery, by outcome and trigger (gateway_start, schedule, upstream_restart).',
+      labelNames: ['outcome', 'trigger'],
       registers,
     });
     this.sweeps = new Counter({
@@ -144,9 +145,9 @@ export class WorkersMetrics {
   }
 
   /** Session recovery's counts (the shape of its SessionRecoveryObserver: bind it with useExisting). */
-  recovered(outcome: SessionRecoveryOutcome, count: number): void {
+  recovered(outcome: SessionRecoveryOutcome, count: number, trigger: SessionRecoveryTrigger): void {
     if (count > 0) {
-      this.recoveries.inc({ outcome }, count);
+      this.recoveries.inc({ outcome, trigger }, count);
     }
   }
 
@@ -161,6 +162,27 @@ export class WorkersMetrics {
     const due = job.timestamp + (job.delay ?? 0);
     const labels = { queue: job.queueName, job_name: JOB_NAMES.has(job.name) ? job.name : 'other' };
     this.jobLatency.observe(labels, Math.max(0, job.processedOn - due) / 1000);
+  }
+
+  /**
+   * `upstream_up{upstream}` (the shape of UpstreamHealthGauge: bind it with useExisting): 1 or 0
+   * per enabled upstream as the last health check left it in Redis, read on scrape; labelled by
+   * upstream name only.
+   */
+  watchUpstreams(read: () => Promise<ReadonlyMap<string, 'up' | 'down'>>): void {
+    new Gauge({
+      name: 'upstream_up',
+      help: 'Whether the last health check reached the upstream (1) or not (0), by upstream name.',
+      labelNames: ['upstream'],
+      registers: [this.metrics.registry],
+      collect: async function (this: Gauge<'upstream'>) {
+        this.reset();
+        const states = await read().catch(() => new Map<string, 'up' | 'down'>());
+        for (const [upstream, state] of states) {
+          this.set({ upstream }, state === 'up' ? 1 : 0);
+        }
+      },
+    });
   }
 
   private attempt(attempt: RefreshAttempt): void {

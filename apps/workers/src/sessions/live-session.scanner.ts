@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type Redis from 'ioredis';
-import { gatewaySessionKeyPrefixes } from '@app/gateway-contract';
+import { AGGREGATE_UPSTREAM_FIELD, gatewaySessionKeyPrefixes } from '@app/gateway-contract';
 import { REDIS, REDIS_OPTIONS, type RedisModuleOptions } from '@app/redis';
 
 /**
@@ -25,7 +25,8 @@ export interface LiveSubjects {
  * step, about MAX_SESSIONS_PER_RUN sessions a run. A session without a recorded `subject`
  * (written before it was recorded) stands for its principal key, which is the broker's subject
  * for API keys and external issuers; for the gateway's own issuer it matches no connection and
- * the session is left to the gateway's own answers.
+ * the session is left to the gateway's own answers. With an upstream, only the sessions bound to
+ * it: relay bindings of its route, aggregate sessions that opened an upstream session to it.
  */
 @Injectable()
 export class LiveSessionScanner {
@@ -38,20 +39,27 @@ export class LiveSessionScanner {
     this.prefixes = gatewaySessionKeyPrefixes(options.keyPrefix);
   }
 
-  async scan(limit = MAX_SESSIONS_PER_RUN): Promise<LiveSubjects> {
+  async scan(limit = MAX_SESSIONS_PER_RUN, upstream?: string): Promise<LiveSubjects> {
     const found: LiveSubjects = { subjects: new Set(), sessions: 0, truncated: false };
-    await this.each(this.prefixes.relay, found, limit, async (keys) => {
+    // Relay keys are `<relay prefix><upstream>:<hash>`: one upstream's are a narrower prefix.
+    const relay =
+      upstream === undefined ? this.prefixes.relay : `${this.prefixes.relay}${upstream}:`;
+    await this.each(relay, found, limit, async (keys) => {
       const values = await this.redis.mget(...keys);
       return values.map((raw) => (raw === null ? undefined : subjectOf(raw)));
     });
+    const bound = upstream === undefined ? undefined : `${AGGREGATE_UPSTREAM_FIELD}${upstream}`;
     await this.each(this.prefixes.aggregate, found, limit, async (keys) => {
       const pipeline = this.redis.pipeline();
       for (const key of keys) {
-        pipeline.hmget(key, 'subject', 'principal');
+        pipeline.hmget(key, 'subject', 'principal', ...(bound === undefined ? [] : [bound]));
       }
       const answers = (await pipeline.exec()) ?? [];
       return answers.map(([error, fields]) => {
-        const [subject, principal] = (error === null ? fields : []) as (string | null)[];
+        const [subject, principal, ref] = (error === null ? fields : []) as (string | null)[];
+        if (bound !== undefined && (ref ?? null) === null) {
+          return undefined;
+        }
         return subject ?? principal ?? undefined;
       });
     });
@@ -102,6 +110,6 @@ function subjectOf(raw: string): string | undefined {
 }
 
 /** REDIS_KEY_PREFIX is the operator's: its glob characters are matched literally. */
-function escapeGlob(text: string): string {
+export function escapeGlob(text: string): string {
   return text.replace(/[*?[\]\\]/g, '\\$&');
 }

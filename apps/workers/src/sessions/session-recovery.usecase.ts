@@ -5,6 +5,7 @@ import { type ConnectionEntity, ConnectionRepository } from '@app/persistence';
 import { RefreshConnectionUseCase, RefreshScheduler } from '@app/provider-flows';
 import { CredentialChangePublisher } from '@app/redis';
 import { LiveSessionScanner } from './live-session.scanner';
+import { StaleUpstreamSessions } from './stale-upstream-sessions';
 
 /** What one run did, per connection of a user with a live session (auth_session_recovery_total). */
 export interface RecoveryCounts {
@@ -22,14 +23,28 @@ export interface RecoveryCounts {
   unrecoverable: number;
   /** More sessions than one run reads: the rest waits for the next run. */
   truncated: boolean;
+  /** A run for one upstream (it answered again after failing its health checks). */
+  upstream?: string;
+  /** That run: the aggregate sessions' upstream sessions to it dropped (re-opened on next use). */
+  staleUpstreamSessions?: number;
+}
+
+/** What queued the run (auth_session_recovery_total{trigger}). */
+export type RecoveryTrigger = 'gateway_start' | 'schedule' | 'upstream_restart';
+
+export interface RecoveryRequest {
+  trigger: RecoveryTrigger;
+  /** Only the sessions bound to this upstream, whose own sessions to it are dropped first. */
+  upstream?: string;
+  now?: number;
 }
 
 export type RecoveryOutcome = 'refreshed' | 'valid' | 'busy' | 'retry' | 'unrecoverable';
 
-/** Where the counts go (the workers' metrics: auth_session_recovery_total{outcome}). */
+/** Where the counts go (the workers' metrics: auth_session_recovery_total{outcome, trigger}). */
 export const SESSION_RECOVERY_OBSERVER = Symbol('SESSION_RECOVERY_OBSERVER');
 export interface SessionRecoveryObserver {
-  recovered(outcome: RecoveryOutcome, count: number): void;
+  recovered(outcome: RecoveryOutcome, count: number, trigger: RecoveryTrigger): void;
 }
 
 /**
@@ -41,8 +56,11 @@ export interface SessionRecoveryObserver {
  * restart or an outage does not meet a dead token. Fallback: a connection that needs re-auth, or
  * expired without a refresh token, cannot be recovered; the gateways are told to drop what they
  * cached for that user, so the next call resolves again and gets the auth-required answer (the
- * broker answers `auth_required` for anything not active and unexpired). Upstream MCP sessions
- * are not re-opened here: the gateway re-initializes one lazily when its upstream answers 404.
+ * broker answers `auth_required` for anything not active and unexpired).
+ * For one upstream (the health checks saw it come back: it restarted, its sessions are gone), only
+ * the users with sessions bound to it, and before their credentials the aggregate sessions'
+ * upstream sessions to it are dropped (StaleUpstreamSessions) so the gateway initializes new ones
+ * at once. Relay sessions are the client's own: the upstream's 404 tells it to re-initialize.
  */
 @Injectable()
 export class SessionRecoveryUseCase {
@@ -52,14 +70,19 @@ export class SessionRecoveryUseCase {
     private readonly refresh: RefreshConnectionUseCase,
     private readonly scheduler: RefreshScheduler,
     private readonly changes: CredentialChangePublisher,
+    private readonly stale: StaleUpstreamSessions,
     @Inject(LOGGER) private readonly logger: Logger,
     @Optional()
     @Inject(SESSION_RECOVERY_OBSERVER)
     private readonly observer?: SessionRecoveryObserver,
   ) {}
 
-  async execute(now = Date.now()): Promise<RecoveryCounts> {
-    const live = await this.scanner.scan();
+  async execute(request: RecoveryRequest): Promise<RecoveryCounts> {
+    const { upstream, now = Date.now() } = request;
+    // Who is bound to the upstream is read before its stale sessions go (they are what binds them).
+    const live = await this.scanner.scan(undefined, upstream);
+    const staleUpstreamSessions =
+      upstream === undefined ? undefined : await this.stale.drop(upstream);
     const counts: RecoveryCounts = {
       subjects: live.subjects.size,
       sessions: live.sessions,
@@ -69,6 +92,7 @@ export class SessionRecoveryUseCase {
       retry: 0,
       unrecoverable: 0,
       truncated: live.truncated,
+      ...(upstream === undefined ? {} : { upstream, staleUpstreamSessions }),
     };
     for (const subject of live.subjects) {
       let stranded = false;
@@ -84,9 +108,9 @@ export class SessionRecoveryUseCase {
       }
     }
     for (const outcome of ['refreshed', 'valid', 'busy', 'retry', 'unrecoverable'] as const) {
-      this.observer?.recovered(outcome, counts[outcome]);
+      this.observer?.recovered(outcome, counts[outcome], request.trigger);
     }
-    this.logger.info(counts, 'session recovery done');
+    this.logger.info({ ...counts, trigger: request.trigger }, 'session recovery done');
     return counts;
   }
 
