@@ -310,11 +310,21 @@ describe('gateway replicas: sessions across processes and restarts', () => {
     expect(
       fixture.received.filter((request) => request.body.includes('test_tool_with_logging')),
     ).toHaveLength(1);
-    const resumed = await openSse(`${backend(1)}/mcp/fixture`, {
-      method: 'GET',
-      token: bearer,
-      headers: { ...headers, 'last-event-id': lastId, accept: 'text/event-stream' },
-    });
+    // Replica 0 ends its upstream request once it sees the client gone; until the upstream sees that
+    // too it answers a resume of the same stream 409 ("already has an active connection"), and an
+    // SSE client reconnects after its retry delay — as this one does, for up to 5 s.
+    const resume = () =>
+      openSse(`${backend(1)}/mcp/fixture`, {
+        method: 'GET',
+        token: bearer,
+        headers: { ...headers, 'last-event-id': lastId, accept: 'text/event-stream' },
+      });
+    let resumed = await resume();
+    for (const deadline = Date.now() + 5000; resumed.status === 409 && Date.now() < deadline; ) {
+      resumed.close();
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      resumed = await resume();
+    }
     expect(resumed.status).toBe(200);
     const result = await resumed.waitFor((message) => message.id === 41, 5000);
     expect(JSON.stringify(result.result)).toContain('Tool with logging executed successfully');
