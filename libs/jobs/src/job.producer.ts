@@ -1,4 +1,5 @@
 import { Queue } from 'bullmq';
+import DataLoader from 'dataloader';
 import Redis from 'ioredis';
 import pino, { type Logger } from 'pino';
 import { logRedisErrors } from '@app/redis';
@@ -17,6 +18,12 @@ import {
 /** Attempts of one refresh job before it is dead-lettered (the workers' REFRESH_ATTEMPTS). */
 export const DEFAULT_REFRESH_ATTEMPTS = 8;
 
+interface RefreshAdd {
+  payload: TokenRefreshPayload;
+  runAt: number;
+  attempts: number;
+}
+
 /**
  * Enqueues jobs for the workers. Gateway and broker use it without importing the workers app.
  * Fails fast: a job that cannot be queued is an error for the caller, not a silent retry.
@@ -25,6 +32,23 @@ export class JobProducer {
   private readonly credentials: Queue;
   private readonly refresh: Queue;
   private readonly connection: Redis;
+  /**
+   * The refreshes queued by concurrent callers go to Redis as one `addBulk` (one round trip for up
+   * to 100 jobs, gathered until the loop's next turn): each refresh queues its next generation.
+   */
+  private readonly refreshAdds = new DataLoader<RefreshAdd, void>(
+    async (adds) => {
+      await this.refresh.addBulk(
+        adds.map(({ payload, runAt, attempts }) => ({
+          name: JOBS.tokenRefresh,
+          data: payload,
+          opts: refreshJobOptions(payload, runAt, attempts),
+        })),
+      );
+      return adds.map(() => undefined);
+    },
+    { cache: false, maxBatchSize: 100, batchScheduleFn: (run) => setImmediate(run) },
+  );
 
   constructor(redisUrl: string, keyPrefix: string, logger: Logger = pino({ level: 'silent' })) {
     // ioredis parses the URL (user, password, db, TLS, IPv6) exactly as the rest of the app does.
@@ -59,7 +83,7 @@ export class JobProducer {
     runAt: number,
     attempts = DEFAULT_REFRESH_ATTEMPTS,
   ): Promise<void> {
-    await this.refresh.add(JOBS.tokenRefresh, payload, refreshJobOptions(payload, runAt, attempts));
+    await this.refreshAdds.load({ payload, runAt, attempts });
   }
 
   /**
