@@ -193,9 +193,11 @@ describe('admin API: providers, API keys, service accounts', () => {
       expect(again.text).not.toContain(key);
       const [row] = await ds.query('SELECT key_hash FROM api_keys WHERE id = $1', [id]);
       expect(row.key_hash).toMatch(/^[0-9a-f]{64}$/);
-      expect(JSON.stringify(await ds.query('SELECT * FROM api_keys'))).not.toContain(
-        key.split('_')[2],
-      );
+      // The secret is everything after `mcpgw_<key id>_`: base64url, so it may hold `_` itself
+      // (split('_')[2] then took a piece as short as one letter, found by chance in the row).
+      const secret = key.slice('mcpgw_'.length + 12 + 1);
+      expect(secret).toHaveLength(43);
+      expect(JSON.stringify(await ds.query('SELECT * FROM api_keys'))).not.toContain(secret);
     });
 
     it('validates the key in the seed shape', async () => {
