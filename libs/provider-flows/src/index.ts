@@ -27,7 +27,7 @@ export { ProviderMetadataResolver } from './provider-metadata.resolver';
 export {
   assertFetchable,
   createGuardedDispatcher,
-  guardedFetch,
+  guardedRequest,
   isForbiddenAddress,
 } from './ssrf-guard';
 export {

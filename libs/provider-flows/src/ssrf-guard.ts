@@ -62,7 +62,7 @@ export function isForbiddenAddress(address: string): boolean {
  * public. A URL whose host is literally a loopback name (local development, as the admin API
  * allows for endpoints) may be plain HTTP and loopback; a public name resolving to a private or
  * loopback address is refused. DNS can change between this check and the connection (rebinding):
- * the connection itself goes through {@link guardedFetch}, which checks the address it connects to.
+ * the connection itself goes through {@link guardedRequest}, which checks the address it connects to.
  */
 export async function assertFetchable(target: string): Promise<URL> {
   const url = new URL(target);
@@ -144,30 +144,16 @@ export function createGuardedDispatcher(resolve?: Resolve): Agent {
 const providerDispatcher = createGuardedDispatcher();
 
 /**
- * `fetch` for every call to a provider (token, discovery, userinfo, revocation): a literal IP
- * address must be public (unless loopback, for development), and a name must resolve only to public
- * addresses at the moment of connecting.
+ * The transport of every call to a provider (token, discovery, userinfo, revocation): a literal IP
+ * address must be public (unless loopback, for development), and a name must resolve only to
+ * public addresses at the moment of connecting (the dispatcher's {@link guardedLookup}). undici's
+ * `request`, not `fetch`: the Fetch machinery (web streams, a Request and a Response object per
+ * call) was a third of a token refresh's CPU (`npm run bench:refresh`). Redirects are never
+ * followed: a 3xx is answered as it came.
  *
  * @throws OAuthClientError `unreachable` for a forbidden literal address (nothing is sent)
  */
-export async function guardedFetch(
-  url: string,
-  init: RequestInit,
-  dispatcher: Agent = providerDispatcher,
-): Promise<Response> {
-  assertNotForbiddenLiteral(url);
-  return fetch(url, { ...init, dispatcher } as RequestInit);
-}
-
-/**
- * {@link guardedFetch}'s checks with undici's `request` — the same dispatcher, without the Fetch
- * machinery (web streams, a Request and a Response object per call), which was a third of a
- * token refresh's CPU (`npm run bench:refresh`). Redirects are never followed: a 3xx is answered
- * as it came.
- *
- * @throws OAuthClientError `unreachable` for a forbidden literal address (nothing is sent)
- */
-export function guardedRequest(
+export async function guardedRequest(
   url: string,
   options: Omit<Dispatcher.RequestOptions, 'origin' | 'path'>,
   dispatcher: Agent = providerDispatcher,
