@@ -144,4 +144,15 @@ describe('ConnectionRefreshRepository: batched leases and compare-and-swap write
     expect(results[0]).toMatchObject({ value: { id: ids[0], refreshGeneration: 1 } });
     expect(results[2]).toMatchObject({ value: { id: ids[2], refreshGeneration: 1 } });
   });
+
+  it('an outage fails the whole batch at once (no statement per row added to it)', async () => {
+    const ids = await seed(3);
+    const query = jest
+      .spyOn(ds, 'query')
+      .mockRejectedValue(new Error('Connection terminated unexpectedly'));
+    const results = await Promise.allSettled(ids.map((id) => repo.claim(id, LEASE_MS)));
+    expect(query).toHaveBeenCalledTimes(1);
+    query.mockRestore();
+    expect(results.map((r) => r.status)).toEqual(['rejected', 'rejected', 'rejected']);
+  });
 });

@@ -67,8 +67,8 @@ export type RefreshableConnection = Pick<
  * gathered until the event loop's next turn, at most {@link BATCH_MAX} per statement): one
  * statement for a batch instead of one per connection — the per-job Postgres cost was most of a
  * refresh's CPU (`npm run bench:refresh`). Each row keeps its own conditions, so a batch decides
- * exactly what the single statements would. A batch that fails is run again row by row, so one
- * bad row (a value Postgres refuses) fails only its own refresh.
+ * exactly what the single statements would. A batch with a value Postgres refuses is run again
+ * row by row, so one bad row fails only its own refresh; an outage fails the batch at once.
  */
 export class ConnectionRefreshRepository {
   private readonly claims = new DataLoader<ClaimKey, RefreshLease | 'busy' | null>(
@@ -206,8 +206,10 @@ export class ConnectionRefreshRepository {
   }
 
   /**
-   * `run` for the whole batch; if it fails, for each key alone, so the error reaches only the
-   * callers whose row caused it (DataLoader rejects exactly the callers given an Error).
+   * `run` for the whole batch; if Postgres refused a value of it, for each key alone, so the error
+   * reaches only the callers whose row caused it (DataLoader rejects exactly the callers given an
+   * Error). Any other failure (Postgres unreachable, a lost connection) fails the whole batch at
+   * once: a hundred single statements would only add load to an outage.
    */
   private async isolated<K, V>(
     keys: readonly K[],
@@ -216,7 +218,7 @@ export class ConnectionRefreshRepository {
     try {
       return await run(keys);
     } catch (error) {
-      if (keys.length === 1) {
+      if (keys.length === 1 || !isRowError(error)) {
         return [error instanceof Error ? error : new Error(String(error))];
       }
       return Promise.all(
@@ -286,6 +288,12 @@ export class ConnectionRefreshRepository {
       refreshFailures: row.refresh_failures as number,
     }));
   }
+}
+
+/** SQLSTATE classes 22 (data exception) and 23 (integrity constraint): a row's values, not Postgres. */
+function isRowError(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && /^2[23]/.test(code);
 }
 
 /** `UPDATE … RETURNING` answers `[rows, count]` through TypeORM's postgres driver. */
